@@ -1,0 +1,301 @@
+//! Verification of Cognito tokens.
+//!
+//! The backend checks every token itself, also behind API Gateway's JWT authorizer,
+//! because the same router runs locally where no authorizer stands in front of it.
+//! The checks: RS256 only, a signing key chosen by `kid` from the pool's JWKS, `iss`
+//! equal to the pool's issuer, `aud` (id tokens) or `client_id` (access tokens) equal
+//! to the app client, `token_use` one of those two, and `exp` / `nbf` / `iat` within
+//! [`LEEWAY_SECS`]. Tokens are never logged.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
+use serde::Deserialize;
+use tokio::sync::{Mutex, RwLock};
+
+use crate::config::AuthConfig;
+
+/// Clock skew tolerated on `exp`, `nbf` and `iat`.
+pub const LEEWAY_SECS: u64 = 60;
+/// After the keys were fetched, an unknown `kid` triggers a new fetch at most this often.
+pub const REFETCH_INTERVAL: Duration = Duration::from_secs(60);
+/// Before the first successful fetch, failed fetches are retried at most this often.
+const RETRY_INTERVAL: Duration = Duration::from_secs(1);
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The person behind a verified token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The user's stable id in the pool: the only thing ownership is keyed on.
+    pub sub: String,
+    /// A name to show beside their posts.
+    pub name: String,
+}
+
+/// Why a request was not authenticated.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AuthError {
+    #[error("a bearer token is required")]
+    Missing,
+    #[error("the token is malformed")]
+    Malformed,
+    #[error("the token's algorithm is not allowed")]
+    Algorithm,
+    #[error("the token's signing key is unknown")]
+    UnknownKey,
+    #[error("the token's signature is invalid")]
+    Signature,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    #[error("the token was issued by someone else")]
+    Issuer,
+    #[error("the token was issued for another client")]
+    Audience,
+    #[error("the token is neither an id token nor an access token")]
+    TokenUse,
+    /// The pool's keys could not be fetched: the server's problem, not the caller's.
+    #[error("the signing keys could not be fetched: {0}")]
+    KeysUnavailable(String),
+}
+
+/// Claims this verifier reads; the rest of the token is ignored.
+#[derive(Debug, Deserialize)]
+struct Claims {
+    sub: String,
+    token_use: Option<String>,
+    aud: Option<Audience>,
+    client_id: Option<String>,
+    iat: Option<u64>,
+    name: Option<String>,
+    preferred_username: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    fn contains(&self, client_id: &str) -> bool {
+        match self {
+            Audience::One(aud) => aud == client_id,
+            Audience::Many(auds) => auds.iter().any(|aud| aud == client_id),
+        }
+    }
+}
+
+/// Checks tokens against one user pool and app client.
+pub struct Verifier {
+    config: AuthConfig,
+    keys: KeyCache,
+    validation: Validation,
+}
+
+impl Verifier {
+    pub fn new(config: AuthConfig) -> Self {
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        // `aud` is checked below, where the kind of token is known.
+        validation.validate_aud = false;
+        validation.set_issuer(&[&config.issuer]);
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        let keys = KeyCache::new(config.jwks_url.clone());
+        Self { config, keys, validation }
+    }
+
+    /// Verifies the value of an `Authorization` header (with or without `Bearer `).
+    pub async fn verify(&self, header_value: &str) -> Result<Identity, AuthError> {
+        let token = strip_bearer(header_value);
+        if token.is_empty() {
+            return Err(AuthError::Missing);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Malformed)?;
+        if header.alg != Algorithm::RS256 {
+            return Err(AuthError::Algorithm);
+        }
+        let kid = header.kid.ok_or(AuthError::UnknownKey)?;
+        let key = self.keys.get(&kid).await?;
+        let claims = jsonwebtoken::decode::<Claims>(token, &key, &self.validation)
+            .map_err(|e| classify(e.kind()))?
+            .claims;
+
+        if claims.iat.is_none_or(|iat| iat > jsonwebtoken::get_current_timestamp() + LEEWAY_SECS)
+        {
+            return Err(AuthError::NotYetValid);
+        }
+        let for_this_client = match claims.token_use.as_deref() {
+            Some("id") => claims.aud.as_ref().is_some_and(|aud| aud.contains(&self.config.client_id)),
+            Some("access") => claims.client_id.as_deref() == Some(self.config.client_id.as_str()),
+            _ => return Err(AuthError::TokenUse),
+        };
+        if !for_this_client {
+            return Err(AuthError::Audience);
+        }
+        if claims.sub.is_empty() {
+            return Err(AuthError::Malformed);
+        }
+        let name = display_name(&claims);
+        Ok(Identity { sub: claims.sub, name })
+    }
+}
+
+fn strip_bearer(value: &str) -> &str {
+    let value = value.trim();
+    match value.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => value[7..].trim_start(),
+        _ => value,
+    }
+}
+
+fn classify(kind: &ErrorKind) -> AuthError {
+    match kind {
+        ErrorKind::ExpiredSignature => AuthError::Expired,
+        ErrorKind::ImmatureSignature => AuthError::NotYetValid,
+        ErrorKind::InvalidIssuer => AuthError::Issuer,
+        ErrorKind::InvalidAudience => AuthError::Audience,
+        ErrorKind::InvalidSignature => AuthError::Signature,
+        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => AuthError::Algorithm,
+        _ => AuthError::Malformed,
+    }
+}
+
+/// The name shown beside a post: the user's chosen name if the token has one, else the
+/// part of their email before the `@` (the whole address is not shown to everyone).
+fn display_name(claims: &Claims) -> String {
+    let non_empty = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    non_empty(&claims.name)
+        .or_else(|| non_empty(&claims.preferred_username))
+        .or_else(|| {
+            claims
+                .email
+                .as_deref()
+                .and_then(|email| email.split('@').next())
+                .filter(|local| !local.is_empty())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "member".to_owned())
+}
+
+/// The pool's public keys by `kid`, fetched on first use and again when a token names
+/// a key not seen yet (Cognito rotates keys), no more often than [`REFETCH_INTERVAL`].
+struct KeyCache {
+    url: String,
+    /// Built on first use: loading the system's root certificates costs start-up time
+    /// that a Lambda cold start should not pay before it needs them.
+    http: OnceLock<reqwest::Client>,
+    keys: RwLock<HashMap<String, Arc<DecodingKey>>>,
+    /// Held while fetching, so concurrent requests with a new `kid` cause one fetch.
+    fetch: Mutex<FetchState>,
+}
+
+#[derive(Default)]
+struct FetchState {
+    last_success: Option<Instant>,
+    last_attempt: Option<Instant>,
+}
+
+impl KeyCache {
+    fn new(url: String) -> Self {
+        Self { url, http: OnceLock::new(), keys: RwLock::default(), fetch: Mutex::default() }
+    }
+
+    async fn get(&self, kid: &str) -> Result<Arc<DecodingKey>, AuthError> {
+        if let Some(key) = self.keys.read().await.get(kid) {
+            return Ok(key.clone());
+        }
+        let mut state = self.fetch.lock().await;
+        // Another request may have fetched the keys while this one waited.
+        if let Some(key) = self.keys.read().await.get(kid) {
+            return Ok(key.clone());
+        }
+        let allowed = match (state.last_success, state.last_attempt) {
+            (Some(success), _) => success.elapsed() >= REFETCH_INTERVAL,
+            (None, Some(attempt)) => attempt.elapsed() >= RETRY_INTERVAL,
+            (None, None) => true,
+        };
+        if !allowed {
+            return Err(AuthError::UnknownKey);
+        }
+        state.last_attempt = Some(Instant::now());
+        let fetched = self.fetch_keys().await?;
+        state.last_success = Some(Instant::now());
+        tracing::info!(keys = fetched.len(), "fetched the user pool's signing keys");
+        let found = fetched.get(kid).cloned();
+        *self.keys.write().await = fetched;
+        found.ok_or(AuthError::UnknownKey)
+    }
+
+    async fn fetch_keys(&self) -> Result<HashMap<String, Arc<DecodingKey>>, AuthError> {
+        let unavailable = |e: reqwest::Error| AuthError::KeysUnavailable(e.without_url().to_string());
+        let http = match self.http.get() {
+            Some(client) => client,
+            None => {
+                let client = reqwest::Client::builder()
+                    .timeout(FETCH_TIMEOUT)
+                    .build()
+                    .map_err(unavailable)?;
+                self.http.get_or_init(|| client)
+            }
+        };
+        let set: JwkSet = http
+            .get(&self.url)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(unavailable)?
+            .json()
+            .await
+            .map_err(unavailable)?;
+        Ok(set
+            .keys
+            .iter()
+            .filter(|jwk| matches!(jwk.algorithm, AlgorithmParameters::RSA(_)))
+            .filter(|jwk| matches!(jwk.common.key_algorithm, None | Some(KeyAlgorithm::RS256)))
+            .filter(|jwk| matches!(jwk.common.public_key_use, None | Some(PublicKeyUse::Signature)))
+            .filter_map(|jwk| {
+                let kid = jwk.common.key_id.clone()?;
+                let key = DecodingKey::from_jwk(jwk).ok()?;
+                Some((kid, Arc::new(key)))
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_prefix_is_optional_and_case_insensitive() {
+        assert_eq!(strip_bearer("Bearer abc.def.ghi"), "abc.def.ghi");
+        assert_eq!(strip_bearer("bearer   abc"), "abc");
+        assert_eq!(strip_bearer("abc.def.ghi"), "abc.def.ghi");
+        assert_eq!(strip_bearer("  Bearer "), "Bearer");
+    }
+
+    fn claims(json: serde_json::Value) -> Claims {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn display_name_prefers_name_then_username_then_email_local_part() {
+        let c = claims(serde_json::json!({"sub": "s", "name": "Ada", "email": "ada@x.io"}));
+        assert_eq!(display_name(&c), "Ada");
+        let c = claims(serde_json::json!({"sub": "s", "preferred_username": "ada_l", "email": "ada@x.io"}));
+        assert_eq!(display_name(&c), "ada_l");
+        let c = claims(serde_json::json!({"sub": "s", "name": " ", "email": "ada@x.io"}));
+        assert_eq!(display_name(&c), "ada");
+        let c = claims(serde_json::json!({"sub": "s"}));
+        assert_eq!(display_name(&c), "member");
+    }
+}

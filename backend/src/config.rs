@@ -1,0 +1,309 @@
+//! Configuration, read once from the environment at start.
+//!
+//! Every value is checked here, so a missing or malformed variable stops the process
+//! before it serves anything, with a message that names the variable.
+
+use std::net::SocketAddr;
+
+use axum::http::HeaderValue;
+
+/// Everything the backend needs to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// DynamoDB table holding the posts (`POSTS_TABLE`).
+    pub posts_table: String,
+    pub auth: AuthConfig,
+    /// Origins allowed by CORS (`ALLOWED_ORIGINS`); empty means same-origin only.
+    pub allowed_origins: Vec<HeaderValue>,
+    /// Whether reading posts works without a token (`PUBLIC_READ`).
+    pub public_read: bool,
+    /// Where the local server listens (`BIND_ADDR`); unused inside Lambda.
+    pub bind_addr: SocketAddr,
+    /// True inside AWS Lambda (`AWS_LAMBDA_RUNTIME_API` is set).
+    pub in_lambda: bool,
+}
+
+/// What the token verifier trusts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    /// The user pool's issuer, `https://cognito-idp.<region>.amazonaws.com/<pool id>`.
+    pub issuer: String,
+    /// The app client id: the `aud` of id tokens and the `client_id` of access tokens.
+    pub client_id: String,
+    /// Where the pool's signing keys are published.
+    pub jwks_url: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{var} is not set")]
+    Missing { var: &'static str },
+    #[error("{var} is invalid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+}
+
+const DEFAULT_BIND_ADDR: &str = "127.0.0.1:3000";
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `get`, which returns a variable's value if set.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &'static str| get(name).filter(|v| !v.trim().is_empty());
+        let required = |name: &'static str| var(name).ok_or(ConfigError::Missing { var: name });
+        let invalid = |var: &'static str, reason: &str| ConfigError::Invalid {
+            var,
+            reason: reason.to_owned(),
+        };
+
+        let in_lambda = var("AWS_LAMBDA_RUNTIME_API").is_some();
+
+        let region = required("AWS_REGION")?;
+        if !is_region(&region) {
+            return Err(invalid("AWS_REGION", "expected a region name such as eu-west-1"));
+        }
+
+        let posts_table = required("POSTS_TABLE")?;
+        if !is_table_name(&posts_table) {
+            return Err(invalid(
+                "POSTS_TABLE",
+                "a table name has 3 to 255 of the characters a-z A-Z 0-9 _ - .",
+            ));
+        }
+
+        let issuer = required("COGNITO_ISSUER")?;
+        if !issuer.starts_with("https://") || issuer.ends_with('/') {
+            return Err(invalid(
+                "COGNITO_ISSUER",
+                "expected https://cognito-idp.<region>.amazonaws.com/<user pool id>, without a trailing slash",
+            ));
+        }
+        let client_id = required("COGNITO_CLIENT_ID")?;
+        if !client_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(invalid("COGNITO_CLIENT_ID", "an app client id is letters and digits"));
+        }
+
+        let cognito_jwks_url = format!("{issuer}/.well-known/jwks.json");
+        let jwks_url = var("COGNITO_JWKS_URL").unwrap_or_else(|| cognito_jwks_url.clone());
+        if !(jwks_url.starts_with("https://") || jwks_url.starts_with("http://")) {
+            return Err(invalid("COGNITO_JWKS_URL", "expected an http or https URL"));
+        }
+        if in_lambda && !(is_cognito_issuer(&issuer) && jwks_url == cognito_jwks_url) {
+            // The local stack's signing key is public: inside Lambda only Cognito's own
+            // keys may be trusted, whatever the environment says.
+            return Err(invalid(
+                "COGNITO_JWKS_URL",
+                "inside Lambda the keys must come from the Cognito user pool itself \
+                 (https://cognito-idp.<region>.amazonaws.com/<user pool id>/.well-known/jwks.json)",
+            ));
+        }
+
+        let allowed_origins = match var("ALLOWED_ORIGINS") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(|origin| {
+                    parse_origin(origin).map_err(|reason| invalid("ALLOWED_ORIGINS", &reason))
+                })
+                .collect::<Result<_, _>>()?,
+        };
+
+        let public_read = match var("PUBLIC_READ").as_deref().map(str::trim) {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(_) => return Err(invalid("PUBLIC_READ", "expected true or false")),
+        };
+
+        let bind_addr = var("BIND_ADDR")
+            .unwrap_or_else(|| DEFAULT_BIND_ADDR.to_owned())
+            .parse()
+            .map_err(|_| invalid("BIND_ADDR", "expected an address and port such as 127.0.0.1:3000"))?;
+
+        Ok(Self {
+            posts_table,
+            auth: AuthConfig { issuer, client_id, jwks_url },
+            allowed_origins,
+            public_read,
+            bind_addr,
+            in_lambda,
+        })
+    }
+}
+
+fn is_region(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn is_table_name(s: &str) -> bool {
+    (3..=255).contains(&s.len())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// True for `https://cognito-idp.<region>.amazonaws.com/<region>_<id>` and nothing else.
+fn is_cognito_issuer(issuer: &str) -> bool {
+    let Some(rest) = issuer.strip_prefix("https://cognito-idp.") else {
+        return false;
+    };
+    let Some((region, pool)) = rest.split_once(".amazonaws.com/") else {
+        return false;
+    };
+    let Some((pool_region, pool_suffix)) = pool.split_once('_') else {
+        return false;
+    };
+    is_region(region)
+        && pool_region == region
+        && !pool_suffix.is_empty()
+        && pool_suffix.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// An origin as browsers send it: `scheme://host[:port]`, nothing after.
+fn parse_origin(origin: &str) -> Result<HeaderValue, String> {
+    if origin == "*" {
+        return Err("\"*\" is not allowed; list the site's origins".to_owned());
+    }
+    let bad = || format!("{origin:?} is not an origin like https://example.com");
+    let (scheme, authority) = origin.split_once("://").ok_or_else(bad)?;
+    if !matches!(scheme, "http" | "https")
+        || authority.is_empty()
+        || authority.contains(['/', '?', '#', '@', '*', ' '])
+    {
+        return Err(bad());
+    }
+    HeaderValue::from_str(origin).map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    const ISSUER: &str = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123";
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut map: HashMap<String, String> = [
+            ("AWS_REGION", "eu-west-1"),
+            ("POSTS_TABLE", "posts"),
+            ("COGNITO_ISSUER", ISSUER),
+            ("COGNITO_CLIENT_ID", "client123"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in pairs {
+            map.insert(k.to_string(), v.to_string());
+        }
+        map
+    }
+
+    fn load(map: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn minimal_environment_gets_defaults() {
+        let config = load(&env(&[])).unwrap();
+        assert_eq!(config.auth.jwks_url, format!("{ISSUER}/.well-known/jwks.json"));
+        assert_eq!(config.bind_addr, "127.0.0.1:3000".parse().unwrap());
+        assert!(!config.public_read);
+        assert!(config.allowed_origins.is_empty());
+        assert!(!config.in_lambda);
+    }
+
+    #[test]
+    fn each_missing_variable_is_named() {
+        for var in ["AWS_REGION", "POSTS_TABLE", "COGNITO_ISSUER", "COGNITO_CLIENT_ID"] {
+            let mut map = env(&[]);
+            map.remove(var);
+            assert_eq!(load(&map).unwrap_err(), ConfigError::Missing { var }, "{var}");
+        }
+    }
+
+    #[test]
+    fn malformed_values_are_named() {
+        let cases = [
+            ("POSTS_TABLE", "a"),
+            ("COGNITO_ISSUER", "http://issuer"),
+            ("COGNITO_ISSUER", "https://issuer/"),
+            ("COGNITO_CLIENT_ID", "abc/def"),
+            ("COGNITO_JWKS_URL", "file:///etc/keys"),
+            ("PUBLIC_READ", "yes"),
+            ("BIND_ADDR", "localhost"),
+            ("ALLOWED_ORIGINS", "*"),
+            ("ALLOWED_ORIGINS", "https://a.example, https://b.example/path"),
+            ("ALLOWED_ORIGINS", "ftp://a.example"),
+        ];
+        for (var, value) in cases {
+            match load(&env(&[(var, value)])) {
+                Err(ConfigError::Invalid { var: named, .. }) => assert_eq!(named, var, "{value}"),
+                other => panic!("{var}={value} gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn origins_and_flags_are_parsed() {
+        let config = load(&env(&[
+            ("ALLOWED_ORIGINS", "https://board.example, http://localhost:8080"),
+            ("PUBLIC_READ", "true"),
+            ("BIND_ADDR", "0.0.0.0:8000"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            config.allowed_origins,
+            vec![
+                HeaderValue::from_static("https://board.example"),
+                HeaderValue::from_static("http://localhost:8080")
+            ]
+        );
+        assert!(config.public_read);
+        assert_eq!(config.bind_addr.port(), 8000);
+    }
+
+    #[test]
+    fn a_local_jwks_url_is_accepted_outside_lambda() {
+        let url = "http://127.0.0.1:5000/eu-west-1_AbC123/.well-known/jwks.json";
+        let config = load(&env(&[("COGNITO_JWKS_URL", url)])).unwrap();
+        assert_eq!(config.auth.jwks_url, url);
+    }
+
+    #[test]
+    fn inside_lambda_only_cognitos_own_jwks_is_accepted() {
+        let lambda = ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001");
+        let config = load(&env(&[lambda])).unwrap();
+        assert!(config.in_lambda);
+
+        let same = format!("{ISSUER}/.well-known/jwks.json");
+        assert!(load(&env(&[lambda, ("COGNITO_JWKS_URL", &same)])).is_ok());
+
+        for url in [
+            "http://127.0.0.1:5000/eu-west-1_AbC123/.well-known/jwks.json",
+            "https://cognito-idp.eu-west-1.amazonaws.com.evil.example/eu-west-1_AbC123/.well-known/jwks.json",
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other/.well-known/jwks.json",
+        ] {
+            let err = load(&env(&[lambda, ("COGNITO_JWKS_URL", url)])).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::Invalid { var: "COGNITO_JWKS_URL", .. }),
+                "{url}"
+            );
+        }
+
+        // A look-alike issuer cannot smuggle its own keys in through the default URL either.
+        let err = load(&env(&[lambda, ("COGNITO_ISSUER", "https://cognito-idp.evil.example/x")]))
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { var: "COGNITO_JWKS_URL", .. }));
+    }
+
+    #[test]
+    fn cognito_issuers_are_recognised_exactly() {
+        assert!(is_cognito_issuer(ISSUER));
+        assert!(!is_cognito_issuer("https://cognito-idp.eu-west-1.amazonaws.com/us-east-1_AbC"));
+        assert!(!is_cognito_issuer("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_A/b"));
+        assert!(!is_cognito_issuer("http://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_A"));
+    }
+}

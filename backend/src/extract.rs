@@ -1,0 +1,141 @@
+//! Request extractors whose rejections are [`ApiError`]s, so a bad request gets the
+//! shared JSON error shape and never axum's plain-text defaults.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{HeaderMap, StatusCode, header, request::Parts};
+use serde::de::DeserializeOwned;
+use serde_json::error::Category;
+
+use crate::AppState;
+use crate::auth::{AuthError, Identity};
+use crate::error::ApiError;
+
+/// A caller with a verified token: required for every write.
+pub struct Writer(pub Identity);
+
+impl FromRequestParts<AppState> for Writer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let value = parts.headers.get(header::AUTHORIZATION).ok_or(AuthError::Missing)?;
+        let value = value.to_str().map_err(|_| AuthError::Malformed)?;
+        Ok(Writer(state.verifier.verify(value).await?))
+    }
+}
+
+/// A caller allowed to read: anyone with a verified token, and also visitors without
+/// one when the board is configured with `PUBLIC_READ=true`. A token that is present
+/// is always verified, public or not.
+pub struct Reader;
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if state.public_read && !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(Reader);
+        }
+        Writer::from_request_parts(parts, state).await?;
+        Ok(Reader)
+    }
+}
+
+/// A JSON body of type `T`: 415 without a JSON content type, 413 past the body limit,
+/// 400 for malformed JSON, 422 for JSON of the wrong shape (naming the field).
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if !is_json(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::InvalidJson(rejection.body_text())
+            }
+        })?;
+        parse(&bytes).map(JsonBody)
+    }
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            Category::Data => {
+                let message = inner.to_string();
+                let field = if path != "." { Some(path) } else { missing_field(&message) };
+                ApiError::Unprocessable { message, field }
+            }
+            Category::Syntax | Category::Eof | Category::Io => ApiError::InvalidJson(inner.to_string()),
+        }
+    })?;
+    de.end().map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+    Ok(value)
+}
+
+/// serde reports a missing field only in its message: "missing field `title` at ...".
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split_once('`').map(|(name, _)| name.to_owned())
+}
+
+/// `application/json`, or any `application/*+json`, with or without parameters.
+pub fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+    use shared::NewPost;
+
+    use super::*;
+
+    fn headers(content_type: &str) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        map.insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
+        map
+    }
+
+    #[test]
+    fn json_content_types_are_recognised() {
+        assert!(is_json(&headers("application/json")));
+        assert!(is_json(&headers("Application/JSON; charset=utf-8")));
+        assert!(is_json(&headers("application/vnd.board+json")));
+        assert!(!is_json(&headers("text/plain")));
+        assert!(!is_json(&headers("application/x-www-form-urlencoded")));
+        assert!(!is_json(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let err = parse::<NewPost>(br#"{"title": 5, "contents": "c"}"#).unwrap_err();
+        assert!(matches!(err, ApiError::Unprocessable { field: Some(ref f), .. } if f == "title"), "{err:?}");
+    }
+
+    #[test]
+    fn missing_fields_are_named() {
+        let err = parse::<NewPost>(br#"{"title": "t"}"#).unwrap_err();
+        assert!(matches!(err, ApiError::Unprocessable { field: Some(ref f), .. } if f == "contents"), "{err:?}");
+    }
+
+    #[test]
+    fn syntax_errors_and_trailing_data_are_invalid_json() {
+        for body in [&br#"{"title": "t", "#[..], b"", br#"{"title":"t","contents":"c"} x"#] {
+            assert!(matches!(parse::<NewPost>(body), Err(ApiError::InvalidJson(_))));
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The board's backend: an HTTP API over DynamoDB for signed-in Cognito users.
+//!
+//! One router serves both AWS Lambda (through `lambda_http`) and a plain local HTTP
+//! server; [`run`] picks by whether it is inside Lambda.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod store;
+pub mod telemetry;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Method, Request, header};
+use axum::response::Response;
+use axum::body::{Body, Bytes};
+use tower::ServiceBuilder;
+use tower::util::MapResponseLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::auth::Verifier;
+use crate::config::Config;
+use crate::store::Store;
+
+/// The largest request body accepted. A post at its longest (20,000 characters, each
+/// JSON-escaped to 12 bytes at worst) fits; anything larger is refused with 413
+/// before it is read.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What every handler shares: built once per process (per Lambda instance).
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub verifier: Arc<Verifier>,
+    pub public_read: bool,
+}
+
+/// The whole API with its middleware, for a given DynamoDB client.
+pub fn app(config: &Config, dynamo: aws_sdk_dynamodb::Client) -> Router {
+    let state = AppState {
+        store: Store::new(dynamo, config.posts_table.clone()),
+        verifier: Arc::new(Verifier::new(config.auth.clone())),
+        public_read: config.public_read,
+    };
+    let cors = (!config.allowed_origins.is_empty()).then(|| {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(config.allowed_origins.clone()))
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .expose_headers([header::LOCATION, REQUEST_ID])
+            .max_age(Duration::from_secs(3600))
+    });
+    let middleware = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(
+            DefaultOnResponse::new().level(Level::INFO).latency_unit(tower_http::LatencyUnit::Micros),
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .option_layer(cors)
+        .layer(MapResponseLayer::new(json_error_bodies))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    routes::router().with_state(state).layer(middleware)
+}
+
+/// The DynamoDB client from the environment (region, credentials and, locally,
+/// `AWS_ENDPOINT_URL_DYNAMODB`).
+pub async fn dynamo_from_env() -> aws_sdk_dynamodb::Client {
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    aws_sdk_dynamodb::Client::new(&sdk)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("the local server failed: {0}")]
+    Serve(std::io::Error),
+    #[error("the Lambda runtime failed: {0}")]
+    Lambda(lambda_http::Error),
+}
+
+/// Serves the API until stopped: as a Lambda function inside Lambda, otherwise on
+/// `config.bind_addr`.
+pub async fn run(config: Config) -> Result<(), RunError> {
+    let app = app(&config, dynamo_from_env().await);
+    if config.in_lambda {
+        return lambda_http::run(app).await.map_err(RunError::Lambda);
+    }
+    let addr = config.bind_addr;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| RunError::Bind { addr, source })?;
+    tracing::info!(%addr, "listening");
+    serve(listener, app).await.map_err(RunError::Serve)
+}
+
+/// Serves `app` on `listener` until Ctrl-C or SIGTERM, finishing requests under way.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Request ids: API Gateway's own inside Lambda (so logs match its access log), a
+/// fresh UUID elsewhere. An id the client sent in `x-request-id` is kept.
+#[derive(Clone, Copy)]
+struct RequestIds;
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, request: &Request<B>) -> Option<RequestId> {
+        use lambda_http::request::RequestContext;
+        let gateway = request.extensions().get::<RequestContext>().and_then(|ctx| match ctx {
+            RequestContext::ApiGatewayV2(ctx) => ctx.request_id.clone(),
+            _ => None,
+        });
+        let id = gateway.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+/// The log span of a request: method, path and request id, never headers (tokens).
+fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+}
+
+/// Gives bare error statuses from layers below the handlers (unknown method, body over
+/// the limit) the shared JSON error body, keeping their headers (such as `Allow`).
+fn json_error_bodies<B>(response: axum::http::Response<B>) -> Response
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) || extract::is_json(response.headers()) {
+        return response.map(Body::new);
+    }
+    let (parts, _) = response.into_parts();
+    let mut replacement = error::for_status(status);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            replacement.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    replacement
+}

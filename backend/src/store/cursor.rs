@@ -1,0 +1,59 @@
+//! The opaque page cursor of `GET /posts`.
+//!
+//! It carries the id of the last post on the previous page. Clients must treat it as
+//! opaque; anything that does not decode to a post id is refused (a 400, never a 500).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+const PREFIX: &str = "after:";
+
+pub fn encode(last_id: u64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{PREFIX}{last_id}"))
+}
+
+/// The id to continue after, or `None` if the cursor was not made by [`encode`].
+pub fn decode(cursor: &str) -> Option<u64> {
+    if cursor.len() > 64 {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = std::str::from_utf8(&bytes).ok()?;
+    let digits = text.strip_prefix(PREFIX)?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        for id in [1, 42, u64::MAX] {
+            assert_eq!(decode(&encode(id)), Some(id));
+        }
+    }
+
+    #[test]
+    fn refuses_anything_else() {
+        let forged = [
+            "",
+            "garbage",
+            "!!!!",
+            &URL_SAFE_NO_PAD.encode("after:"),
+            &URL_SAFE_NO_PAD.encode("after:-1"),
+            &URL_SAFE_NO_PAD.encode("after:0"),
+            &URL_SAFE_NO_PAD.encode("after:007"),
+            &URL_SAFE_NO_PAD.encode("after:1e3"),
+            &URL_SAFE_NO_PAD.encode("after:99999999999999999999999"),
+            &URL_SAFE_NO_PAD.encode("before:5"),
+            &URL_SAFE_NO_PAD.encode([0xff, 0xfe]),
+        ];
+        for cursor in forged {
+            assert_eq!(decode(cursor), None, "{cursor:?}");
+        }
+    }
+}

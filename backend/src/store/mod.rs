@@ -1,0 +1,303 @@
+//! Posts in DynamoDB.
+//!
+//! Every operation costs the same whatever the table holds: ids come from an atomic
+//! counter, never a scan; pages are one Query on an index; edits and deletes are single
+//! conditional writes that check the author in DynamoDB itself, so no race between a
+//! read and a write can let someone change another person's post.
+
+pub mod cursor;
+pub mod schema;
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use serde::{Deserialize, Serialize};
+use shared::{Author, Post, PostPage};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use self::schema::{COUNTER_ATTR, COUNTER_ID, FEED, FEED_INDEX, FEED_KEY, KEY};
+
+/// How often a create takes a fresh id when the one it got is already taken (possible
+/// only if the counter fell behind the table, e.g. after a restore of older data).
+const CREATE_ATTEMPTS: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no such post")]
+    NotFound,
+    #[error("the post belongs to someone else")]
+    NotAuthor,
+    #[error("the page cursor is not valid")]
+    BadCursor,
+    #[error("no free post id after {CREATE_ATTEMPTS} attempts")]
+    IdsExhausted,
+    #[error("a stored item is not a valid post: {0}")]
+    Corrupt(String),
+    #[error("DynamoDB request failed: {0}")]
+    Dynamo(Box<aws_sdk_dynamodb::Error>),
+}
+
+impl<E, R> From<SdkError<E, R>> for StoreError
+where
+    aws_sdk_dynamodb::Error: From<SdkError<E, R>>,
+{
+    fn from(err: SdkError<E, R>) -> Self {
+        StoreError::Dynamo(Box::new(err.into()))
+    }
+}
+
+/// A post as one DynamoDB item.
+#[derive(Debug, Serialize, Deserialize)]
+struct Item {
+    id: u64,
+    feed: String,
+    title: String,
+    contents: String,
+    author_sub: String,
+    author_name: String,
+    created_at: String,
+    updated_at: String,
+}
+
+impl Item {
+    fn from_map(map: HashMap<String, AttributeValue>) -> Result<Self, StoreError> {
+        serde_dynamo::from_item(map).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    fn to_map(&self) -> Result<HashMap<String, AttributeValue>, StoreError> {
+        serde_dynamo::to_item(self).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+}
+
+impl From<Item> for Post {
+    fn from(item: Item) -> Self {
+        Post {
+            id: item.id,
+            title: item.title,
+            contents: item.contents,
+            author: Author { sub: item.author_sub, name: item.author_name },
+            created_at: item.created_at,
+            updated_at: item.updated_at,
+        }
+    }
+}
+
+/// Whether an item read back is a post (and not, say, the id counter).
+fn is_post(map: &HashMap<String, AttributeValue>) -> bool {
+    matches!(map.get(FEED_KEY), Some(AttributeValue::S(feed)) if feed == FEED)
+}
+
+fn number(n: u64) -> AttributeValue {
+    AttributeValue::N(n.to_string())
+}
+
+fn now() -> String {
+    let now = OffsetDateTime::now_utc();
+    let now = now.replace_millisecond(now.millisecond()).unwrap_or(now);
+    now.format(&Rfc3339).unwrap_or_else(|_| now.unix_timestamp().to_string())
+}
+
+/// The posts table.
+#[derive(Clone)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    /// Stores a new post under the next id. Title and contents must already be valid.
+    pub async fn create(&self, author: &Author, title: String, contents: String) -> Result<Post, StoreError> {
+        let created_at = now();
+        let mut item = Item {
+            id: 0,
+            feed: FEED.to_owned(),
+            title,
+            contents,
+            author_sub: author.sub.clone(),
+            author_name: author.name.clone(),
+            updated_at: created_at.clone(),
+            created_at,
+        };
+        for _ in 0..CREATE_ATTEMPTS {
+            item.id = self.next_id().await?;
+            let map = item.to_map()?;
+            let put = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(map))
+                .condition_expression("attribute_not_exists(#id)")
+                .expression_attribute_names("#id", KEY)
+                .send()
+                .await;
+            match put {
+                Ok(_) => return Ok(item.into()),
+                Err(SdkError::ServiceError(e))
+                    if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
+                {
+                    tracing::warn!(id = item.id, "post id already taken; taking the next one");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::IdsExhausted)
+    }
+
+    /// Takes the next id from the counter: one atomic write, whatever the concurrency.
+    async fn next_id(&self) -> Result<u64, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY, number(COUNTER_ID))
+            .update_expression("ADD #last :one")
+            .expression_attribute_names("#last", COUNTER_ATTR)
+            .expression_attribute_values(":one", number(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await?;
+        match out.attributes().and_then(|a| a.get(COUNTER_ATTR)) {
+            Some(AttributeValue::N(n)) => n
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("counter value {n:?}"))),
+            other => Err(StoreError::Corrupt(format!("counter returned {other:?}"))),
+        }
+    }
+
+    pub async fn get(&self, id: u64) -> Result<Post, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(KEY, number(id))
+            .consistent_read(true)
+            .send()
+            .await?;
+        match out.item {
+            Some(map) if is_post(&map) => Ok(Item::from_map(map)?.into()),
+            _ => Err(StoreError::NotFound),
+        }
+    }
+
+    /// One page of posts, newest first, starting after `cursor`.
+    pub async fn list(&self, limit: u32, cursor: Option<&str>) -> Result<PostPage, StoreError> {
+        let start = match cursor {
+            None => None,
+            Some(c) => {
+                let after = cursor::decode(c).ok_or(StoreError::BadCursor)?;
+                Some(HashMap::from([
+                    (KEY.to_owned(), number(after)),
+                    (FEED_KEY.to_owned(), AttributeValue::S(FEED.to_owned())),
+                ]))
+            }
+        };
+        // One more than asked tells whether another page exists, so the last page never
+        // hands out a cursor that leads to an empty page.
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(FEED_INDEX)
+            .key_condition_expression("#feed = :feed")
+            .expression_attribute_names("#feed", FEED_KEY)
+            .expression_attribute_values(":feed", AttributeValue::S(FEED.to_owned()))
+            .scan_index_forward(false)
+            .limit(limit.saturating_add(1) as i32)
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        let mut posts = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|map| Item::from_map(map).map(Post::from))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = if posts.len() > limit as usize {
+            posts.truncate(limit as usize);
+            posts.last().map(|last| cursor::encode(last.id))
+        } else {
+            None
+        };
+        Ok(PostPage { posts, next_cursor })
+    }
+
+    /// Replaces a post's title and contents if `sub` wrote it.
+    pub async fn update(&self, id: u64, sub: &str, title: String, contents: String) -> Result<Post, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY, number(id))
+            .update_expression("SET #title = :title, #contents = :contents, #updated = :now")
+            .condition_expression("#feed = :feed AND #author = :sub")
+            .expression_attribute_names("#title", "title")
+            .expression_attribute_names("#contents", "contents")
+            .expression_attribute_names("#updated", "updated_at")
+            .expression_attribute_names("#feed", FEED_KEY)
+            .expression_attribute_names("#author", "author_sub")
+            .expression_attribute_values(":title", AttributeValue::S(title))
+            .expression_attribute_values(":contents", AttributeValue::S(contents))
+            .expression_attribute_values(":now", AttributeValue::S(now()))
+            .expression_attribute_values(":feed", AttributeValue::S(FEED.to_owned()))
+            .expression_attribute_values(":sub", AttributeValue::S(sub.to_owned()))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Item::from_map(out.attributes.unwrap_or_default()).map(Post::from),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                UpdateItemError::ConditionalCheckFailedException(failed) => {
+                    Err(refused(failed.item.as_ref()))
+                }
+                other => Err(StoreError::Dynamo(Box::new(other.into()))),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Deletes a post if `sub` wrote it.
+    pub async fn delete(&self, id: u64, sub: &str) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(KEY, number(id))
+            .condition_expression("#feed = :feed AND #author = :sub")
+            .expression_attribute_names("#feed", FEED_KEY)
+            .expression_attribute_names("#author", "author_sub")
+            .expression_attribute_values(":feed", AttributeValue::S(FEED.to_owned()))
+            .expression_attribute_values(":sub", AttributeValue::S(sub.to_owned()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                DeleteItemError::ConditionalCheckFailedException(failed) => {
+                    Err(refused(failed.item.as_ref()))
+                }
+                other => Err(StoreError::Dynamo(Box::new(other.into()))),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Why a conditional edit or delete was refused, from the item as it stood.
+fn refused(old: Option<&HashMap<String, AttributeValue>>) -> StoreError {
+    match old {
+        Some(item) if is_post(item) => StoreError::NotAuthor,
+        _ => StoreError::NotFound,
+    }
+}

@@ -1,0 +1,89 @@
+//! The posts table: one definition used by the local stack's bootstrap, the tests and
+//! (checked against it) the deploy template.
+//!
+//! - Key: `id` (Number). Posts have ids 1, 2, 3, ...; the item with id 0 is the counter
+//!   that hands them out (`ADD` on its `last_id`), so new ids never need a scan.
+//! - Index [`FEED_INDEX`]: partition `feed` (always [`FEED`]), sort `id`. Only posts carry
+//!   `feed`, so the counter stays out of it. Listing newest first is one Query on it,
+//!   and a page costs O(page size) whatever the table's size.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    Projection, ProjectionType, ScalarAttributeType,
+};
+
+/// The table's partition key.
+pub const KEY: &str = "id";
+/// The index that lists posts newest first.
+pub const FEED_INDEX: &str = "feed-by-id";
+/// The index's partition key.
+pub const FEED_KEY: &str = "feed";
+/// The one value of [`FEED_KEY`].
+pub const FEED: &str = "post";
+/// The id of the counter item.
+pub const COUNTER_ID: u64 = 0;
+/// The counter item's attribute holding the last id handed out.
+pub const COUNTER_ATTR: &str = "last_id";
+
+/// The attributes the keys use, with their types.
+pub fn attribute_definitions() -> Vec<AttributeDefinition> {
+    [(KEY, ScalarAttributeType::N), (FEED_KEY, ScalarAttributeType::S)]
+        .into_iter()
+        .filter_map(|(name, ty)| {
+            AttributeDefinition::builder().attribute_name(name).attribute_type(ty).build().ok()
+        })
+        .collect()
+}
+
+/// The table's primary key.
+pub fn key_schema() -> Vec<KeySchemaElement> {
+    [(KEY, KeyType::Hash)].into_iter().filter_map(key).collect()
+}
+
+/// The index that lists posts newest first, projecting whole posts so a page needs no
+/// further reads.
+pub fn global_secondary_indexes() -> Vec<GlobalSecondaryIndex> {
+    let projection = Projection::builder().projection_type(ProjectionType::All).build();
+    GlobalSecondaryIndex::builder()
+        .index_name(FEED_INDEX)
+        .set_key_schema(Some(
+            [(FEED_KEY, KeyType::Hash), (KEY, KeyType::Range)].into_iter().filter_map(key).collect(),
+        ))
+        .projection(projection)
+        .build()
+        .into_iter()
+        .collect()
+}
+
+fn key((name, ty): (&str, KeyType)) -> Option<KeySchemaElement> {
+    KeySchemaElement::builder().attribute_name(name).key_type(ty).build().ok()
+}
+
+/// Creates the table (on-demand billing) as production has it.
+pub async fn create_table(client: &Client, table: &str) -> Result<(), aws_sdk_dynamodb::Error> {
+    client
+        .create_table()
+        .table_name(table)
+        .set_attribute_definitions(Some(attribute_definitions()))
+        .set_key_schema(Some(key_schema()))
+        .set_global_secondary_indexes(Some(global_secondary_indexes()))
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definitions_are_complete() {
+        assert_eq!(attribute_definitions().len(), 2);
+        assert_eq!(key_schema().len(), 1);
+        let indexes = global_secondary_indexes();
+        assert_eq!(indexes.len(), 1);
+        assert_eq!(indexes[0].key_schema().len(), 2);
+    }
+}

@@ -1,0 +1,221 @@
+//! The board's resources in a local moto server: the posts table, a Cognito user pool
+//! with email as the username, an app client, and users signed in the way the app does.
+//!
+//! Used by `cargo xtask bootstrap`, the local stack and the integration tests, so all of
+//! them set up exactly the same thing.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cognitoidentityprovider as cognito;
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeType, AuthFlowType, ExplicitAuthFlowsType, MessageActionType, OAuthFlowType,
+    PasswordPolicyType, UserPoolPolicyType, UsernameAttributeType, VerifiedAttributeType,
+};
+use aws_sdk_dynamodb as dynamodb;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+
+/// The region the local stack pretends to be in.
+pub const REGION: &str = "us-east-1";
+/// Scopes the app asks for.
+pub const SCOPES: [&str; 3] = ["openid", "email", "profile"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("DynamoDB: {0}")]
+    Dynamo(String),
+    #[error("Cognito: {0}")]
+    Cognito(String),
+    #[error("unexpected answer: {0}")]
+    Unexpected(&'static str),
+}
+
+fn dynamo_err<E: std::error::Error>(e: E) -> Error {
+    Error::Dynamo(dynamodb::error::DisplayErrorContext(e).to_string())
+}
+
+fn cognito_err<E: std::error::Error>(e: E) -> Error {
+    Error::Cognito(cognito::error::DisplayErrorContext(e).to_string())
+}
+
+/// What the backend and the app need to know about a bootstrapped stack.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stack {
+    pub user_pool_id: String,
+    pub client_id: String,
+    pub issuer: String,
+    pub jwks_url: String,
+    pub table: String,
+}
+
+/// What to create.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub table: String,
+    pub pool_name: String,
+    /// Where the hosted UI may send the browser back to after sign-in.
+    pub callback_urls: Vec<String>,
+    /// Where the hosted UI may send the browser after sign-out.
+    pub logout_urls: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            table: "posts".to_owned(),
+            pool_name: "board".to_owned(),
+            callback_urls: Vec::new(),
+            logout_urls: Vec::new(),
+        }
+    }
+}
+
+/// Tokens from a sign-in.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub id_token: String,
+    pub access_token: String,
+    pub expires_in: i32,
+}
+
+/// Clients for a moto server at one endpoint.
+#[derive(Clone)]
+pub struct Moto {
+    pub endpoint: String,
+    pub dynamo: dynamodb::Client,
+    pub cognito: cognito::Client,
+}
+
+impl Moto {
+    /// Clients for the moto server at `endpoint` (e.g. `http://127.0.0.1:5000`), with
+    /// dummy credentials: moto checks none.
+    pub async fn connect(endpoint: &str) -> Self {
+        let sdk = sdk_config(endpoint).await;
+        Self {
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+            dynamo: dynamodb::Client::new(&sdk),
+            cognito: cognito::Client::new(&sdk),
+        }
+    }
+
+    /// Creates the table, the user pool and its app client.
+    pub async fn bootstrap(&self, options: &Options) -> Result<Stack, Error> {
+        backend::store::schema::create_table(&self.dynamo, &options.table)
+            .await
+            .map_err(dynamo_err)?;
+
+        let password_policy = PasswordPolicyType::builder()
+            .minimum_length(8)
+            .require_lowercase(true)
+            .require_uppercase(true)
+            .require_numbers(true)
+            .require_symbols(false)
+            .build();
+        let pool = self
+            .cognito
+            .create_user_pool()
+            .pool_name(&options.pool_name)
+            .username_attributes(UsernameAttributeType::Email)
+            .auto_verified_attributes(VerifiedAttributeType::Email)
+            .policies(UserPoolPolicyType::builder().password_policy(password_policy).build())
+            .send()
+            .await
+            .map_err(cognito_err)?;
+        let user_pool_id = pool
+            .user_pool
+            .and_then(|p| p.id)
+            .ok_or(Error::Unexpected("CreateUserPool returned no id"))?;
+
+        let client = self
+            .cognito
+            .create_user_pool_client()
+            .user_pool_id(&user_pool_id)
+            .client_name(format!("{}-web", options.pool_name))
+            .generate_secret(false)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+            .allowed_o_auth_flows_user_pool_client(true)
+            .allowed_o_auth_flows(OAuthFlowType::Implicit)
+            .set_allowed_o_auth_scopes(Some(SCOPES.iter().map(|s| s.to_string()).collect()))
+            .supported_identity_providers("COGNITO")
+            .set_callback_urls((!options.callback_urls.is_empty()).then(|| options.callback_urls.clone()))
+            .set_logout_urls((!options.logout_urls.is_empty()).then(|| options.logout_urls.clone()))
+            .send()
+            .await
+            .map_err(cognito_err)?;
+        let client_id = client
+            .user_pool_client
+            .and_then(|c| c.client_id)
+            .ok_or(Error::Unexpected("CreateUserPoolClient returned no id"))?;
+
+        let issuer = format!("https://cognito-idp.{REGION}.amazonaws.com/{user_pool_id}");
+        let jwks_url = format!("{}/{user_pool_id}/.well-known/jwks.json", self.endpoint);
+        Ok(Stack { user_pool_id, client_id, issuer, jwks_url, table: options.table.clone() })
+    }
+
+    /// Creates a confirmed user with a verified email and a permanent password.
+    pub async fn create_user(&self, user_pool_id: &str, email: &str, password: &str) -> Result<(), Error> {
+        let attribute = |name: &str, value: &str| AttributeType::builder().name(name).value(value).build();
+        self.cognito
+            .admin_create_user()
+            .user_pool_id(user_pool_id)
+            .username(email)
+            .user_attributes(attribute("email", email).map_err(cognito_err)?)
+            .user_attributes(attribute("email_verified", "true").map_err(cognito_err)?)
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await
+            .map_err(cognito_err)?;
+        self.cognito
+            .admin_set_user_password()
+            .user_pool_id(user_pool_id)
+            .username(email)
+            .password(password)
+            .permanent(true)
+            .send()
+            .await
+            .map_err(cognito_err)?;
+        Ok(())
+    }
+
+    /// Signs a user in with their password, as the hosted UI does.
+    pub async fn sign_in(&self, client_id: &str, email: &str, password: &str) -> Result<Tokens, Error> {
+        let out = self
+            .cognito
+            .initiate_auth()
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .client_id(client_id)
+            .auth_parameters("USERNAME", email)
+            .auth_parameters("PASSWORD", password)
+            .send()
+            .await
+            .map_err(cognito_err)?;
+        let result = out
+            .authentication_result
+            .ok_or(Error::Unexpected("InitiateAuth returned a challenge, not tokens"))?;
+        match (result.id_token, result.access_token) {
+            (Some(id_token), Some(access_token)) => {
+                Ok(Tokens { id_token, access_token, expires_in: result.expires_in })
+            }
+            _ => Err(Error::Unexpected("InitiateAuth returned no tokens")),
+        }
+    }
+}
+
+/// SDK settings for a local endpoint.
+pub async fn sdk_config(endpoint: &str) -> SdkConfig {
+    let credentials = dynamodb::config::Credentials::new("local", "local", None, None, "devstack");
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
+
+/// The claims of a JWT, read without verifying it (for tests and tools only).
+pub fn unverified_claims(token: &str) -> Option<serde_json::Value> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}

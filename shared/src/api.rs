@@ -1,0 +1,171 @@
+//! The JSON bodies of the board's HTTP API.
+
+use serde::{Deserialize, Serialize};
+
+use crate::validate::{self, ValidationError};
+
+/// Body of `POST /posts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPost {
+    pub title: String,
+    pub contents: String,
+}
+
+/// Body of `PUT /posts/{id}`: the post's new title and contents (a full replacement).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostUpdate {
+    pub title: String,
+    pub contents: String,
+}
+
+impl NewPost {
+    /// Checks the post against the shared rules and returns it normalised
+    /// (title trimmed, contents unchanged).
+    pub fn validate(self) -> Result<Self, ValidationError> {
+        let (title, contents) = validate::post(&self.title, &self.contents)?;
+        Ok(Self { title, contents })
+    }
+}
+
+impl PostUpdate {
+    /// Same rules as [`NewPost::validate`].
+    pub fn validate(self) -> Result<Self, ValidationError> {
+        let (title, contents) = validate::post(&self.title, &self.contents)?;
+        Ok(Self { title, contents })
+    }
+}
+
+/// Who wrote a post. Ownership is decided by `sub` alone; `name` is for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    /// The Cognito user's stable, unique id (the token's `sub`).
+    pub sub: String,
+    /// A display name taken from the token when the post was written.
+    pub name: String,
+}
+
+/// A stored post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Post {
+    /// 1, 2, 3, ... in order of creation.
+    pub id: u64,
+    pub title: String,
+    pub contents: String,
+    pub author: Author,
+    /// RFC 3339 timestamp, UTC.
+    pub created_at: String,
+    /// RFC 3339 timestamp, UTC; equal to `created_at` until the first edit.
+    pub updated_at: String,
+}
+
+/// One page of `GET /posts`, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostPage {
+    pub posts: Vec<Post>,
+    /// Pass as `cursor` to get the next page; absent on the last page. Opaque: its
+    /// contents are not part of the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// Every error the API returns has this shape: `{"error": {"code", "message", "field"?}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// A human-readable explanation in English.
+    pub message: String,
+    /// The request field at fault, when there is one (`title`, `contents`, `limit`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// Machine-readable error codes, stable across releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: a malformed query, path or cursor.
+    BadRequest,
+    /// 400: the body is not valid JSON.
+    InvalidJson,
+    /// 401: no token, or a token that failed verification.
+    Unauthorized,
+    /// 403: the caller may not change this post.
+    Forbidden,
+    /// 404
+    NotFound,
+    /// 405
+    MethodNotAllowed,
+    /// 409
+    Conflict,
+    /// 413
+    PayloadTooLarge,
+    /// 415: the body is not `application/json`.
+    UnsupportedMediaType,
+    /// 422: well-formed JSON that breaks a rule (missing field, wrong type, too long, ...).
+    Validation,
+    /// 500: something failed on the server; details are only in its logs.
+    Internal,
+    /// 503
+    Unavailable,
+    /// A code this version does not know yet.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>, field: Option<String>) -> Self {
+        Self {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+                field,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_has_the_documented_shape() {
+        let body = ErrorBody::new(ErrorCode::Validation, "too long", Some("title".into()));
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"error": {"code": "validation", "message": "too long", "field": "title"}})
+        );
+        let without_field = ErrorBody::new(ErrorCode::NotFound, "no such post", None);
+        assert_eq!(
+            serde_json::to_value(&without_field).unwrap(),
+            serde_json::json!({"error": {"code": "not_found", "message": "no such post"}})
+        );
+    }
+
+    #[test]
+    fn unknown_error_codes_still_parse() {
+        let body: ErrorBody =
+            serde_json::from_str(r#"{"error":{"code":"brand_new","message":"m"}}"#).unwrap();
+        assert_eq!(body.error.code, ErrorCode::Unknown);
+    }
+
+    #[test]
+    fn page_omits_cursor_on_the_last_page() {
+        let page = PostPage { posts: vec![], next_cursor: None };
+        assert_eq!(serde_json::to_string(&page).unwrap(), r#"{"posts":[]}"#);
+    }
+
+    #[test]
+    fn new_post_rejects_unknown_fields() {
+        let err = serde_json::from_str::<NewPost>(r#"{"title":"t","contents":"c","id":3}"#);
+        assert!(err.is_err());
+    }
+}

@@ -1,0 +1,11 @@
+//! Types and validation rules shared by the board's backend and its browser app.
+//!
+//! Everything here is plain data and pure functions (no I/O), so it builds for
+//! `wasm32-unknown-unknown` as well as natively, and the form in the browser checks
+//! a post with exactly the rules the API enforces.
+
+pub mod api;
+pub mod validate;
+
+pub use api::{Author, ErrorBody, ErrorCode, ErrorDetail, NewPost, Post, PostPage, PostUpdate};
+pub use validate::{Field, Rule, ValidationError};

@@ -1,0 +1,71 @@
+//! `cargo xtask <task>`: the board's set-up, local stack and test runner.
+
+mod moto;
+mod setup;
+mod test;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "Tasks of the board: set-up, local stack, tests")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Install what the tests and the local stack need and is missing (idempotent).
+    Setup,
+    /// Run moto (DynamoDB and Cognito stand-in) on a loopback port until Ctrl-C.
+    Moto {
+        #[arg(long, default_value_t = 5000)]
+        port: u16,
+    },
+    /// Create the table, user pool and app client in a running moto; print them as JSON.
+    Bootstrap {
+        /// moto's URL, e.g. http://127.0.0.1:5000
+        #[arg(long)]
+        endpoint: String,
+        /// A URL the hosted UI may redirect to after sign-in (repeatable).
+        #[arg(long = "callback-url")]
+        callback_urls: Vec<String>,
+        /// A URL the hosted UI may redirect to after sign-out (repeatable).
+        #[arg(long = "logout-url")]
+        logout_urls: Vec<String>,
+        #[arg(long, default_value = "posts")]
+        table: String,
+    },
+    /// Run every test and check: formatting, lints, unit and integration tests.
+    Test,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    match cli.task {
+        Task::Setup => setup::run(&root),
+        Task::Moto { port } => moto::run_foreground(&root, port),
+        Task::Bootstrap { endpoint, callback_urls, logout_urls, table } => {
+            let options = devstack::Options { table, callback_urls, logout_urls, ..Default::default() };
+            let stack = runtime()?.block_on(async {
+                devstack::Moto::connect(&endpoint).await.bootstrap(&options).await
+            })?;
+            println!("{}", serde_json::to_string_pretty(&stack)?);
+            Ok(())
+        }
+        Task::Test => test::run(&root),
+    }
+}
+
+/// The repository's root: the parent of this crate's folder.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+}
