@@ -110,7 +110,18 @@ impl Verifier {
         validation.set_issuer(&[&config.issuer]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
         let keys = KeyCache::new(config.jwks_url.clone());
-        Self { config, keys, validation }
+        Self {
+            config,
+            keys,
+            validation,
+        }
+    }
+
+    /// Changes how soon an unknown `kid` may trigger another fetch of the keys
+    /// (default [`REFETCH_INTERVAL`]).
+    pub fn with_refetch_interval(mut self, interval: Duration) -> Self {
+        self.keys.refetch_interval = interval;
+        self
     }
 
     /// Verifies the value of an `Authorization` header (with or without `Bearer `).
@@ -129,12 +140,17 @@ impl Verifier {
             .map_err(|e| classify(e.kind()))?
             .claims;
 
-        if claims.iat.is_none_or(|iat| iat > jsonwebtoken::get_current_timestamp() + LEEWAY_SECS)
+        if claims
+            .iat
+            .is_none_or(|iat| iat > jsonwebtoken::get_current_timestamp() + LEEWAY_SECS)
         {
             return Err(AuthError::NotYetValid);
         }
         let for_this_client = match claims.token_use.as_deref() {
-            Some("id") => claims.aud.as_ref().is_some_and(|aud| aud.contains(&self.config.client_id)),
+            Some("id") => claims
+                .aud
+                .as_ref()
+                .is_some_and(|aud| aud.contains(&self.config.client_id)),
             Some("access") => claims.client_id.as_deref() == Some(self.config.client_id.as_str()),
             _ => return Err(AuthError::TokenUse),
         };
@@ -145,7 +161,10 @@ impl Verifier {
             return Err(AuthError::Malformed);
         }
         let name = display_name(&claims);
-        Ok(Identity { sub: claims.sub, name })
+        Ok(Identity {
+            sub: claims.sub,
+            name,
+        })
     }
 }
 
@@ -172,7 +191,12 @@ fn classify(kind: &ErrorKind) -> AuthError {
 /// The name shown beside a post: the user's chosen name if the token has one, else the
 /// part of their email before the `@` (the whole address is not shown to everyone).
 fn display_name(claims: &Claims) -> String {
-    let non_empty = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let non_empty = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     non_empty(&claims.name)
         .or_else(|| non_empty(&claims.preferred_username))
         .or_else(|| {
@@ -194,6 +218,7 @@ struct KeyCache {
     /// that a Lambda cold start should not pay before it needs them.
     http: OnceLock<reqwest::Client>,
     keys: RwLock<HashMap<String, Arc<DecodingKey>>>,
+    refetch_interval: Duration,
     /// Held while fetching, so concurrent requests with a new `kid` cause one fetch.
     fetch: Mutex<FetchState>,
 }
@@ -206,7 +231,13 @@ struct FetchState {
 
 impl KeyCache {
     fn new(url: String) -> Self {
-        Self { url, http: OnceLock::new(), keys: RwLock::default(), fetch: Mutex::default() }
+        Self {
+            url,
+            http: OnceLock::new(),
+            refetch_interval: REFETCH_INTERVAL,
+            keys: RwLock::default(),
+            fetch: Mutex::default(),
+        }
     }
 
     async fn get(&self, kid: &str) -> Result<Arc<DecodingKey>, AuthError> {
@@ -219,7 +250,7 @@ impl KeyCache {
             return Ok(key.clone());
         }
         let allowed = match (state.last_success, state.last_attempt) {
-            (Some(success), _) => success.elapsed() >= REFETCH_INTERVAL,
+            (Some(success), _) => success.elapsed() >= self.refetch_interval,
             (None, Some(attempt)) => attempt.elapsed() >= RETRY_INTERVAL,
             (None, None) => true,
         };
@@ -236,7 +267,8 @@ impl KeyCache {
     }
 
     async fn fetch_keys(&self) -> Result<HashMap<String, Arc<DecodingKey>>, AuthError> {
-        let unavailable = |e: reqwest::Error| AuthError::KeysUnavailable(e.without_url().to_string());
+        let unavailable =
+            |e: reqwest::Error| AuthError::KeysUnavailable(e.without_url().to_string());
         let http = match self.http.get() {
             Some(client) => client,
             None => {
@@ -261,7 +293,12 @@ impl KeyCache {
             .iter()
             .filter(|jwk| matches!(jwk.algorithm, AlgorithmParameters::RSA(_)))
             .filter(|jwk| matches!(jwk.common.key_algorithm, None | Some(KeyAlgorithm::RS256)))
-            .filter(|jwk| matches!(jwk.common.public_key_use, None | Some(PublicKeyUse::Signature)))
+            .filter(|jwk| {
+                matches!(
+                    jwk.common.public_key_use,
+                    None | Some(PublicKeyUse::Signature)
+                )
+            })
             .filter_map(|jwk| {
                 let kid = jwk.common.key_id.clone()?;
                 let key = DecodingKey::from_jwk(jwk).ok()?;
@@ -291,7 +328,9 @@ mod tests {
     fn display_name_prefers_name_then_username_then_email_local_part() {
         let c = claims(serde_json::json!({"sub": "s", "name": "Ada", "email": "ada@x.io"}));
         assert_eq!(display_name(&c), "Ada");
-        let c = claims(serde_json::json!({"sub": "s", "preferred_username": "ada_l", "email": "ada@x.io"}));
+        let c = claims(
+            serde_json::json!({"sub": "s", "preferred_username": "ada_l", "email": "ada@x.io"}),
+        );
         assert_eq!(display_name(&c), "ada_l");
         let c = claims(serde_json::json!({"sub": "s", "name": " ", "email": "ada@x.io"}));
         assert_eq!(display_name(&c), "ada");

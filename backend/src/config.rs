@@ -63,7 +63,10 @@ impl Config {
 
         let region = required("AWS_REGION")?;
         if !is_region(&region) {
-            return Err(invalid("AWS_REGION", "expected a region name such as eu-west-1"));
+            return Err(invalid(
+                "AWS_REGION",
+                "expected a region name such as eu-west-1",
+            ));
         }
 
         let posts_table = required("POSTS_TABLE")?;
@@ -83,7 +86,10 @@ impl Config {
         }
         let client_id = required("COGNITO_CLIENT_ID")?;
         if !client_id.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(invalid("COGNITO_CLIENT_ID", "an app client id is letters and digits"));
+            return Err(invalid(
+                "COGNITO_CLIENT_ID",
+                "an app client id is letters and digits",
+            ));
         }
 
         let cognito_jwks_url = format!("{issuer}/.well-known/jwks.json");
@@ -122,11 +128,20 @@ impl Config {
         let bind_addr = var("BIND_ADDR")
             .unwrap_or_else(|| DEFAULT_BIND_ADDR.to_owned())
             .parse()
-            .map_err(|_| invalid("BIND_ADDR", "expected an address and port such as 127.0.0.1:3000"))?;
+            .map_err(|_| {
+                invalid(
+                    "BIND_ADDR",
+                    "expected an address and port such as 127.0.0.1:3000",
+                )
+            })?;
 
         Ok(Self {
             posts_table,
-            auth: AuthConfig { issuer, client_id, jwks_url },
+            auth: AuthConfig {
+                issuer,
+                client_id,
+                jwks_url,
+            },
             allowed_origins,
             public_read,
             bind_addr,
@@ -136,12 +151,15 @@ impl Config {
 }
 
 fn is_region(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn is_table_name(s: &str) -> bool {
     (3..=255).contains(&s.len())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// True for `https://cognito-idp.<region>.amazonaws.com/<region>_<id>` and nothing else.
@@ -208,7 +226,10 @@ mod tests {
     #[test]
     fn minimal_environment_gets_defaults() {
         let config = load(&env(&[])).unwrap();
-        assert_eq!(config.auth.jwks_url, format!("{ISSUER}/.well-known/jwks.json"));
+        assert_eq!(
+            config.auth.jwks_url,
+            format!("{ISSUER}/.well-known/jwks.json")
+        );
         assert_eq!(config.bind_addr, "127.0.0.1:3000".parse().unwrap());
         assert!(!config.public_read);
         assert!(config.allowed_origins.is_empty());
@@ -217,10 +238,19 @@ mod tests {
 
     #[test]
     fn each_missing_variable_is_named() {
-        for var in ["AWS_REGION", "POSTS_TABLE", "COGNITO_ISSUER", "COGNITO_CLIENT_ID"] {
+        for var in [
+            "AWS_REGION",
+            "POSTS_TABLE",
+            "COGNITO_ISSUER",
+            "COGNITO_CLIENT_ID",
+        ] {
             let mut map = env(&[]);
             map.remove(var);
-            assert_eq!(load(&map).unwrap_err(), ConfigError::Missing { var }, "{var}");
+            assert_eq!(
+                load(&map).unwrap_err(),
+                ConfigError::Missing { var },
+                "{var}"
+            );
         }
     }
 
@@ -235,7 +265,10 @@ mod tests {
             ("PUBLIC_READ", "yes"),
             ("BIND_ADDR", "localhost"),
             ("ALLOWED_ORIGINS", "*"),
-            ("ALLOWED_ORIGINS", "https://a.example, https://b.example/path"),
+            (
+                "ALLOWED_ORIGINS",
+                "https://a.example, https://b.example/path",
+            ),
             ("ALLOWED_ORIGINS", "ftp://a.example"),
         ];
         for (var, value) in cases {
@@ -249,7 +282,10 @@ mod tests {
     #[test]
     fn origins_and_flags_are_parsed() {
         let config = load(&env(&[
-            ("ALLOWED_ORIGINS", "https://board.example, http://localhost:8080"),
+            (
+                "ALLOWED_ORIGINS",
+                "https://board.example, http://localhost:8080",
+            ),
             ("PUBLIC_READ", "true"),
             ("BIND_ADDR", "0.0.0.0:8000"),
         ]))
@@ -288,22 +324,43 @@ mod tests {
         ] {
             let err = load(&env(&[lambda, ("COGNITO_JWKS_URL", url)])).unwrap_err();
             assert!(
-                matches!(err, ConfigError::Invalid { var: "COGNITO_JWKS_URL", .. }),
+                matches!(
+                    err,
+                    ConfigError::Invalid {
+                        var: "COGNITO_JWKS_URL",
+                        ..
+                    }
+                ),
                 "{url}"
             );
         }
 
         // A look-alike issuer cannot smuggle its own keys in through the default URL either.
-        let err = load(&env(&[lambda, ("COGNITO_ISSUER", "https://cognito-idp.evil.example/x")]))
-            .unwrap_err();
-        assert!(matches!(err, ConfigError::Invalid { var: "COGNITO_JWKS_URL", .. }));
+        let err = load(&env(&[
+            lambda,
+            ("COGNITO_ISSUER", "https://cognito-idp.evil.example/x"),
+        ]))
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                var: "COGNITO_JWKS_URL",
+                ..
+            }
+        ));
     }
 
     #[test]
     fn cognito_issuers_are_recognised_exactly() {
         assert!(is_cognito_issuer(ISSUER));
-        assert!(!is_cognito_issuer("https://cognito-idp.eu-west-1.amazonaws.com/us-east-1_AbC"));
-        assert!(!is_cognito_issuer("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_A/b"));
-        assert!(!is_cognito_issuer("http://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_A"));
+        assert!(!is_cognito_issuer(
+            "https://cognito-idp.eu-west-1.amazonaws.com/us-east-1_AbC"
+        ));
+        assert!(!is_cognito_issuer(
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_A/b"
+        ));
+        assert!(!is_cognito_issuer(
+            "http://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_A"
+        ));
     }
 }

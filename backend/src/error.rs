@@ -15,7 +15,10 @@ use crate::store::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{message}")]
-    BadRequest { message: String, field: Option<&'static str> },
+    BadRequest {
+        message: String,
+        field: Option<&'static str>,
+    },
     #[error("the request body is not valid JSON: {0}")]
     InvalidJson(String),
     #[error(transparent)]
@@ -29,7 +32,10 @@ pub enum ApiError {
     #[error("the request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
     #[error("{message}")]
-    Unprocessable { message: String, field: Option<String> },
+    Unprocessable {
+        message: String,
+        field: Option<String>,
+    },
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// A failure the caller cannot fix; the detail is logged, not returned.
@@ -41,7 +47,10 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad_request(field: &'static str, message: impl Into<String>) -> Self {
-        ApiError::BadRequest { message: message.into(), field: Some(field) }
+        ApiError::BadRequest {
+            message: message.into(),
+            field: Some(field),
+        }
     }
 
     fn parts(&self) -> (StatusCode, ErrorCode, String, Option<String>) {
@@ -53,13 +62,36 @@ impl ApiError {
                 message.clone(),
                 field.map(str::to_owned),
             ),
-            InvalidJson(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidJson, self.to_string(), None),
-            Unauthorized(e) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, e.to_string(), None),
-            Forbidden => (StatusCode::FORBIDDEN, ErrorCode::Forbidden, self.to_string(), None),
-            NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound, self.to_string(), None),
-            PayloadTooLarge => {
-                (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, self.to_string(), None)
-            }
+            InvalidJson(_) => (
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidJson,
+                self.to_string(),
+                None,
+            ),
+            Unauthorized(e) => (
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthorized,
+                e.to_string(),
+                None,
+            ),
+            Forbidden => (
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                self.to_string(),
+                None,
+            ),
+            NotFound => (
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+                self.to_string(),
+                None,
+            ),
+            PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                self.to_string(),
+                None,
+            ),
             UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorCode::UnsupportedMediaType,
@@ -108,11 +140,15 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::NotAuthor => ApiError::Forbidden,
-            StoreError::BadCursor => ApiError::bad_request("cursor", "the page cursor is not valid"),
+            StoreError::BadCursor => {
+                ApiError::bad_request("cursor", "the page cursor is not valid")
+            }
             StoreError::Dynamo(e) => {
                 ApiError::Internal(aws_sdk_dynamodb::error::DisplayErrorContext(&*e).to_string())
             }
-            other @ (StoreError::IdsExhausted | StoreError::Corrupt(_)) => ApiError::Internal(other.to_string()),
+            other @ (StoreError::IdsExhausted | StoreError::Corrupt(_)) => {
+                ApiError::Internal(other.to_string())
+            }
         }
     }
 }
@@ -142,10 +178,13 @@ pub fn for_status(status: StatusCode) -> Response {
     let (code, message) = match status {
         StatusCode::NOT_FOUND => (ErrorCode::NotFound, "not found"),
         StatusCode::METHOD_NOT_ALLOWED => (ErrorCode::MethodNotAllowed, "method not allowed"),
-        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, "the request body is too large"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            (ErrorCode::UnsupportedMediaType, "the request body must be JSON")
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            (ErrorCode::PayloadTooLarge, "the request body is too large")
         }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            ErrorCode::UnsupportedMediaType,
+            "the request body must be JSON",
+        ),
         s if s.is_client_error() => (ErrorCode::BadRequest, "bad request"),
         _ => (ErrorCode::Internal, "something went wrong on the server"),
     };

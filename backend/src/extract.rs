@@ -18,7 +18,10 @@ impl FromRequestParts<AppState> for Writer {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let value = parts.headers.get(header::AUTHORIZATION).ok_or(AuthError::Missing)?;
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or(AuthError::Missing)?;
         let value = value.to_str().map_err(|_| AuthError::Malformed)?;
         Ok(Writer(state.verifier.verify(value).await?))
     }
@@ -71,10 +74,16 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         match inner.classify() {
             Category::Data => {
                 let message = inner.to_string();
-                let field = if path != "." { Some(path) } else { missing_field(&message) };
+                let field = if path != "." {
+                    Some(path)
+                } else {
+                    missing_field(&message)
+                };
                 ApiError::Unprocessable { message, field }
             }
-            Category::Syntax | Category::Eof | Category::Io => ApiError::InvalidJson(inner.to_string()),
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::InvalidJson(inner.to_string())
+            }
         }
     })?;
     de.end().map_err(|e| ApiError::InvalidJson(e.to_string()))?;
@@ -89,10 +98,18 @@ fn missing_field(message: &str) -> Option<String> {
 
 /// `application/json`, or any `application/*+json`, with or without parameters.
 pub fn is_json(headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
@@ -106,7 +123,10 @@ mod tests {
 
     fn headers(content_type: &str) -> HeaderMap {
         let mut map = HeaderMap::new();
-        map.insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
+        map.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_str(content_type).unwrap(),
+        );
         map
     }
 
@@ -123,19 +143,32 @@ mod tests {
     #[test]
     fn wrong_types_name_the_field() {
         let err = parse::<NewPost>(br#"{"title": 5, "contents": "c"}"#).unwrap_err();
-        assert!(matches!(err, ApiError::Unprocessable { field: Some(ref f), .. } if f == "title"), "{err:?}");
+        assert!(
+            matches!(err, ApiError::Unprocessable { field: Some(ref f), .. } if f == "title"),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn missing_fields_are_named() {
         let err = parse::<NewPost>(br#"{"title": "t"}"#).unwrap_err();
-        assert!(matches!(err, ApiError::Unprocessable { field: Some(ref f), .. } if f == "contents"), "{err:?}");
+        assert!(
+            matches!(err, ApiError::Unprocessable { field: Some(ref f), .. } if f == "contents"),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn syntax_errors_and_trailing_data_are_invalid_json() {
-        for body in [&br#"{"title": "t", "#[..], b"", br#"{"title":"t","contents":"c"} x"#] {
-            assert!(matches!(parse::<NewPost>(body), Err(ApiError::InvalidJson(_))));
+        for body in [
+            &br#"{"title": "t", "#[..],
+            b"",
+            br#"{"title":"t","contents":"c"} x"#,
+        ] {
+            assert!(matches!(
+                parse::<NewPost>(body),
+                Err(ApiError::InvalidJson(_))
+            ));
         }
     }
 }

@@ -16,14 +16,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderName, HeaderValue, Method, Request, header};
 use axum::response::Response;
-use axum::body::{Body, Bytes};
 use tower::ServiceBuilder;
 use tower::util::MapResponseLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -63,9 +65,15 @@ pub fn app(config: &Config, dynamo: aws_sdk_dynamodb::Client) -> Router {
     });
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span).on_response(
-            DefaultOnResponse::new().level(Level::INFO).latency_unit(tower_http::LatencyUnit::Micros),
-        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Micros),
+                ),
+        )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .option_layer(cors)
         .layer(MapResponseLayer::new(json_error_bodies))
@@ -83,7 +91,10 @@ pub async fn dynamo_from_env() -> aws_sdk_dynamodb::Client {
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("the local server failed: {0}")]
     Serve(std::io::Error),
     #[error("the Lambda runtime failed: {0}")]
@@ -107,7 +118,9 @@ pub async fn run(config: Config) -> Result<(), RunError> {
 
 /// Serves `app` on `listener` until Ctrl-C or SIGTERM, finishing requests under way.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {
@@ -136,10 +149,13 @@ struct RequestIds;
 impl MakeRequestId for RequestIds {
     fn make_request_id<B>(&mut self, request: &Request<B>) -> Option<RequestId> {
         use lambda_http::request::RequestContext;
-        let gateway = request.extensions().get::<RequestContext>().and_then(|ctx| match ctx {
-            RequestContext::ApiGatewayV2(ctx) => ctx.request_id.clone(),
-            _ => None,
-        });
+        let gateway = request
+            .extensions()
+            .get::<RequestContext>()
+            .and_then(|ctx| match ctx {
+                RequestContext::ApiGatewayV2(ctx) => ctx.request_id.clone(),
+                _ => None,
+            });
         let id = gateway.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         HeaderValue::from_str(&id).ok().map(RequestId::new)
     }
@@ -147,7 +163,11 @@ impl MakeRequestId for RequestIds {
 
 /// The log span of a request: method, path and request id, never headers (tokens).
 fn request_span<B>(request: &Request<B>) -> tracing::Span {
-    let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+    let id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
     tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
 }
 
@@ -159,14 +179,18 @@ where
     B::Error: Into<axum::BoxError>,
 {
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) || extract::is_json(response.headers()) {
+    if !(status.is_client_error() || status.is_server_error())
+        || extract::is_json(response.headers())
+    {
         return response.map(Body::new);
     }
     let (parts, _) = response.into_parts();
     let mut replacement = error::for_status(status);
     for (name, value) in &parts.headers {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            replacement.headers_mut().insert(name.clone(), value.clone());
+            replacement
+                .headers_mut()
+                .insert(name.clone(), value.clone());
         }
     }
     replacement

@@ -24,7 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/posts", get(list_posts).post(create_post))
         // The original tutorial's path, kept for its clients.
         .route("/post", post(create_post))
-        .route("/posts/{id}", get(get_post).put(update_post).delete(delete_post))
+        .route(
+            "/posts/{id}",
+            get(get_post).put(update_post).delete(delete_post),
+        )
         .fallback(|| async { ApiError::NotFound })
 }
 
@@ -38,9 +41,16 @@ struct ListParams {
     cursor: Option<String>,
 }
 
-async fn list_posts(State(state): State<AppState>, _: Reader, uri: Uri) -> Result<Json<PostPage>, ApiError> {
-    let Query(params) = Query::<ListParams>::try_from_uri(&uri)
-        .map_err(|e| ApiError::BadRequest { message: e.body_text(), field: None })?;
+async fn list_posts(
+    State(state): State<AppState>,
+    _: Reader,
+    uri: Uri,
+) -> Result<Json<PostPage>, ApiError> {
+    let Query(params) =
+        Query::<ListParams>::try_from_uri(&uri).map_err(|e| ApiError::BadRequest {
+            message: e.body_text(),
+            field: None,
+        })?;
     let limit = match params.limit.as_deref() {
         None => DEFAULT_PAGE_SIZE,
         Some(raw) => raw
@@ -48,7 +58,10 @@ async fn list_posts(State(state): State<AppState>, _: Reader, uri: Uri) -> Resul
             .ok()
             .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
             .ok_or_else(|| {
-                ApiError::bad_request("limit", format!("limit must be a whole number from 1 to {MAX_PAGE_SIZE}"))
+                ApiError::bad_request(
+                    "limit",
+                    format!("limit must be a whole number from 1 to {MAX_PAGE_SIZE}"),
+                )
             })?,
     };
     let cursor = params.cursor.as_deref().filter(|c| !c.is_empty());
@@ -61,13 +74,24 @@ async fn create_post(
     JsonBody(new): JsonBody<NewPost>,
 ) -> Result<impl IntoResponse, ApiError> {
     let NewPost { title, contents } = new.validate()?;
-    let author = Author { sub: user.sub, name: user.name };
+    let author = Author {
+        sub: user.sub,
+        name: user.name,
+    };
     let post = state.store.create(&author, title, contents).await?;
     let location = format!("/posts/{}", post.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(post)))
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(post),
+    ))
 }
 
-async fn get_post(State(state): State<AppState>, _: Reader, Path(id): Path<String>) -> Result<Json<Post>, ApiError> {
+async fn get_post(
+    State(state): State<AppState>,
+    _: Reader,
+    Path(id): Path<String>,
+) -> Result<Json<Post>, ApiError> {
     let id = parse_id(&id)?;
     Ok(Json(state.store.get(id).await?))
 }
@@ -80,7 +104,9 @@ async fn update_post(
 ) -> Result<Json<Post>, ApiError> {
     let id = parse_id(&id)?;
     let PostUpdate { title, contents } = update.validate()?;
-    Ok(Json(state.store.update(id, &user.sub, title, contents).await?))
+    Ok(Json(
+        state.store.update(id, &user.sub, title, contents).await?,
+    ))
 }
 
 async fn delete_post(

@@ -117,7 +117,11 @@ impl Moto {
             .pool_name(&options.pool_name)
             .username_attributes(UsernameAttributeType::Email)
             .auto_verified_attributes(VerifiedAttributeType::Email)
-            .policies(UserPoolPolicyType::builder().password_policy(password_policy).build())
+            .policies(
+                UserPoolPolicyType::builder()
+                    .password_policy(password_policy)
+                    .build(),
+            )
             .send()
             .await
             .map_err(cognito_err)?;
@@ -138,7 +142,9 @@ impl Moto {
             .allowed_o_auth_flows(OAuthFlowType::Implicit)
             .set_allowed_o_auth_scopes(Some(SCOPES.iter().map(|s| s.to_string()).collect()))
             .supported_identity_providers("COGNITO")
-            .set_callback_urls((!options.callback_urls.is_empty()).then(|| options.callback_urls.clone()))
+            .set_callback_urls(
+                (!options.callback_urls.is_empty()).then(|| options.callback_urls.clone()),
+            )
             .set_logout_urls((!options.logout_urls.is_empty()).then(|| options.logout_urls.clone()))
             .send()
             .await
@@ -150,12 +156,24 @@ impl Moto {
 
         let issuer = format!("https://cognito-idp.{REGION}.amazonaws.com/{user_pool_id}");
         let jwks_url = format!("{}/{user_pool_id}/.well-known/jwks.json", self.endpoint);
-        Ok(Stack { user_pool_id, client_id, issuer, jwks_url, table: options.table.clone() })
+        Ok(Stack {
+            user_pool_id,
+            client_id,
+            issuer,
+            jwks_url,
+            table: options.table.clone(),
+        })
     }
 
     /// Creates a confirmed user with a verified email and a permanent password.
-    pub async fn create_user(&self, user_pool_id: &str, email: &str, password: &str) -> Result<(), Error> {
-        let attribute = |name: &str, value: &str| AttributeType::builder().name(name).value(value).build();
+    pub async fn create_user(
+        &self,
+        user_pool_id: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<(), Error> {
+        let attribute =
+            |name: &str, value: &str| AttributeType::builder().name(name).value(value).build();
         self.cognito
             .admin_create_user()
             .user_pool_id(user_pool_id)
@@ -179,7 +197,12 @@ impl Moto {
     }
 
     /// Signs a user in with their password, as the hosted UI does.
-    pub async fn sign_in(&self, client_id: &str, email: &str, password: &str) -> Result<Tokens, Error> {
+    pub async fn sign_in(
+        &self,
+        client_id: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<Tokens, Error> {
         let out = self
             .cognito
             .initiate_auth()
@@ -190,13 +213,15 @@ impl Moto {
             .send()
             .await
             .map_err(cognito_err)?;
-        let result = out
-            .authentication_result
-            .ok_or(Error::Unexpected("InitiateAuth returned a challenge, not tokens"))?;
+        let result = out.authentication_result.ok_or(Error::Unexpected(
+            "InitiateAuth returned a challenge, not tokens",
+        ))?;
         match (result.id_token, result.access_token) {
-            (Some(id_token), Some(access_token)) => {
-                Ok(Tokens { id_token, access_token, expires_in: result.expires_in })
-            }
+            (Some(id_token), Some(access_token)) => Ok(Tokens {
+                id_token,
+                access_token,
+                expires_in: result.expires_in,
+            }),
             _ => Err(Error::Unexpected("InitiateAuth returned no tokens")),
         }
     }

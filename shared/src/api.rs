@@ -159,7 +159,10 @@ mod tests {
 
     #[test]
     fn page_omits_cursor_on_the_last_page() {
-        let page = PostPage { posts: vec![], next_cursor: None };
+        let page = PostPage {
+            posts: vec![],
+            next_cursor: None,
+        };
         assert_eq!(serde_json::to_string(&page).unwrap(), r#"{"posts":[]}"#);
     }
 

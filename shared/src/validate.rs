@@ -67,13 +67,18 @@ impl std::error::Error for ValidationError {}
 /// Checks a title and returns it trimmed: 1 to [`TITLE_MAX_CHARS`] characters after
 /// trimming, no control characters at all.
 pub fn title(raw: &str) -> Result<&str, ValidationError> {
-    let fail = |rule| ValidationError { field: Field::Title, rule };
+    let fail = |rule| ValidationError {
+        field: Field::Title,
+        rule,
+    };
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Err(fail(Rule::Blank));
     }
     if trimmed.chars().count() > TITLE_MAX_CHARS {
-        return Err(fail(Rule::TooLong { max: TITLE_MAX_CHARS }));
+        return Err(fail(Rule::TooLong {
+            max: TITLE_MAX_CHARS,
+        }));
     }
     if trimmed.chars().any(char::is_control) {
         return Err(fail(Rule::ControlCharacter));
@@ -85,12 +90,17 @@ pub fn title(raw: &str) -> Result<&str, ValidationError> {
 /// characters, not only white space, and no control characters except newline
 /// (`\n`, or `\r\n`) and tab.
 pub fn contents(raw: &str) -> Result<&str, ValidationError> {
-    let fail = |rule| ValidationError { field: Field::Contents, rule };
+    let fail = |rule| ValidationError {
+        field: Field::Contents,
+        rule,
+    };
     if raw.trim().is_empty() {
         return Err(fail(Rule::Blank));
     }
     if raw.chars().count() > CONTENTS_MAX_CHARS {
-        return Err(fail(Rule::TooLong { max: CONTENTS_MAX_CHARS }));
+        return Err(fail(Rule::TooLong {
+            max: CONTENTS_MAX_CHARS,
+        }));
     }
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
@@ -137,7 +147,10 @@ mod tests {
         let at_limit = "a".repeat(TITLE_MAX_CHARS);
         assert_eq!(title(&at_limit), Ok(at_limit.as_str()));
         let past = "a".repeat(TITLE_MAX_CHARS + 1);
-        assert_eq!(title(&past), Err(err(Field::Title, Rule::TooLong { max: 200 })));
+        assert_eq!(
+            title(&past),
+            Err(err(Field::Title, Rule::TooLong { max: 200 }))
+        );
     }
 
     #[test]

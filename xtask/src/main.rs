@@ -49,10 +49,23 @@ fn main() -> Result<()> {
     match cli.task {
         Task::Setup => setup::run(&root),
         Task::Moto { port } => moto::run_foreground(&root, port),
-        Task::Bootstrap { endpoint, callback_urls, logout_urls, table } => {
-            let options = devstack::Options { table, callback_urls, logout_urls, ..Default::default() };
+        Task::Bootstrap {
+            endpoint,
+            callback_urls,
+            logout_urls,
+            table,
+        } => {
+            let options = devstack::Options {
+                table,
+                callback_urls,
+                logout_urls,
+                ..Default::default()
+            };
             let stack = runtime()?.block_on(async {
-                devstack::Moto::connect(&endpoint).await.bootstrap(&options).await
+                devstack::Moto::connect(&endpoint)
+                    .await
+                    .bootstrap(&options)
+                    .await
             })?;
             println!("{}", serde_json::to_string_pretty(&stack)?);
             Ok(())
@@ -63,9 +76,14 @@ fn main() -> Result<()> {
 
 /// The repository's root: the parent of this crate's folder.
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }

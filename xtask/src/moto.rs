@@ -26,8 +26,13 @@ impl MotoServer {
         if quiet {
             cmd.stdout(Stdio::null()).stderr(Stdio::null());
         }
-        let child = cmd.spawn().context("starting moto (run `cargo xtask setup`)")?;
-        let mut server = Self { child, endpoint: format!("http://127.0.0.1:{port}") };
+        let child = cmd
+            .spawn()
+            .context("starting moto (run `cargo xtask setup`)")?;
+        let mut server = Self {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
         server.wait_ready(port)?;
         Ok(server)
     }
@@ -67,7 +72,10 @@ pub fn run_foreground(root: &Path, port: u16) -> Result<()> {
 fn command(root: &Path, port: u16) -> Result<Command> {
     let server = root.join(VENV).join("bin/moto_server");
     if !server.exists() {
-        bail!("{} is missing: run `cargo xtask setup` first", server.display());
+        bail!(
+            "{} is missing: run `cargo xtask setup` first",
+            server.display()
+        );
     }
     let mut cmd = Command::new(server);
     cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -79,5 +87,7 @@ fn command(root: &Path, port: u16) -> Result<Command> {
 
 /// A loopback port that nothing listens on right now.
 pub fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
 }

@@ -20,7 +20,8 @@ pub fn run(root: &Path) -> Result<()> {
 
 /// A virtualenv with the pinned Python tools; rebuilt only when the pins change.
 fn python_tools(root: &Path) -> Result<()> {
-    let requirements = fs::read_to_string(root.join(REQUIREMENTS)).context("reading the requirements")?;
+    let requirements =
+        fs::read_to_string(root.join(REQUIREMENTS)).context("reading the requirements")?;
     let stamp = root.join(STAMP);
     if fs::read_to_string(&stamp).is_ok_and(|s| s == requirements) {
         println!("setup: Python tools are up to date in {VENV}/");
@@ -37,7 +38,14 @@ fn python_tools(root: &Path) -> Result<()> {
     println!("setup: installing {}", REQUIREMENTS);
     run_cmd(
         Command::new(venv.join("bin/python"))
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
             .arg(root.join(REQUIREMENTS)),
     )?;
     fs::write(&stamp, requirements)?;
@@ -46,8 +54,12 @@ fn python_tools(root: &Path) -> Result<()> {
 
 fn find_python() -> Option<String> {
     ["python3", "python"].into_iter().find_map(|name| {
-        let out = Command::new(name).args(["-c", "import sys, venv; print(sys.version_info >= (3, 9))"]).output().ok()?;
-        (out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "True").then(|| name.to_owned())
+        let out = Command::new(name)
+            .args(["-c", "import sys, venv; print(sys.version_info >= (3, 9))"])
+            .output()
+            .ok()?;
+        (out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "True")
+            .then(|| name.to_owned())
     })
 }
 

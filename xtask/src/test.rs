@@ -13,10 +13,20 @@ pub fn run(root: &Path) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
 
     println!("test: formatting");
-    run_cmd(Command::new(&cargo).current_dir(root).args(["fmt", "--all", "--check"]))?;
+    run_cmd(
+        Command::new(&cargo)
+            .current_dir(root)
+            .args(["fmt", "--all", "--check"]),
+    )?;
     println!("test: lints");
     run_cmd(Command::new(&cargo).current_dir(root).args([
-        "clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings",
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--quiet",
+        "--",
+        "-D",
+        "warnings",
     ]))?;
 
     // Dropping the server stops it, whether the tests pass or fail.

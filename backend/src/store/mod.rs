@@ -81,7 +81,10 @@ impl From<Item> for Post {
             id: item.id,
             title: item.title,
             contents: item.contents,
-            author: Author { sub: item.author_sub, name: item.author_name },
+            author: Author {
+                sub: item.author_sub,
+                name: item.author_name,
+            },
             created_at: item.created_at,
             updated_at: item.updated_at,
         }
@@ -100,7 +103,8 @@ fn number(n: u64) -> AttributeValue {
 fn now() -> String {
     let now = OffsetDateTime::now_utc();
     let now = now.replace_millisecond(now.millisecond()).unwrap_or(now);
-    now.format(&Rfc3339).unwrap_or_else(|_| now.unix_timestamp().to_string())
+    now.format(&Rfc3339)
+        .unwrap_or_else(|_| now.unix_timestamp().to_string())
 }
 
 /// The posts table.
@@ -112,11 +116,19 @@ pub struct Store {
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     /// Stores a new post under the next id. Title and contents must already be valid.
-    pub async fn create(&self, author: &Author, title: String, contents: String) -> Result<Post, StoreError> {
+    pub async fn create(
+        &self,
+        author: &Author,
+        title: String,
+        contents: String,
+    ) -> Result<Post, StoreError> {
         let created_at = now();
         let mut item = Item {
             id: 0,
@@ -232,7 +244,13 @@ impl Store {
     }
 
     /// Replaces a post's title and contents if `sub` wrote it.
-    pub async fn update(&self, id: u64, sub: &str, title: String, contents: String) -> Result<Post, StoreError> {
+    pub async fn update(
+        &self,
+        id: u64,
+        sub: &str,
+        title: String,
+        contents: String,
+    ) -> Result<Post, StoreError> {
         let result = self
             .client
             .update_item()

@@ -9,8 +9,8 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, ScalarAttributeType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
 };
 
 /// The table's partition key.
@@ -28,12 +28,19 @@ pub const COUNTER_ATTR: &str = "last_id";
 
 /// The attributes the keys use, with their types.
 pub fn attribute_definitions() -> Vec<AttributeDefinition> {
-    [(KEY, ScalarAttributeType::N), (FEED_KEY, ScalarAttributeType::S)]
-        .into_iter()
-        .filter_map(|(name, ty)| {
-            AttributeDefinition::builder().attribute_name(name).attribute_type(ty).build().ok()
-        })
-        .collect()
+    [
+        (KEY, ScalarAttributeType::N),
+        (FEED_KEY, ScalarAttributeType::S),
+    ]
+    .into_iter()
+    .filter_map(|(name, ty)| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ty)
+            .build()
+            .ok()
+    })
+    .collect()
 }
 
 /// The table's primary key.
@@ -44,11 +51,16 @@ pub fn key_schema() -> Vec<KeySchemaElement> {
 /// The index that lists posts newest first, projecting whole posts so a page needs no
 /// further reads.
 pub fn global_secondary_indexes() -> Vec<GlobalSecondaryIndex> {
-    let projection = Projection::builder().projection_type(ProjectionType::All).build();
+    let projection = Projection::builder()
+        .projection_type(ProjectionType::All)
+        .build();
     GlobalSecondaryIndex::builder()
         .index_name(FEED_INDEX)
         .set_key_schema(Some(
-            [(FEED_KEY, KeyType::Hash), (KEY, KeyType::Range)].into_iter().filter_map(key).collect(),
+            [(FEED_KEY, KeyType::Hash), (KEY, KeyType::Range)]
+                .into_iter()
+                .filter_map(key)
+                .collect(),
         ))
         .projection(projection)
         .build()
@@ -57,7 +69,11 @@ pub fn global_secondary_indexes() -> Vec<GlobalSecondaryIndex> {
 }
 
 fn key((name, ty): (&str, KeyType)) -> Option<KeySchemaElement> {
-    KeySchemaElement::builder().attribute_name(name).key_type(ty).build().ok()
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(ty)
+        .build()
+        .ok()
 }
 
 /// Creates the table (on-demand billing) as production has it.

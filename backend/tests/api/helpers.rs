@@ -1,0 +1,251 @@
+//! Spawns the app against a fresh table, user pool and users in moto for each test.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use backend::config::{AuthConfig, Config};
+use devstack::{Moto, Options, Stack};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use shared::Post;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "Correct-horse-9";
+
+/// A signed-in user of the test's pool.
+#[derive(Clone)]
+pub struct User {
+    pub email: String,
+    pub sub: String,
+    pub id_token: String,
+    pub access_token: String,
+}
+
+/// The app and what it runs on, made fresh for one test.
+pub struct TestApp {
+    pub router: Router,
+    pub moto: Moto,
+    pub stack: Stack,
+    pub alice: User,
+    pub bob: User,
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The `code` of an error body, failing the test if the body is not the shared shape.
+    pub fn error_code(&self) -> &str {
+        let error = &self.body["error"];
+        assert!(
+            error["message"].is_string(),
+            "not an error body: {}",
+            self.body
+        );
+        error["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not an error body: {}", self.body))
+    }
+
+    pub fn error_field(&self) -> Option<&str> {
+        self.body["error"]["field"].as_str()
+    }
+
+    pub fn post(&self) -> Post {
+        serde_json::from_value(self.body.clone())
+            .unwrap_or_else(|e| panic!("not a post ({e}): {}", self.body))
+    }
+}
+
+pub fn moto_endpoint() -> String {
+    std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
+        panic!("MOTO_ENDPOINT is not set: run the integration tests with `cargo xtask test`, which starts moto")
+    })
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A fresh table, pool and app client in moto.
+pub async fn fresh_stack(moto: &Moto) -> Stack {
+    let options = Options {
+        table: unique("posts"),
+        pool_name: unique("board"),
+        ..Default::default()
+    };
+    moto.bootstrap(&options)
+        .await
+        .expect("bootstrap the stack in moto")
+}
+
+/// A confirmed user of `stack`'s pool, signed in through moto's `InitiateAuth`.
+pub async fn sign_up(moto: &Moto, stack: &Stack, name: &str) -> User {
+    let email = format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple());
+    moto.create_user(&stack.user_pool_id, &email, PASSWORD)
+        .await
+        .expect("create user");
+    let tokens = moto
+        .sign_in(&stack.client_id, &email, PASSWORD)
+        .await
+        .expect("sign in");
+    let claims = devstack::unverified_claims(&tokens.id_token).expect("claims");
+    User {
+        sub: claims["sub"].as_str().expect("sub").to_owned(),
+        email,
+        id_token: tokens.id_token,
+        access_token: tokens.access_token,
+    }
+}
+
+pub fn config_for(moto: &Moto, stack: &Stack) -> Config {
+    Config {
+        posts_table: stack.table.clone(),
+        auth: AuthConfig {
+            issuer: stack.issuer.clone(),
+            client_id: stack.client_id.clone(),
+            jwks_url: format!(
+                "{}/{}/.well-known/jwks.json",
+                moto.endpoint, stack.user_pool_id
+            ),
+        },
+        allowed_origins: Vec::new(),
+        public_read: false,
+        bind_addr: "127.0.0.1:0".parse().expect("addr"),
+        in_lambda: false,
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns the app with its configuration changed by `adjust`.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let moto = Moto::connect(&moto_endpoint()).await;
+        let stack = fresh_stack(&moto).await;
+        let (alice, bob) = tokio::join!(
+            sign_up(&moto, &stack, "alice"),
+            sign_up(&moto, &stack, "bob")
+        );
+        let mut config = config_for(&moto, &stack);
+        adjust(&mut config);
+        let router = backend::app(&config, moto.dynamo.clone());
+        Self {
+            router,
+            moto,
+            stack,
+            alice,
+            bob,
+        }
+    }
+
+    /// Sends a request through the router.
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("read body")
+            .to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                panic!(
+                    "{status}: body is not JSON: {:?}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A JSON request with an optional bearer token.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        json: Option<Value>,
+    ) -> Reply {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = match json {
+            Some(json) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(builder.body(body).expect("request")).await
+    }
+
+    pub async fn create(&self, user: &User, title: &str, contents: &str) -> Post {
+        let reply = self
+            .call(
+                Method::POST,
+                "/posts",
+                Some(&user.id_token),
+                Some(serde_json::json!({ "title": title, "contents": contents })),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.post()
+    }
+
+    pub async fn get(&self, user: &User, id: u64) -> Reply {
+        self.call(
+            Method::GET,
+            &format!("/posts/{id}"),
+            Some(&user.id_token),
+            None,
+        )
+        .await
+    }
+
+    /// Every post, following cursors page by page.
+    pub async fn list_all(&self, user: &User, limit: u32) -> (Vec<Post>, usize) {
+        let mut posts = Vec::new();
+        let mut pages = 0;
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/posts?limit={limit}&cursor={c}"),
+                None => format!("/posts?limit={limit}"),
+            };
+            let reply = self
+                .call(Method::GET, &path, Some(&user.id_token), None)
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            let page: shared::PostPage = serde_json::from_value(reply.body).expect("a page");
+            pages += 1;
+            assert!(page.posts.len() <= limit as usize);
+            posts.extend(page.posts);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return (posts, pages),
+            }
+            assert!(pages < 1000, "paging does not end");
+        }
+    }
+}

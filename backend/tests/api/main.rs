@@ -1,0 +1,12 @@
+//! The backend's integration tests: the router against moto with tokens moto issued,
+//! the Lambda path with API Gateway events, and the token checks with keys made here.
+
+// A failed unwrap is a failed test: that is what tests are for.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+mod lambda;
+mod posts;
+mod requests;
+mod server;
+mod tokens;

@@ -1,0 +1,341 @@
+//! Bad requests get a clear 4xx in the shared error shape and change nothing stored;
+//! reads and writes need a token; CORS answers only the configured origins.
+
+use axum::body::Body;
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use serde_json::json;
+
+use crate::helpers::{Reply, TestApp};
+
+impl TestApp {
+    /// A POST /posts with a raw body and content type, as alice.
+    async fn post_raw(&self, content_type: Option<&str>, body: impl Into<Body>) -> Reply {
+        let mut request = Request::post("/posts").header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", self.alice.id_token),
+        );
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        self.send(request.body(body.into()).unwrap()).await
+    }
+
+    async fn assert_nothing_stored(&self) {
+        let (posts, _) = self.list_all(&self.alice, 100).await;
+        assert!(posts.is_empty(), "stored: {posts:?}");
+    }
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_400() {
+    let app = TestApp::spawn().await;
+    for body in [
+        r#"{"title": "t", "contents": "#,
+        "not json",
+        "",
+        r#"{"title":"t","contents":"c"} trailing"#,
+    ] {
+        let reply = app.post_raw(Some("application/json"), body).await;
+        assert_eq!(
+            (reply.status, reply.error_code()),
+            (StatusCode::BAD_REQUEST, "invalid_json"),
+            "{body:?}"
+        );
+    }
+    app.assert_nothing_stored().await;
+}
+
+#[tokio::test]
+async fn wrong_types_and_missing_fields_are_a_422_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (json!({ "title": 5, "contents": "c" }), "title"),
+        (json!({ "title": "t", "contents": ["c"] }), "contents"),
+        (json!({ "title": null, "contents": "c" }), "title"),
+        (json!({ "contents": "c" }), "title"),
+        (json!({ "title": "t" }), "contents"),
+    ];
+    for (body, field) in cases {
+        let reply = app
+            .post_raw(Some("application/json"), body.to_string())
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(
+            (reply.error_code(), reply.error_field()),
+            ("validation", Some(field)),
+            "{body}"
+        );
+    }
+    let array = app.post_raw(Some("application/json"), "[1, 2]").await;
+    assert_eq!(array.status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.assert_nothing_stored().await;
+}
+
+#[tokio::test]
+async fn rule_breaking_posts_are_a_422_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (
+            json!({ "title": "   ", "contents": "c" }),
+            "title",
+            "title must not be blank",
+        ),
+        (
+            json!({ "title": "a".repeat(201), "contents": "c" }),
+            "title",
+            "title must be at most 200 characters",
+        ),
+        (
+            json!({ "title": "t", "contents": "b".repeat(20_001) }),
+            "contents",
+            "contents must be at most 20000 characters",
+        ),
+        (
+            json!({ "title": "t", "contents": "bell\u{7}" }),
+            "contents",
+            "contents must not contain control characters other than newline and tab",
+        ),
+        (
+            json!({ "title": "line\nbreak", "contents": "c" }),
+            "title",
+            "title must not contain control characters",
+        ),
+    ];
+    for (body, field, message) in cases {
+        let reply = app
+            .post_raw(Some("application/json"), body.to_string())
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(reply.error_field(), Some(field));
+        assert_eq!(reply.body["error"]["message"], message);
+    }
+    app.assert_nothing_stored().await;
+}
+
+#[tokio::test]
+async fn a_rule_breaking_edit_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let post = app.create(&app.alice, "keep", "me").await;
+    let reply = app
+        .call(
+            Method::PUT,
+            &format!("/posts/{}", post.id),
+            Some(&app.alice.id_token),
+            Some(json!({ "title": "", "contents": "x" })),
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("title"))
+    );
+    assert_eq!(app.get(&app.alice, post.id).await.post(), post);
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_413() {
+    let app = TestApp::spawn().await;
+    let huge = json!({ "title": "t", "contents": "x".repeat(1024 * 1024) }).to_string();
+    let reply = app.post_raw(Some("application/json"), huge.clone()).await;
+    assert_eq!(
+        (reply.status, reply.error_code()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
+
+    // Without a Content-Length the limit still holds while the body streams in.
+    let chunks = futures_stream(huge.into_bytes());
+    let reply = app
+        .post_raw(Some("application/json"), Body::from_stream(chunks))
+        .await;
+    assert_eq!(
+        (reply.status, reply.error_code()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
+    app.assert_nothing_stored().await;
+}
+
+fn futures_stream(
+    bytes: Vec<u8>,
+) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send {
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        bytes.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
+    futures_util::stream::iter(chunks)
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_a_415() {
+    let app = TestApp::spawn().await;
+    let body = json!({ "title": "t", "contents": "c" }).to_string();
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let reply = app.post_raw(content_type, body.clone()).await;
+        assert_eq!(
+            (reply.status, reply.error_code()),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            "{content_type:?}"
+        );
+    }
+    app.assert_nothing_stored().await;
+}
+
+#[tokio::test]
+async fn bad_query_and_path_values_are_a_400_naming_them() {
+    let app = TestApp::spawn().await;
+    let token = Some(app.alice.id_token.as_str());
+    for (path, field) in [
+        ("/posts?limit=0", "limit"),
+        ("/posts?limit=101", "limit"),
+        ("/posts?limit=ten", "limit"),
+        ("/posts?cursor=forged", "cursor"),
+        ("/posts?cursor=YWZ0ZXI6LTE", "cursor"),
+        ("/posts/abc", "id"),
+        ("/posts/-1", "id"),
+    ] {
+        let reply = app.call(Method::GET, path, token, None).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(
+            (reply.error_code(), reply.error_field()),
+            ("bad_request", Some(field)),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_in_the_error_shape() {
+    let app = TestApp::spawn().await;
+    let token = Some(app.alice.id_token.as_str());
+    let unknown = app.call(Method::GET, "/nothing/here", token, None).await;
+    assert_eq!(
+        (unknown.status, unknown.error_code()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+    let method = app.call(Method::PATCH, "/posts", token, None).await;
+    assert_eq!(
+        (method.status, method.error_code()),
+        (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+    );
+    assert!(method.headers.contains_key(header::ALLOW));
+}
+
+#[tokio::test]
+async fn every_route_but_health_needs_a_token() {
+    let app = TestApp::spawn().await;
+    let post = app.create(&app.alice, "t", "c").await;
+    let path = format!("/posts/{}", post.id);
+    let body = Some(json!({ "title": "t", "contents": "c" }));
+    for (method, path, body) in [
+        (Method::GET, "/posts", None),
+        (Method::GET, path.as_str(), None),
+        (Method::POST, "/posts", body.clone()),
+        (Method::POST, "/post", body.clone()),
+        (Method::PUT, path.as_str(), body.clone()),
+        (Method::DELETE, path.as_str(), None),
+    ] {
+        for token in [None, Some("garbage"), Some("a.b.c")] {
+            let reply = app.call(method.clone(), path, token, body.clone()).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} {token:?}"
+            );
+            assert_eq!(reply.error_code(), "unauthorized");
+            assert_eq!(reply.headers[header::WWW_AUTHENTICATE], "Bearer");
+        }
+    }
+    assert_eq!(app.get(&app.alice, post.id).await.post(), post);
+}
+
+#[tokio::test]
+async fn a_token_from_another_pool_is_refused() {
+    let app = TestApp::spawn().await;
+    let other = crate::helpers::fresh_stack(&app.moto).await;
+    let stranger = crate::helpers::sign_up(&app.moto, &other, "stranger").await;
+    for token in [&stranger.id_token, &stranger.access_token] {
+        let reply = app.call(Method::GET, "/posts", Some(token), None).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            reply.body["error"]["message"],
+            "the token was issued by someone else"
+        );
+    }
+}
+
+#[tokio::test]
+async fn public_read_lets_visitors_read_but_not_write() {
+    let app = TestApp::spawn_with(|config| config.public_read = true).await;
+    let post = app.create(&app.alice, "open", "to all").await;
+    let list = app.call(Method::GET, "/posts", None, None).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.body["posts"][0]["id"], post.id);
+    assert_eq!(
+        app.call(Method::GET, &format!("/posts/{}", post.id), None, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let write = app
+        .call(
+            Method::POST,
+            "/posts",
+            None,
+            Some(json!({ "title": "t", "contents": "c" })),
+        )
+        .await;
+    assert_eq!(write.status, StatusCode::UNAUTHORIZED);
+    // A token that is sent is still checked.
+    let bad = app.call(Method::GET, "/posts", Some("garbage"), None).await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn cors_answers_only_the_configured_origin() {
+    let site = "https://board.example";
+    let app =
+        TestApp::spawn_with(|config| config.allowed_origins = vec![HeaderValue::from_static(site)])
+            .await;
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/posts")
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+                "authorization,content-type",
+            )
+            .body(Body::empty())
+            .unwrap()
+    };
+    let allowed = app.send(preflight(site)).await;
+    assert!(allowed.status.is_success());
+    assert_eq!(allowed.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], site);
+    let methods = allowed.headers[header::ACCESS_CONTROL_ALLOW_METHODS]
+        .to_str()
+        .unwrap();
+    assert!(
+        methods.contains("POST") && methods.contains("DELETE"),
+        "{methods}"
+    );
+
+    let refused = app.send(preflight("https://evil.example")).await;
+    assert!(
+        !refused
+            .headers
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+    );
+
+    // Error responses carry the header too, so the site can read them.
+    let request = Request::get("/posts")
+        .header(header::ORIGIN, site)
+        .body(Body::empty())
+        .unwrap();
+    let unauthorized = app.send(request).await;
+    assert_eq!(unauthorized.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        unauthorized.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        site
+    );
+}
