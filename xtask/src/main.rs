@@ -1,7 +1,9 @@
 //! `cargo xtask <task>`: the board's set-up, local stack and test runner.
 
+mod dev;
 mod moto;
 mod setup;
+mod stack;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +20,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
+    /// Run the whole board locally (moto, sign-in, backend, app) until Ctrl-C.
+    Dev,
     /// Install what the tests and the local stack need and is missing (idempotent).
     Setup,
     /// Run moto (DynamoDB and Cognito stand-in) on a loopback port until Ctrl-C.
@@ -39,7 +43,7 @@ enum Task {
         #[arg(long, default_value = "posts")]
         table: String,
     },
-    /// Run every test and check: formatting, lints, unit and integration tests.
+    /// Run every test and check: formatting, lints, unit, integration and browser tests.
     Test,
 }
 
@@ -47,6 +51,7 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     let root = workspace_root();
     match cli.task {
+        Task::Dev => dev::run(&root),
         Task::Setup => setup::run(&root),
         Task::Moto { port } => moto::run_foreground(&root, port),
         Task::Bootstrap {

@@ -21,7 +21,11 @@ pub struct MotoServer {
 impl MotoServer {
     /// Starts moto on a free loopback port and waits until it answers.
     pub fn start(root: &Path, quiet: bool) -> Result<Self> {
-        let port = free_port()?;
+        Self::start_on(root, free_port()?, quiet)
+    }
+
+    /// Starts moto on `port` and waits until it answers.
+    pub fn start_on(root: &Path, port: u16, quiet: bool) -> Result<Self> {
         let mut cmd = command(root, port)?;
         if quiet {
             cmd.stdout(Stdio::null()).stderr(Stdio::null());

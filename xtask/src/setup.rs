@@ -14,8 +14,163 @@ const STAMP: &str = ".venv/.requirements";
 
 pub fn run(root: &Path) -> Result<()> {
     python_tools(root)?;
+    wasm_target()?;
+    cargo_tool(
+        "trunk",
+        TRUNK_VERSION,
+        &["install", "--locked", "trunk", "--version", TRUNK_VERSION],
+    )?;
+    let bindgen = wasm_bindgen_version(root)?;
+    // Without --locked: the crate's own lock file asks for versions this registry lacks.
+    cargo_tool(
+        "wasm-bindgen",
+        &bindgen,
+        &["install", "wasm-bindgen-cli", "--version", &bindgen],
+    )?;
+    node_tools(root)?;
+    chromium()?;
     println!("setup: done");
     Ok(())
+}
+
+/// trunk 0.22 needs a newer Rust than this project's toolchain.
+pub const TRUNK_VERSION: &str = "0.21.14";
+/// The wasm-opt that Trunk.toml pins, from the npm package binaryen.
+pub const WASM_OPT_VERSION: &str = "version_132";
+
+/// `rustup target add wasm32-unknown-unknown`, unless it is there.
+fn wasm_target() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("rustup is needed to add the wasm32-unknown-unknown target")?;
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    println!("setup: adding the wasm32-unknown-unknown target");
+    run_cmd(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// A tool built from crates.io at an exact version, unless that version is on PATH.
+fn cargo_tool(binary: &str, version: &str, install: &[&str]) -> Result<()> {
+    if tool_version(binary).is_some_and(|v| v.split_whitespace().any(|w| w == version)) {
+        println!("setup: {binary} {version} is installed");
+        return Ok(());
+    }
+    println!(
+        "setup: installing {binary} {version} (cargo {})",
+        install.join(" ")
+    );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    run_cmd(Command::new(cargo).args(install))
+}
+
+fn tool_version(binary: &str) -> Option<String> {
+    let out = Command::new(binary).arg("--version").output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// The `wasm-bindgen` version in Cargo.lock, which wasm-bindgen-cli must equal; and
+/// Trunk.toml must pin the same.
+pub fn wasm_bindgen_version(root: &Path) -> Result<String> {
+    let lock = fs::read_to_string(root.join("Cargo.lock"))?;
+    let version = lock
+        .split("[[package]]")
+        .find(|entry| entry.lines().any(|l| l.trim() == "name = \"wasm-bindgen\""))
+        .and_then(|entry| {
+            entry
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("version = \""))
+        })
+        .map(|v| v.trim_end_matches('"').to_owned())
+        .context("wasm-bindgen is not in Cargo.lock")?;
+    let trunk = fs::read_to_string(root.join("Trunk.toml"))?;
+    if !trunk.contains(&format!("wasm_bindgen = \"{version}\"")) {
+        bail!("Trunk.toml must pin wasm_bindgen = \"{version}\", the version in Cargo.lock");
+    }
+    if !trunk.contains(&format!("wasm_opt = \"{WASM_OPT_VERSION}\"")) {
+        bail!("Trunk.toml must pin wasm_opt = \"{WASM_OPT_VERSION}\"");
+    }
+    Ok(version)
+}
+
+/// wasm-opt (binaryen) and playwright-core at the versions in package-lock.json;
+/// reinstalled only when the lock file changes.
+fn node_tools(root: &Path) -> Result<()> {
+    let lock =
+        fs::read_to_string(root.join("package-lock.json")).context("reading package-lock.json")?;
+    let stamp = root.join("node_modules/.installed-lock");
+    let wasm_opt = root.join("node_modules/.bin/wasm-opt");
+    if fs::read_to_string(&stamp).is_ok_and(|s| s == lock)
+        && tool_version(&wasm_opt.to_string_lossy()).is_some_and(|v| v.contains(WASM_OPT_VERSION))
+    {
+        println!("setup: Node tools are installed");
+        return Ok(());
+    }
+    println!("setup: installing Node tools (npm ci)");
+    run_cmd(
+        Command::new("npm")
+            .current_dir(root)
+            .args(["ci", "--no-audit", "--no-fund"]),
+    )
+    .context("npm (Node.js 18 or newer) is needed; Debian: apt-get install nodejs npm")?;
+    fs::write(stamp, lock)?;
+    Ok(())
+}
+
+/// The browser the browser tests drive: Debian's Chromium (`CHROMIUM` names another).
+pub fn chromium_path() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned())
+}
+
+fn chromium() -> Result<()> {
+    if Path::new(&chromium_path()).exists() {
+        println!("setup: Chromium is installed");
+        return Ok(());
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !is_root {
+        bail!(
+            "Chromium is needed for the browser tests: `sudo apt-get install chromium` (or set CHROMIUM to its path)"
+        );
+    }
+    println!("setup: installing Chromium (apt-get)");
+    run_cmd(Command::new("apt-get").args(["update", "-qq"]))?;
+    run_cmd(
+        Command::new("apt-get")
+            .args([
+                "install",
+                "-y",
+                "-qq",
+                "--no-install-recommends",
+                "chromium",
+            ])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
+
+/// PATH with the project's Node tools and cargo-installed tools first, so Trunk finds
+/// the pinned wasm-opt and wasm-bindgen instead of downloading them.
+pub fn tool_path(root: &Path) -> std::ffi::OsString {
+    let mut dirs = vec![root.join("node_modules/.bin")];
+    if let Some(home) = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")))
+    {
+        dirs.push(home.join("bin"));
+    }
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).unwrap_or_default()
 }
 
 /// A virtualenv with the pinned Python tools; rebuilt only when the pins change.

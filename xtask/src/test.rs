@@ -6,7 +6,8 @@ use std::process::Command;
 use anyhow::Result;
 
 use crate::moto::MotoServer;
-use crate::setup::{self, run_cmd};
+use crate::setup::{self, chromium_path, run_cmd, tool_path};
+use crate::stack::{Ports, RunningStack, StackOptions};
 
 pub fn run(root: &Path) -> Result<()> {
     setup::run(root)?;
@@ -38,6 +39,62 @@ pub fn run(root: &Path) -> Result<()> {
             .args(["test", "--workspace", "--all-targets"])
             .env("MOTO_ENDPOINT", &moto.endpoint),
     )?;
+    println!("test: the app's release build (trunk, offline)");
+    build_app(root)?;
+    drop(moto);
+
+    println!("test: browser tests (Chromium) against the local stack");
+    browser_tests(root)?;
     println!("test: all passed");
     Ok(())
+}
+
+/// `trunk build --release --offline` into `dist/`, with the pinned tools on PATH.
+pub fn build_app(root: &Path) -> Result<()> {
+    run_cmd(
+        Command::new("trunk")
+            .current_dir(root)
+            .args(["build", "--release", "--offline"])
+            .env("PATH", tool_path(root)),
+    )
+}
+
+/// The e2e suite in real Chromium, against a stack started as `dev` starts it (on free
+/// ports, with the release build of the app).
+fn browser_tests(root: &Path) -> Result<()> {
+    let dir = root.join("target/e2e");
+    std::fs::create_dir_all(&dir)?;
+    let mailbox = dir.join("mailbox.txt");
+    std::fs::write(&mailbox, "")?;
+    let artifacts = root.join("e2e/artifacts");
+    let _ = std::fs::remove_dir_all(&artifacts);
+    let options = StackOptions {
+        ports: Ports {
+            moto: 0,
+            hosted_ui: 0,
+            backend: 0,
+            app: 0,
+        },
+        release: true,
+        mailbox: Some(mailbox.clone()),
+        quiet: true,
+    };
+    let stack = RunningStack::start(root, options)?;
+    let result = run_cmd(
+        Command::new("node")
+            .current_dir(root)
+            .args(["--test", "--test-reporter=spec", "e2e/"])
+            .env("BOARD_URL", &stack.app_url)
+            .env("BOARD_API", &stack.api_url)
+            .env("BOARD_MAILBOX", &mailbox)
+            .env("BOARD_ARTIFACTS", &artifacts)
+            .env("CHROMIUM", chromium_path()),
+    );
+    if result.is_err() {
+        println!(
+            "test: screenshots and console logs of failed browser tests are in {}",
+            artifacts.display()
+        );
+    }
+    result
 }

@@ -1,0 +1,309 @@
+// Browser tests: real Chromium, driven by playwright-core, through the whole local
+// stack (hosted-UI imitation, backend, moto) as `cargo xtask test` starts it.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const APP = required('BOARD_URL'); // e.g. http://127.0.0.1:8080/
+const API = required('BOARD_API'); // the backend itself, for checks behind the app's back
+const MAILBOX = required('BOARD_MAILBOX');
+const ARTIFACTS = process.env.BOARD_ARTIFACTS ?? path.resolve('e2e/artifacts');
+const PASSWORD = 'Correct-horse-9';
+const TIMEOUT = 120_000;
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser tests with \`cargo xtask test\``);
+  return value;
+}
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+});
+after(async () => browser?.close());
+
+/** Runs `body` with a fresh browser context; on failure keeps a screenshot and the console log. */
+async function inBrowser(t, body) {
+  const context = await browser.newContext({ locale: 'en-US' });
+  context.setDefaultTimeout(30_000);
+  const page = await context.newPage();
+  const log = [];
+  page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
+  page.on('dialog', (d) => log.push(`[dialog] ${d.type()}: ${d.message()}`));
+  try {
+    await body(page, context);
+  } catch (error) {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const name = t.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true }).catch(() => {});
+    fs.writeFileSync(path.join(ARTIFACTS, `${name}.console.log`), `${page.url()}\n${log.join('\n')}\n`);
+    throw error;
+  } finally {
+    await context.close();
+  }
+}
+
+function newEmail(who) {
+  return `${who}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}@example.com`;
+}
+
+/** The confirmation code the hosted UI "emailed" (it writes `email code` lines). */
+function codeFor(email) {
+  const lines = fs.readFileSync(MAILBOX, 'utf8').trim().split('\n').reverse();
+  const line = lines.find((l) => l.startsWith(`${email} `));
+  assert.ok(line, `no code was sent to ${email}`);
+  return line.split(' ')[1];
+}
+
+async function expectSignedIn(page, email) {
+  await page.getByTestId('user-name').waitFor();
+  assert.equal(await page.getByTestId('user-name').textContent(), email.split('@')[0]);
+}
+
+/** From the app, through the hosted UI's sign-in form, back to the app. */
+async function signInThroughHostedUi(page, email) {
+  await page.waitForURL(/\/oauth2\/authorize/);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.href.startsWith(APP) && !url.href.includes('/oauth2/'));
+}
+
+/** Signs a new person up through the hosted UI and comes back signed in. */
+async function signUp(page, who) {
+  const email = newEmail(who);
+  await page.goto(APP);
+  await page.getByRole('button', { name: 'Sign in' }).first().click();
+  await page.waitForURL(/\/oauth2\/authorize/);
+  await page.getByRole('link', { name: 'Sign up' }).click();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByLabel('Confirmation code').fill(codeFor(email));
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByText('Your account is confirmed').waitFor();
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.href.startsWith(APP));
+  await expectSignedIn(page, email);
+  return email;
+}
+
+async function idToken(page) {
+  return page.evaluate(() => JSON.parse(sessionStorage.getItem('board.session')).id_token);
+}
+
+async function api(method, urlPath, token, body) {
+  const response = await fetch(new URL(urlPath, API), {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+async function writePost(page, title, contents) {
+  await page.getByRole('link', { name: 'Write' }).click();
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Contents').fill(contents);
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.waitForURL(/\/posts\/\d+$/);
+  await page.getByTestId('post-title').waitFor();
+  return Number(new URL(page.url()).pathname.split('/').pop());
+}
+
+describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
+  test('sign up, confirm with the emailed code, sign in, and come back signed in with no token in the address bar', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      await page.goto(APP);
+      await page.getByRole('heading', { name: 'Welcome to the board' }).waitFor();
+      await signUp(page, 'newcomer');
+      assert.equal(await page.evaluate(() => location.hash), '');
+      assert.ok(!page.url().includes('token'), page.url());
+      const history = await page.evaluate(() => history.length);
+      assert.ok(history >= 1);
+    }));
+
+  test('write a post, see it first in the list, open it, edit it, delete it', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      await signUp(page, 'writer');
+      const title = `First post ${Date.now()}`;
+      const id = await writePost(page, title, 'line one\nline two');
+      assert.equal(await page.getByTestId('post-title').textContent(), title);
+      assert.equal(await page.getByTestId('post-contents').innerText(), 'line one\nline two');
+
+      await page.getByRole('link', { name: 'Back to the list' }).click();
+      const first = page.getByTestId('post-list').locator('li').first();
+      await first.waitFor();
+      assert.equal(await first.getAttribute('data-post-id'), String(id));
+      await first.getByRole('link', { name: title }).click();
+      await page.waitForURL(new RegExp(`/posts/${id}$`));
+
+      await page.getByRole('link', { name: 'Edit' }).click();
+      await page.waitForURL(new RegExp(`/posts/${id}/edit$`));
+      assert.equal(await page.getByLabel('Title').inputValue(), title);
+      await page.getByLabel('Title').fill(`${title} (edited)`);
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.waitForURL(new RegExp(`/posts/${id}$`));
+      await page.getByText('edited', { exact: true }).waitFor();
+      assert.equal(await page.getByTestId('post-title').textContent(), `${title} (edited)`);
+
+      page.once('dialog', (dialog) => dialog.accept());
+      await page.getByRole('button', { name: 'Delete' }).click();
+      await page.waitForURL(APP);
+      await page.getByTestId('post-list').waitFor();
+      assert.equal(await page.locator(`[data-post-id="${id}"]`).count(), 0);
+      assert.equal((await api('GET', `/posts/${id}`, await idToken(page))).status, 404);
+    }));
+
+  test('the form checks the rules as you type and keeps what you typed', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      await signUp(page, 'careful');
+      await page.getByRole('link', { name: 'Write' }).click();
+      await page.getByLabel('Title').fill('x'.repeat(201));
+      await page.getByLabel('Contents').focus();
+      await page.getByText('Title must be at most 200 characters.').waitFor();
+      await page.getByLabel('Contents').fill('kept');
+      await page.getByRole('button', { name: 'Publish' }).click();
+      assert.match(page.url(), /\/write$/);
+      assert.equal(await page.getByLabel('Contents').inputValue(), 'kept');
+    }));
+
+  test('25 posts page correctly: nothing missing, nothing repeated, newest first', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      await signUp(page, 'pager');
+      const token = await idToken(page);
+      const created = [];
+      for (let i = 0; i < 25; i++) {
+        const { status, body } = await api('POST', '/posts', token, { title: `Paged ${i} ${Date.now()}`, contents: 'c' });
+        assert.equal(status, 201);
+        created.push(body.id);
+      }
+      await page.goto(APP);
+      const seen = [];
+      for (let pages = 0; pages < 50; pages++) {
+        const items = page.getByTestId('post-list').locator('li');
+        await items.first().waitFor();
+        seen.push(...(await items.evaluateAll((lis) => lis.map((li) => Number(li.dataset.postId)))));
+        const older = page.getByRole('link', { name: 'Older posts' });
+        if ((await older.count()) === 0) break;
+        const before = page.url();
+        await older.click();
+        await page.waitForURL((url) => url.href !== before);
+      }
+      assert.equal(new Set(seen).size, seen.length, `repeated: ${seen}`);
+      for (const id of created) assert.ok(seen.includes(id), `post ${id} missing`);
+      assert.deepEqual([...seen].sort((a, b) => b - a), seen, 'newest first');
+    }));
+
+  test("another person sees no edit or delete on someone's post, and the API refuses them", { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      await signUp(page, 'author');
+      const id = await writePost(page, `Mine ${Date.now()}`, 'hands off');
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Welcome to the board' }).waitFor();
+
+      await signUp(page, 'reader');
+      await page.goto(new URL(`/posts/${id}`, APP).href);
+      await page.getByTestId('post-title').waitFor();
+      assert.equal(await page.getByRole('link', { name: 'Edit' }).count(), 0);
+      assert.equal(await page.getByRole('button', { name: 'Delete' }).count(), 0);
+      const token = await idToken(page);
+      assert.equal((await api('PUT', `/posts/${id}`, token, { title: 'taken', contents: 'over' })).status, 403);
+      assert.equal((await api('DELETE', `/posts/${id}`, token)).status, 403);
+      assert.equal((await api('GET', `/posts/${id}`, token)).body.title.startsWith('Mine'), true);
+    }));
+
+  test('markup in a post is shown as text and never runs', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      let dialogs = 0;
+      page.on('dialog', (dialog) => {
+        dialogs++;
+        dialog.dismiss();
+      });
+      await signUp(page, 'mallory');
+      const title = '<img src=x onerror=alert(1)>';
+      const contents = '<script>window.__pwned = true; alert(2)</script>';
+      const id = await writePost(page, title, contents);
+      assert.equal(await page.getByTestId('post-title').textContent(), title);
+      assert.equal(await page.getByTestId('post-contents').textContent(), contents);
+      assert.equal(await page.locator('article img, article script').count(), 0);
+      await page.goto(APP);
+      await page.locator(`[data-post-id="${id}"]`).waitFor();
+      assert.equal(await page.locator('.post-list img').count(), 0);
+      assert.equal(await page.evaluate(() => window.__pwned), undefined);
+      assert.equal(dialogs, 0);
+    }));
+
+  test('a callback with a tampered state is refused', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      const email = await signUp(page, 'target');
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Welcome to the board' }).waitFor();
+      await page.getByRole('button', { name: 'Sign in' }).first().click();
+      await page.waitForURL(/\/oauth2\/authorize/);
+      await page.locator('input[name="state"]').evaluate((input) => { input.value = 'forged-state'; });
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByText('Sign-in failed').waitFor();
+      assert.match(await page.getByTestId('notice-detail').textContent(), /did not match/);
+      assert.equal(await page.getByTestId('user-name').count(), 0);
+      assert.equal(await page.evaluate(() => sessionStorage.getItem('board.session')), null);
+      assert.ok(!page.url().includes('token'), page.url());
+    }));
+
+  test('after the token expires, writing asks to sign in again and the draft comes back', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page, context) => {
+      await context.clock.install();
+      const email = await signUp(page, 'sleepy');
+      await page.getByRole('link', { name: 'Write' }).click();
+      await page.getByLabel('Title').fill('Written before lunch');
+      await page.getByLabel('Contents').fill('and sent after it');
+      // Two hours later: the one-hour token is long expired.
+      await page.clock.setSystemTime(Date.now() + 2 * 3600 * 1000);
+      await page.getByRole('button', { name: 'Publish' }).click();
+      await page.getByText('Your session has expired').waitFor();
+      await page.clock.setSystemTime(Date.now());
+      await page.getByRole('button', { name: 'Sign in again' }).click();
+      await signInThroughHostedUi(page, email);
+      await page.waitForURL(/\/write$/);
+      await page.getByText('Your draft was restored.').waitFor();
+      assert.equal(await page.getByLabel('Title').inputValue(), 'Written before lunch');
+      assert.equal(await page.getByLabel('Contents').inputValue(), 'and sent after it');
+      await page.getByRole('button', { name: 'Publish' }).click();
+      await page.waitForURL(/\/posts\/\d+$/);
+      assert.equal(await page.getByTestId('post-title').textContent(), 'Written before lunch');
+    }));
+
+  test('the interface switches to Korean and remembers it', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      await page.goto(APP);
+      await page.getByRole('button', { name: 'Language' }).click();
+      await page.getByRole('heading', { name: '게시판에 오신 것을 환영합니다' }).waitFor();
+      assert.equal(await page.evaluate(() => document.documentElement.lang), 'ko');
+      await page.reload();
+      await page.getByRole('button', { name: '로그인' }).first().waitFor();
+    }));
+
+  test('sign out returns to the sign-in prompt', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      await signUp(page, 'leaver');
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(APP);
+      await page.getByRole('heading', { name: 'Welcome to the board' }).waitFor();
+      assert.equal(await page.evaluate(() => sessionStorage.getItem('board.session')), null);
+      assert.equal(await page.getByTestId('user-name').count(), 0);
+    }));
+});

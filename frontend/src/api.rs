@@ -1,0 +1,160 @@
+//! The board's API, called with the signed-in person's id token.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use shared::{ErrorBody, ErrorCode, NewPost, Post, PostPage, PostUpdate};
+
+use crate::config::RuntimeConfig;
+
+/// What went wrong with a call, as the interface needs to tell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The token is missing, expired or refused: sign in again.
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    /// The request broke a rule; `field` names the input at fault.
+    Invalid {
+        field: Option<String>,
+        message: String,
+    },
+    /// The server failed (5xx).
+    Server,
+    /// The request did not reach the server.
+    Network,
+}
+
+pub struct Api<'a> {
+    config: &'a RuntimeConfig,
+    token: Option<&'a str>,
+}
+
+impl<'a> Api<'a> {
+    pub fn new(config: &'a RuntimeConfig, token: Option<&'a str>) -> Self {
+        Self { config, token }
+    }
+
+    fn authorized(&self, builder: RequestBuilder) -> RequestBuilder {
+        match self.token {
+            Some(token) => builder.header("Authorization", &format!("Bearer {token}")),
+            None => builder,
+        }
+    }
+
+    pub async fn list(&self, cursor: Option<&str>) -> Result<PostPage, ApiError> {
+        let mut url = self.config.api_url("/posts");
+        if let Some(cursor) = cursor {
+            let query = form_urlencoded::Serializer::new(String::new())
+                .append_pair("cursor", cursor)
+                .finish();
+            url = format!("{url}?{query}");
+        }
+        json(self.authorized(Request::get(&url)).send().await).await
+    }
+
+    pub async fn get(&self, id: u64) -> Result<Post, ApiError> {
+        json(
+            self.authorized(Request::get(&self.config.api_url(&format!("/posts/{id}"))))
+                .send()
+                .await,
+        )
+        .await
+    }
+
+    pub async fn create(&self, post: &NewPost) -> Result<Post, ApiError> {
+        let request = self
+            .authorized(Request::post(&self.config.api_url("/posts")))
+            .json(post);
+        json(request.map_err(|_| ApiError::Network)?.send().await).await
+    }
+
+    pub async fn update(&self, id: u64, update: &PostUpdate) -> Result<Post, ApiError> {
+        let request = self
+            .authorized(Request::put(&self.config.api_url(&format!("/posts/{id}"))))
+            .json(update);
+        json(request.map_err(|_| ApiError::Network)?.send().await).await
+    }
+
+    pub async fn delete(&self, id: u64) -> Result<(), ApiError> {
+        let response = self
+            .authorized(Request::delete(
+                &self.config.api_url(&format!("/posts/{id}")),
+            ))
+            .send()
+            .await;
+        check(response).await.map(|_| ())
+    }
+}
+
+async fn check(response: Result<Response, gloo_net::Error>) -> Result<Response, ApiError> {
+    let response = response.map_err(|_| ApiError::Network)?;
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let body: Option<ErrorBody> = response.json().await.ok();
+    Err(classify(status, body))
+}
+
+async fn json<T: DeserializeOwned>(
+    response: Result<Response, gloo_net::Error>,
+) -> Result<T, ApiError> {
+    check(response)
+        .await?
+        .json()
+        .await
+        .map_err(|_| ApiError::Server)
+}
+
+/// Maps a failed response to what the interface says about it.
+pub fn classify(status: u16, body: Option<ErrorBody>) -> ApiError {
+    match status {
+        401 => ApiError::Unauthorized,
+        403 => ApiError::Forbidden,
+        404 => ApiError::NotFound,
+        400..=499 => match body {
+            Some(ErrorBody { error })
+                if error.code != ErrorCode::Unknown || !error.message.is_empty() =>
+            {
+                ApiError::Invalid {
+                    field: error.field,
+                    message: error.message,
+                }
+            }
+            _ => ApiError::Invalid {
+                field: None,
+                message: format!("the request was refused ({status})"),
+            },
+        },
+        _ => ApiError::Server,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_what_the_user_must_do() {
+        assert_eq!(classify(401, None), ApiError::Unauthorized);
+        assert_eq!(classify(403, None), ApiError::Forbidden);
+        assert_eq!(classify(404, None), ApiError::NotFound);
+        assert_eq!(classify(502, None), ApiError::Server);
+        let body = ErrorBody::new(
+            ErrorCode::Validation,
+            "title must not be blank",
+            Some("title".into()),
+        );
+        assert_eq!(
+            classify(422, Some(body)),
+            ApiError::Invalid {
+                field: Some("title".into()),
+                message: "title must not be blank".into()
+            }
+        );
+        assert!(matches!(
+            classify(413, None),
+            ApiError::Invalid { field: None, .. }
+        ));
+    }
+}

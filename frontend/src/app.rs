@@ -1,0 +1,205 @@
+//! The app's frame: configuration, header, banners and routes.
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::auth::{Session, SignInError};
+use crate::config::RuntimeConfig;
+use crate::i18n::Lang;
+use crate::pages::{EditPage, Home, PostPage, WritePage};
+use crate::state::{AppState, Notice, use_app, use_config};
+
+#[component]
+pub fn App(callback: Option<Result<Session, SignInError>>) -> impl IntoView {
+    let app = AppState::new(callback);
+    provide_context(app);
+    let config = LocalResource::new(load_config);
+    move || match config.get() {
+        None => view! { <p class="loading" role="status">{app.t().loading}</p> }.into_any(),
+        Some(Err(reason)) => view! { <ConfigError reason/> }.into_any(),
+        Some(Ok(config)) => view! { <Shell config/> }.into_any(),
+    }
+}
+
+async fn load_config() -> Result<RuntimeConfig, String> {
+    let response = gloo_net::http::Request::get("/config.json")
+        .send()
+        .await
+        .map_err(|e| format!("it could not be fetched ({e})"))?;
+    if !response.ok() {
+        return Err(format!(
+            "the server answered {} {}",
+            response.status(),
+            response.status_text()
+        ));
+    }
+    let text = response
+        .text()
+        .await
+        .map_err(|e| format!("it could not be read ({e})"))?;
+    RuntimeConfig::parse(&text)
+}
+
+#[component]
+fn ConfigError(reason: String) -> impl IntoView {
+    let app = use_app();
+    view! {
+        <main class="page narrow" id="main">
+            <h1>{move || app.t().config_error_title}</h1>
+            <p>{move || app.t().config_error_body}</p>
+            <pre class="config-error">{reason}</pre>
+        </main>
+    }
+}
+
+#[component]
+fn Shell(config: RuntimeConfig) -> impl IntoView {
+    provide_context(config);
+    let app = use_app();
+    view! {
+        <Router>
+            <a class="skip-link" href="#main">{move || app.t().skip_to_content}</a>
+            <Header/>
+            <Notices/>
+            <main id="main" class="page" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=Home/>
+                    <Route path=path!("/write") view=WritePage/>
+                    <Route path=path!("/posts/:id") view=PostPage/>
+                    <Route path=path!("/posts/:id/edit") view=EditPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let app = use_app();
+    let config = use_config();
+    let sign_in_config = config.clone();
+    let toggle_lang = move |_| {
+        app.set_lang(match app.lang.get_untracked() {
+            Lang::En => Lang::Ko,
+            Lang::Ko => Lang::En,
+        })
+    };
+    view! {
+        <header class="site-header">
+            <nav aria-label=move || app.t().main_nav>
+                <A href="/" attr:class="brand">{move || app.t().app_name}</A>
+                <div class="nav-actions">
+                    {move || match app.session.get() {
+                        Some(session) => {
+                            let config = config.clone();
+                            view! {
+                                <A href="/write" attr:class="button primary">{move || app.t().write}</A>
+                                <span class="who">
+                                    <span class="visually-hidden">{move || app.t().signed_in_as}" "</span>
+                                    <strong data-testid="user-name">{session.name}</strong>
+                                </span>
+                                <button type="button" class="button" on:click=move |_| app.sign_out(&config)>
+                                    {move || app.t().sign_out}
+                                </button>
+                            }
+                                .into_any()
+                        }
+                        None => {
+                            let config = sign_in_config.clone();
+                            view! {
+                                <button type="button" class="button primary" on:click=move |_| app.sign_in(&config)>
+                                    {move || app.t().sign_in}
+                                </button>
+                            }
+                                .into_any()
+                        }
+                    }}
+                    <button
+                        type="button"
+                        class="button lang"
+                        lang=move || if app.lang.get() == Lang::En { "ko" } else { "en" }
+                        aria-label=move || app.t().language
+                        on:click=toggle_lang
+                    >
+                        {move || app.t().other_language}
+                    </button>
+                </div>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn Notices() -> impl IntoView {
+    let app = use_app();
+    let config = use_config();
+    move || {
+        let t = app.t();
+        app.notice.get().map(|notice| match notice {
+            Notice::SignInFailed(error) => {
+                let detail = match &error {
+                    SignInError::Provider { error, description } => {
+                        description.clone().unwrap_or_else(|| error.clone())
+                    }
+                    SignInError::StateMismatch | SignInError::MissingState => t.state_mismatch.to_owned(),
+                    SignInError::NonceMismatch => t.nonce_mismatch.to_owned(),
+                    SignInError::MalformedToken => t.bad_token.to_owned(),
+                    SignInError::Expired => t.token_expired.to_owned(),
+                    SignInError::NotStarted => t.not_started.to_owned(),
+                };
+                view! {
+                    <div class="notice error" role="alert">
+                        <strong>{t.sign_in_failed}</strong>
+                        " "
+                        <span data-testid="notice-detail">{detail}</span>
+                        <button type="button" class="button small" on:click=move |_| app.notice.set(None)>
+                            {t.dismiss}
+                        </button>
+                    </div>
+                }
+                    .into_any()
+            }
+            Notice::SessionExpired => {
+                let config = config.clone();
+                view! {
+                    <div class="notice warning" role="alert">
+                        <span>{t.session_expired}</span>
+                        <button type="button" class="button primary small" on:click=move |_| app.sign_in(&config)>
+                            {t.sign_in_again}
+                        </button>
+                    </div>
+                }
+                    .into_any()
+            }
+        })
+    }
+}
+
+/// Shown to visitors where a page needs a signed-in person.
+#[component]
+pub fn SignInPrompt() -> impl IntoView {
+    let app = use_app();
+    let config = use_config();
+    view! {
+        <section class="welcome">
+            <h1>{move || app.t().welcome_title}</h1>
+            <p>{move || app.t().welcome_body}</p>
+            <button type="button" class="button primary" on:click=move |_| app.sign_in(&config)>
+                {move || app.t().sign_in}
+            </button>
+        </section>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    let app = use_app();
+    view! {
+        <section class="narrow">
+            <h1>{move || app.t().not_found_title}</h1>
+            <p>{move || app.t().not_found_body}</p>
+            <A href="/">{move || app.t().back_to_list}</A>
+        </section>
+    }
+}

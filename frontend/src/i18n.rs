@@ -1,0 +1,257 @@
+//! Every string of the interface, in English and Korean.
+
+use shared::{Field, Rule, ValidationError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Ko,
+}
+
+impl Lang {
+    /// The BCP 47 tag, for `<html lang>` and date formatting.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ko => "ko",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        let primary = tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "ko" => Some(Lang::Ko),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The first language of the browser's list that the app speaks, else English.
+    pub fn preferred<'a>(browser: impl IntoIterator<Item = &'a str>) -> Self {
+        browser
+            .into_iter()
+            .find_map(Lang::from_tag)
+            .unwrap_or(Lang::En)
+    }
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::En => &EN,
+            Lang::Ko => &KO,
+        }
+    }
+}
+
+pub struct Texts {
+    pub app_name: &'static str,
+    pub skip_to_content: &'static str,
+    pub main_nav: &'static str,
+    pub language: &'static str,
+    pub other_language: &'static str,
+    pub sign_in: &'static str,
+    pub sign_out: &'static str,
+    pub signed_in_as: &'static str,
+    pub write: &'static str,
+    pub welcome_title: &'static str,
+    pub welcome_body: &'static str,
+    pub loading: &'static str,
+    pub no_posts: &'static str,
+    pub older: &'static str,
+    pub newest: &'static str,
+    pub edited: &'static str,
+    pub edit: &'static str,
+    pub delete: &'static str,
+    pub confirm_delete: &'static str,
+    pub title_label: &'static str,
+    pub contents_label: &'static str,
+    pub publish: &'static str,
+    pub save: &'static str,
+    pub sending: &'static str,
+    pub cancel: &'static str,
+    pub new_post: &'static str,
+    pub edit_post: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_body: &'static str,
+    pub post_not_found: &'static str,
+    pub back_to_list: &'static str,
+    pub session_expired: &'static str,
+    pub sign_in_again: &'static str,
+    pub sign_in_failed: &'static str,
+    pub state_mismatch: &'static str,
+    pub nonce_mismatch: &'static str,
+    pub bad_token: &'static str,
+    pub token_expired: &'static str,
+    pub not_started: &'static str,
+    pub forbidden: &'static str,
+    pub network_error: &'static str,
+    pub server_error: &'static str,
+    pub config_error_title: &'static str,
+    pub config_error_body: &'static str,
+    pub dismiss: &'static str,
+    pub draft_restored: &'static str,
+    pub title_field: &'static str,
+    pub contents_field: &'static str,
+    pub blank: &'static str,
+    pub too_long: &'static str,
+    pub control: &'static str,
+    pub control_contents: &'static str,
+}
+
+impl Texts {
+    /// A broken rule, said for the form.
+    pub fn rule(&self, error: &ValidationError) -> String {
+        let field = match error.field {
+            Field::Title => self.title_field,
+            Field::Contents => self.contents_field,
+        };
+        match (error.rule, error.field) {
+            (Rule::Blank, _) => self.blank.replace("{field}", field),
+            (Rule::TooLong { max }, _) => self
+                .too_long
+                .replace("{field}", field)
+                .replace("{max}", &max.to_string()),
+            (Rule::ControlCharacter, Field::Title) => self.control.replace("{field}", field),
+            (Rule::ControlCharacter, Field::Contents) => {
+                self.control_contents.replace("{field}", field)
+            }
+        }
+    }
+}
+
+pub static EN: Texts = Texts {
+    app_name: "The board",
+    skip_to_content: "Skip to content",
+    main_nav: "Main",
+    language: "Language",
+    other_language: "한국어",
+    sign_in: "Sign in",
+    sign_out: "Sign out",
+    signed_in_as: "Signed in as",
+    write: "Write",
+    welcome_title: "Welcome to the board",
+    welcome_body: "Sign in to read and write posts.",
+    loading: "Loading…",
+    no_posts: "No posts yet. Be the first to write one.",
+    older: "Older posts",
+    newest: "Back to the newest",
+    edited: "edited",
+    edit: "Edit",
+    delete: "Delete",
+    confirm_delete: "Delete this post? This cannot be undone.",
+    title_label: "Title",
+    contents_label: "Contents",
+    publish: "Publish",
+    save: "Save changes",
+    sending: "Sending…",
+    cancel: "Cancel",
+    new_post: "New post",
+    edit_post: "Edit post",
+    not_found_title: "Page not found",
+    not_found_body: "There is nothing at this address.",
+    post_not_found: "This post does not exist or was deleted.",
+    back_to_list: "Back to the list",
+    session_expired: "Your session has expired. Sign in again to continue; what you wrote is kept.",
+    sign_in_again: "Sign in again",
+    sign_in_failed: "Sign-in failed",
+    state_mismatch: "The sign-in response did not match this browser's request, so it was refused. Please sign in again.",
+    nonce_mismatch: "The sign-in response was not made for this request, so it was refused. Please sign in again.",
+    bad_token: "The sign-in response could not be read. Please sign in again.",
+    token_expired: "The sign-in response had already expired. Please sign in again.",
+    not_started: "This sign-in was not started from this tab. Please sign in again.",
+    forbidden: "Only the author can change this post.",
+    network_error: "The board could not be reached. Check your connection and try again.",
+    server_error: "Something went wrong on the server. Please try again shortly.",
+    config_error_title: "The board is not configured",
+    config_error_body: "The app could not load its settings (/config.json):",
+    dismiss: "Dismiss",
+    draft_restored: "Your draft was restored.",
+    title_field: "Title",
+    contents_field: "Contents",
+    blank: "{field} must not be blank.",
+    too_long: "{field} must be at most {max} characters.",
+    control: "{field} must not contain control characters.",
+    control_contents: "{field} must not contain control characters other than newline and tab.",
+};
+
+pub static KO: Texts = Texts {
+    app_name: "게시판",
+    skip_to_content: "본문으로 건너뛰기",
+    main_nav: "주 메뉴",
+    language: "언어",
+    other_language: "English",
+    sign_in: "로그인",
+    sign_out: "로그아웃",
+    signed_in_as: "로그인한 사용자",
+    write: "글쓰기",
+    welcome_title: "게시판에 오신 것을 환영합니다",
+    welcome_body: "로그인하면 글을 읽고 쓸 수 있습니다.",
+    loading: "불러오는 중…",
+    no_posts: "아직 글이 없습니다. 첫 글을 써 보세요.",
+    older: "이전 글",
+    newest: "최신 글로",
+    edited: "수정됨",
+    edit: "수정",
+    delete: "삭제",
+    confirm_delete: "이 글을 삭제할까요? 되돌릴 수 없습니다.",
+    title_label: "제목",
+    contents_label: "내용",
+    publish: "올리기",
+    save: "저장",
+    sending: "보내는 중…",
+    cancel: "취소",
+    new_post: "새 글",
+    edit_post: "글 수정",
+    not_found_title: "페이지를 찾을 수 없습니다",
+    not_found_body: "이 주소에는 아무것도 없습니다.",
+    post_not_found: "없는 글이거나 삭제된 글입니다.",
+    back_to_list: "목록으로",
+    session_expired: "로그인이 만료되었습니다. 다시 로그인하면 이어서 할 수 있으며, 쓰던 글은 보관됩니다.",
+    sign_in_again: "다시 로그인",
+    sign_in_failed: "로그인 실패",
+    state_mismatch: "로그인 응답이 이 브라우저의 요청과 일치하지 않아 거부했습니다. 다시 로그인해 주세요.",
+    nonce_mismatch: "로그인 응답이 이 요청을 위한 것이 아니어서 거부했습니다. 다시 로그인해 주세요.",
+    bad_token: "로그인 응답을 읽을 수 없습니다. 다시 로그인해 주세요.",
+    token_expired: "로그인 응답이 이미 만료되었습니다. 다시 로그인해 주세요.",
+    not_started: "이 탭에서 시작한 로그인이 아닙니다. 다시 로그인해 주세요.",
+    forbidden: "작성자만 이 글을 바꿀 수 있습니다.",
+    network_error: "게시판에 연결할 수 없습니다. 연결을 확인하고 다시 시도해 주세요.",
+    server_error: "서버에 문제가 생겼습니다. 잠시 후 다시 시도해 주세요.",
+    config_error_title: "게시판 설정이 없습니다",
+    config_error_body: "앱이 설정(/config.json)을 불러오지 못했습니다:",
+    dismiss: "닫기",
+    draft_restored: "쓰던 글을 되살렸습니다.",
+    title_field: "제목",
+    contents_field: "내용",
+    blank: "{field}을(를) 비워 둘 수 없습니다.",
+    too_long: "{field}은(는) {max}자 이하여야 합니다.",
+    control: "{field}에 제어 문자를 넣을 수 없습니다.",
+    control_contents: "{field}에는 줄바꿈과 탭 외의 제어 문자를 넣을 수 없습니다.",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn korean_is_chosen_when_the_browser_prefers_it() {
+        assert_eq!(Lang::preferred(["ko-KR", "en-US"]), Lang::Ko);
+        assert_eq!(Lang::preferred(["fr-FR", "ko"]), Lang::Ko);
+        assert_eq!(Lang::preferred(["en-GB", "ko-KR"]), Lang::En);
+        assert_eq!(Lang::preferred(["de"]), Lang::En);
+        assert_eq!(Lang::preferred([]), Lang::En);
+    }
+
+    #[test]
+    fn rule_messages_are_filled_in() {
+        let error = ValidationError {
+            field: Field::Title,
+            rule: Rule::TooLong { max: 200 },
+        };
+        assert_eq!(EN.rule(&error), "Title must be at most 200 characters.");
+        assert_eq!(KO.rule(&error), "제목은(는) 200자 이하여야 합니다.");
+    }
+}

@@ -1,0 +1,89 @@
+//! The list of posts, newest first, a page at a time.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+use shared::Post;
+
+use super::{LoadError, format_time};
+use crate::api::Api;
+use crate::app::SignInPrompt;
+use crate::state::{use_app, use_config};
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let app = use_app();
+    move || match app.session.get() {
+        Some(_) => view! { <PostList/> }.into_any(),
+        None => view! { <SignInPrompt/> }.into_any(),
+    }
+}
+
+#[component]
+fn PostList() -> impl IntoView {
+    let app = use_app();
+    let config = use_config();
+    let query = use_query_map();
+    let cursor = move || query.read().get("cursor");
+    let page = LocalResource::new(move || {
+        let cursor = cursor();
+        let config = config.clone();
+        let token = app.token();
+        async move {
+            Api::new(&config, token.as_deref())
+                .list(cursor.as_deref())
+                .await
+        }
+    });
+    view! {
+        <section aria-labelledby="posts-heading">
+            <h1 id="posts-heading" class="visually-hidden">{move || app.t().app_name}</h1>
+            {move || match page.get() {
+                None => view! { <p class="loading" role="status">{app.t().loading}</p> }.into_any(),
+                Some(Err(error)) => view! { <LoadError error/> }.into_any(),
+                Some(Ok(page)) => {
+                    let empty = page.posts.is_empty();
+                    let is_first = cursor().is_none();
+                    view! {
+                        <Show when=move || empty>
+                            <p class="empty">{move || app.t().no_posts}</p>
+                        </Show>
+                        <ol class="post-list" data-testid="post-list">
+                            {page.posts.into_iter().map(|post| view! { <PostItem post/> }).collect_view()}
+                        </ol>
+                        <nav class="pager">
+                            <Show when=move || !is_first>
+                                <A href="/">{move || app.t().newest}</A>
+                            </Show>
+                            {page.next_cursor.map(|next| {
+                                let href = format!(
+                                    "/?{}",
+                                    form_urlencoded::Serializer::new(String::new()).append_pair("cursor", &next).finish()
+                                );
+                                view! { <A href=href attr:class="button" attr:rel="next">{move || app.t().older}</A> }
+                            })}
+                        </nav>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn PostItem(post: Post) -> impl IntoView {
+    let app = use_app();
+    let href = format!("/posts/{}", post.id);
+    let created_at = post.created_at.clone();
+    view! {
+        <li class="post-item" data-post-id=post.id>
+            <A href=href attr:class="post-link">{post.title}</A>
+            <span class="meta">
+                <span class="author">{post.author.name}</span>
+                " · "
+                <time datetime=post.created_at.clone()>{move || format_time(&created_at, app.lang.get().tag())}</time>
+            </span>
+        </li>
+    }
+}

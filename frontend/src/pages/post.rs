@@ -1,0 +1,130 @@
+//! One post, with edit and delete for its author.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use shared::Post;
+
+use super::{LoadError, describe, format_time};
+use crate::api::{Api, ApiError};
+use crate::app::SignInPrompt;
+use crate::browser;
+use crate::state::{use_app, use_config};
+
+/// The `:id` of the current route, if it is a post id.
+pub fn use_post_id() -> impl Fn() -> Option<u64> + Copy {
+    let params = use_params_map();
+    move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse().ok())
+            .filter(|id| *id >= 1)
+    }
+}
+
+/// Loads the post named by the route.
+pub fn use_post() -> LocalResource<Result<Post, ApiError>> {
+    let app = use_app();
+    let config = use_config();
+    let id = use_post_id();
+    LocalResource::new(move || {
+        let id = id();
+        let config = config.clone();
+        let token = app.token();
+        async move {
+            match id {
+                Some(id) => Api::new(&config, token.as_deref()).get(id).await,
+                None => Err(ApiError::NotFound),
+            }
+        }
+    })
+}
+
+#[component]
+pub fn PostPage() -> impl IntoView {
+    let app = use_app();
+    move || match app.session.get() {
+        Some(_) => view! { <PostView/> }.into_any(),
+        None => view! { <SignInPrompt/> }.into_any(),
+    }
+}
+
+#[component]
+fn PostView() -> impl IntoView {
+    let app = use_app();
+    let post = use_post();
+    move || match post.get() {
+        None => view! { <p class="loading" role="status">{app.t().loading}</p> }.into_any(),
+        Some(Err(error)) => view! {
+            <LoadError error/>
+            <A href="/">{move || app.t().back_to_list}</A>
+        }
+        .into_any(),
+        Some(Ok(post)) => view! { <Article post/> }.into_any(),
+    }
+}
+
+#[component]
+fn Article(post: Post) -> impl IntoView {
+    let app = use_app();
+    let config = use_config();
+    let navigate = use_navigate();
+    let error = RwSignal::new(None::<String>);
+    let deleting = RwSignal::new(false);
+    let is_author = app
+        .session
+        .get_untracked()
+        .is_some_and(|s| s.sub == post.author.sub);
+    let edited = post.updated_at != post.created_at;
+    let id = post.id;
+    let created_at = post.created_at.clone();
+    let delete = move |_| {
+        if !browser::confirm(app.t().confirm_delete) {
+            return;
+        }
+        let Some(token) = app.token() else { return };
+        let config = config.clone();
+        let navigate = navigate.clone();
+        deleting.set(true);
+        spawn_local(async move {
+            let result = Api::new(&config, Some(&token)).delete(id).await;
+            deleting.set(false);
+            match result {
+                Ok(()) | Err(ApiError::NotFound) => navigate("/", Default::default()),
+                Err(ApiError::Unauthorized) => app.expire(),
+                Err(other) => error.set(Some(describe(&other))),
+            }
+        });
+    };
+    view! {
+        <article class="post">
+            <header>
+                <h1 data-testid="post-title">{post.title}</h1>
+                <p class="meta">
+                    <span class="author">{post.author.name}</span>
+                    " · "
+                    <time datetime=post.created_at.clone()>{move || format_time(&created_at, app.lang.get().tag())}</time>
+                    <Show when=move || edited>
+                        " · "
+                        <span class="edited">{move || app.t().edited}</span>
+                    </Show>
+                </p>
+            </header>
+            // Rendered as text: the browser shows whatever the author typed, markup included,
+            // and CSS keeps the line breaks.
+            <div class="contents" data-testid="post-contents">{post.contents}</div>
+            {move || error.get().map(|message| view! { <p class="notice error" role="alert">{message}</p> })}
+            <footer class="actions">
+                <A href="/">{move || app.t().back_to_list}</A>
+                <Show when=move || is_author>
+                    <A href=format!("/posts/{id}/edit") attr:class="button">{move || app.t().edit}</A>
+                    <button type="button" class="button danger" disabled=move || deleting.get() on:click=delete.clone()>
+                        {move || app.t().delete}
+                    </button>
+                </Show>
+            </footer>
+        </article>
+    }
+}

@@ -1,0 +1,345 @@
+//! The hosted-UI imitation against moto: what the app's sign-in relies on.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use backend::auth::Verifier;
+use backend::config::AuthConfig;
+use devstack::{Moto, Options, Stack};
+use hosted_ui::HostedUi;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+const APP: &str = "http://127.0.0.1:8080/";
+const PASSWORD: &str = "Correct-horse-9";
+
+struct Fixture {
+    router: axum::Router,
+    stack: Stack,
+    mailbox: std::path::PathBuf,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    body: String,
+}
+
+async fn fixture() -> Fixture {
+    let endpoint =
+        std::env::var("MOTO_ENDPOINT").expect("MOTO_ENDPOINT: run through `cargo xtask test`");
+    let moto = Moto::connect(&endpoint).await;
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let options = Options {
+        table: format!("posts-{id}"),
+        pool_name: format!("ui-{id}"),
+        callback_urls: vec![APP.to_owned()],
+        logout_urls: vec![APP.to_owned()],
+    };
+    let stack = moto.bootstrap(&options).await.unwrap();
+    let mailbox = std::env::temp_dir().join(format!("mailbox-{id}"));
+    let ui = HostedUi::new(
+        moto.clone(),
+        stack.user_pool_id.clone(),
+        Some(mailbox.clone()),
+    );
+    Fixture {
+        router: hosted_ui::router(Arc::new(ui)),
+        stack,
+        mailbox,
+    }
+}
+
+impl Fixture {
+    async fn send(&self, request: Request<Body>) -> Page {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Page {
+            status,
+            location,
+            body: String::from_utf8(bytes.to_vec()).unwrap(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    fn authorize_fields<'a>(&'a self, state: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("response_type", "token"),
+            ("client_id", &self.stack.client_id),
+            ("redirect_uri", APP),
+            ("scope", "openid email profile"),
+            ("state", state),
+            ("nonce", "n-1"),
+        ]
+    }
+
+    fn authorize_path(&self, fields: &[(&str, &str)]) -> String {
+        format!(
+            "/oauth2/authorize?{}",
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(fields)
+                .finish()
+        )
+    }
+
+    fn code_for(&self, email: &str) -> String {
+        let mail = std::fs::read_to_string(&self.mailbox).unwrap();
+        mail.lines()
+            .rev()
+            .find_map(|l| l.strip_prefix(&format!("{email} ")))
+            .unwrap()
+            .to_owned()
+    }
+}
+
+fn fragment(location: &str) -> Vec<(String, String)> {
+    let (_, fragment) = location.split_once('#').expect("a fragment");
+    form_urlencoded::parse(fragment.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn value<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+#[tokio::test]
+async fn an_unknown_client_or_unregistered_redirect_gets_an_error_page_and_no_redirect() {
+    let f = fixture().await;
+    let mut fields = f.authorize_fields("s");
+    fields[1] = ("client_id", "nosuchclient");
+    let page = f.get(&f.authorize_path(&fields)).await;
+    assert_eq!(
+        (page.status, page.location),
+        (StatusCode::BAD_REQUEST, None)
+    );
+    assert!(page.body.contains("not registered with this user pool"));
+
+    for evil in [
+        "https://evil.example/",
+        "http://127.0.0.1:8080/other",
+        "http://127.0.0.1:8080",
+    ] {
+        let mut fields = f.authorize_fields("s");
+        fields[2] = ("redirect_uri", evil);
+        let page = f.get(&f.authorize_path(&fields)).await;
+        assert_eq!(
+            (page.status, page.location.as_deref()),
+            (StatusCode::BAD_REQUEST, None),
+            "{evil}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bad_response_type_or_scope_goes_back_to_the_app_as_an_error() {
+    let f = fixture().await;
+    let mut fields = f.authorize_fields("st-1");
+    fields[0] = ("response_type", "code");
+    let page = f.get(&f.authorize_path(&fields)).await;
+    assert!(page.status.is_redirection());
+    let back = page.location.unwrap();
+    assert!(back.starts_with(APP));
+    let pairs = fragment(&back);
+    assert_eq!(value(&pairs, "error"), Some("unsupported_response_type"));
+    assert_eq!(value(&pairs, "state"), Some("st-1"));
+
+    let mut fields = f.authorize_fields("st-2");
+    fields[3] = ("scope", "openid admin");
+    let page = f.get(&f.authorize_path(&fields)).await;
+    assert_eq!(
+        value(&fragment(&page.location.unwrap()), "error"),
+        Some("invalid_scope")
+    );
+}
+
+#[tokio::test]
+async fn the_sign_in_page_carries_the_request_safely() {
+    let f = fixture().await;
+    let state = r#""><script>alert(1)</script>"#;
+    let page = f.get(&f.authorize_path(&f.authorize_fields(state))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(r#"<label for="email">"#)
+            && page.body.contains(r#"<label for="password">"#)
+    );
+    assert!(
+        !page.body.contains("<script>alert"),
+        "the state must be escaped"
+    );
+    assert!(page.body.contains("&lt;script&gt;"));
+}
+
+#[tokio::test]
+async fn sign_up_confirm_and_sign_in_return_verifiable_tokens_to_the_app() {
+    let f = fixture().await;
+    let email = format!("new-{}@example.com", uuid::Uuid::new_v4().simple());
+    let mut fields = f.authorize_fields("state-42");
+
+    let weak = [
+        fields.clone(),
+        vec![("email", email.as_str()), ("password", "short")],
+    ]
+    .concat();
+    let page = f.post("/signup", &weak).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("does not meet the rules"));
+
+    let signup = [
+        fields.clone(),
+        vec![("email", email.as_str()), ("password", PASSWORD)],
+    ]
+    .concat();
+    let page = f.post("/signup", &signup).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains(r#"name="code""#));
+
+    let again = f.post("/signup", &signup).await;
+    assert!(again.body.contains("already exists"));
+
+    let login = [
+        fields.clone(),
+        vec![("email", email.as_str()), ("password", PASSWORD)],
+    ]
+    .concat();
+    let unconfirmed = f.post("/login", &login).await;
+    assert!(unconfirmed.location.is_none() && unconfirmed.body.contains("not confirmed"));
+
+    let code = f.code_for(&email);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let page = f
+        .post(
+            "/confirm",
+            &[
+                fields.clone(),
+                vec![("email", email.as_str()), ("code", wrong)],
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    let page = f
+        .post(
+            "/confirm",
+            &[
+                fields.clone(),
+                vec![("email", email.as_str()), ("code", code.as_str())],
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("confirmed"));
+
+    let bad = [
+        fields.clone(),
+        vec![("email", email.as_str()), ("password", "Wrong-pass-1")],
+    ]
+    .concat();
+    let page = f.post("/login", &bad).await;
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (StatusCode::UNAUTHORIZED, None)
+    );
+    assert!(page.body.contains("Incorrect username or password."));
+
+    fields.push(("email", &email));
+    fields.push(("password", PASSWORD));
+    let page = f.post("/login", &fields).await;
+    let back = page.location.expect("a redirect to the app");
+    assert!(back.starts_with(&format!("{APP}#")), "{back}");
+    let pairs = fragment(&back);
+    assert_eq!(value(&pairs, "token_type"), Some("Bearer"));
+    assert_eq!(value(&pairs, "state"), Some("state-42"));
+    assert!(value(&pairs, "expires_in").unwrap().parse::<u32>().unwrap() > 0);
+
+    // The tokens are the pool's own: the backend's verifier accepts both.
+    let verifier = Verifier::new(AuthConfig {
+        issuer: f.stack.issuer.clone(),
+        client_id: f.stack.client_id.clone(),
+        jwks_url: f.stack.jwks_url.clone(),
+    });
+    let identity = verifier
+        .verify(value(&pairs, "id_token").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(identity.name, email.split('@').next().unwrap());
+    assert!(
+        verifier
+            .verify(value(&pairs, "access_token").unwrap())
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_user_is_told_the_same_as_a_wrong_password() {
+    let f = fixture().await;
+    let fields = [
+        f.authorize_fields("s"),
+        vec![("email", "nobody@example.com"), ("password", PASSWORD)],
+    ]
+    .concat();
+    let page = f.post("/login", &fields).await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    assert!(page.body.contains("Incorrect username or password."));
+}
+
+#[tokio::test]
+async fn logout_redirects_only_to_a_registered_uri() {
+    let f = fixture().await;
+    let query = |uri: &str| {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_id", &f.stack.client_id)
+            .append_pair("logout_uri", uri)
+            .finish()
+    };
+    let page = f.get(&format!("/logout?{}", query(APP))).await;
+    assert!(page.status.is_redirection());
+    assert_eq!(page.location.as_deref(), Some(APP));
+    let page = f
+        .get(&format!("/logout?{}", query("https://evil.example/")))
+        .await;
+    assert_eq!(
+        (page.status, page.location),
+        (StatusCode::BAD_REQUEST, None)
+    );
+}
+
+#[tokio::test]
+async fn pages_speak_korean_when_asked() {
+    let f = fixture().await;
+    let request = Request::get(f.authorize_path(&f.authorize_fields("s")))
+        .header(header::ACCEPT_LANGUAGE, "ko-KR,ko;q=0.9")
+        .body(Body::empty())
+        .unwrap();
+    let page = f.send(request).await;
+    assert!(page.body.contains(r#"<html lang="ko">"#));
+    assert!(page.body.contains("비밀번호"));
+}

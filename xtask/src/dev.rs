@@ -1,0 +1,41 @@
+//! `cargo xtask dev`: the whole board on this machine, until Ctrl-C.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::setup;
+use crate::stack::{DEMO_EMAIL, DEMO_PASSWORD, Ports, RunningStack, StackOptions};
+
+pub fn run(root: &Path) -> Result<()> {
+    setup::run(root)?;
+    let options = StackOptions {
+        ports: Ports::PREFERRED,
+        release: false,
+        mailbox: None,
+        quiet: false,
+    };
+    let mut stack = RunningStack::start(root, options)?;
+    println!();
+    println!("  The board is running:  {}", stack.app_url);
+    println!();
+    println!("  Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}, or sign up: the confirmation");
+    println!(
+        "  code is printed here. API: {}, sign-in: {}.",
+        stack.api_url, stack.auth_url
+    );
+    println!("  Ctrl-C stops everything.");
+    println!();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return Ok(()),
+                _ = tokio::time::sleep(Duration::from_secs(1)) => stack.check_alive()?,
+            }
+        }
+    })
+}

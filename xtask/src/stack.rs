@@ -1,0 +1,275 @@
+//! The whole board on loopback: moto, the hosted-UI imitation, the backend's local
+//! server and `trunk serve`, wired together. Used by `cargo xtask dev` and by the
+//! browser tests, so both run exactly the same stack.
+
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use devstack::{Moto, Options};
+
+use crate::moto::{MotoServer, free_port};
+use crate::setup::{run_cmd, tool_path};
+
+/// The demo user `dev` creates.
+pub const DEMO_EMAIL: &str = "demo@example.com";
+pub const DEMO_PASSWORD: &str = "Board-demo-2026";
+
+/// Ports tried first; a port in use is replaced by a free one.
+pub struct Ports {
+    pub moto: u16,
+    pub hosted_ui: u16,
+    pub backend: u16,
+    pub app: u16,
+}
+
+impl Ports {
+    pub const PREFERRED: Ports = Ports {
+        moto: 5000,
+        hosted_ui: 9000,
+        backend: 3000,
+        app: 8080,
+    };
+}
+
+pub struct StackOptions {
+    pub ports: Ports,
+    /// Build the app with the release profile (as deployed) instead of the debug one.
+    pub release: bool,
+    /// Where the hosted UI also writes confirmation codes (`email code` lines).
+    pub mailbox: Option<PathBuf>,
+    /// Hide the children's output (tests); `dev` shows it.
+    pub quiet: bool,
+}
+
+/// A running stack; dropping it stops every part.
+pub struct RunningStack {
+    // Dropped in this order: the app server, the backend, then moto.
+    trunk: ChildGuard,
+    backend: ChildGuard,
+    _runtime: tokio::runtime::Runtime,
+    _moto: MotoServer,
+    pub app_url: String,
+    pub api_url: String,
+    pub auth_url: String,
+}
+
+impl RunningStack {
+    pub fn start(root: &Path, options: StackOptions) -> Result<Self> {
+        let started = Instant::now();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let backend_binary = root.join("target/debug/backend");
+        step("building the backend");
+        run_cmd(Command::new(&cargo).current_dir(root).args([
+            "build",
+            "--quiet",
+            "--package",
+            "backend",
+        ]))?;
+
+        let moto_port = port("moto", options.ports.moto)?;
+        let ui_port = port("the hosted-UI imitation", options.ports.hosted_ui)?;
+        let backend_port = port("the backend", options.ports.backend)?;
+        let app_port = port("the app", options.ports.app)?;
+        let app_url = format!("http://127.0.0.1:{app_port}/");
+        let auth_url = format!("http://127.0.0.1:{ui_port}");
+        let api_url = format!("http://127.0.0.1:{backend_port}");
+
+        step("starting moto");
+        let moto = MotoServer::start_on(root, moto_port, true)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let options_for_pool = Options {
+            callback_urls: vec![app_url.clone()],
+            logout_urls: vec![app_url.clone()],
+            ..Default::default()
+        };
+        let endpoint = moto.endpoint.clone();
+        let (client, stack) = runtime.block_on(async {
+            let client = Moto::connect(&endpoint).await;
+            let stack = client.bootstrap(&options_for_pool).await?;
+            client
+                .create_user(&stack.user_pool_id, DEMO_EMAIL, DEMO_PASSWORD)
+                .await?;
+            Ok::<_, devstack::Error>((client, stack))
+        })?;
+
+        step("starting the hosted-UI imitation");
+        let ui =
+            hosted_ui::HostedUi::new(client, stack.user_pool_id.clone(), options.mailbox.clone());
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, ui_port))?;
+        listener.set_nonblocking(true)?;
+        runtime.spawn(async move {
+            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                return;
+            };
+            let _ = axum::serve(listener, hosted_ui::router(Arc::new(ui))).await;
+        });
+
+        step("starting the backend");
+        let mut backend = Command::new(&backend_binary);
+        backend
+            .env("AWS_REGION", devstack::REGION)
+            .env("AWS_ACCESS_KEY_ID", "local")
+            .env("AWS_SECRET_ACCESS_KEY", "local")
+            .env("AWS_ENDPOINT_URL_DYNAMODB", &endpoint)
+            .env("POSTS_TABLE", &stack.table)
+            .env("COGNITO_ISSUER", &stack.issuer)
+            .env("COGNITO_CLIENT_ID", &stack.client_id)
+            .env("COGNITO_JWKS_URL", &stack.jwks_url)
+            .env("BIND_ADDR", format!("127.0.0.1:{backend_port}"))
+            .env_remove("AWS_LAMBDA_RUNTIME_API");
+        quiet(&mut backend, options.quiet);
+        let backend = ChildGuard(backend.spawn().context("starting the backend")?);
+        wait_for_port(backend_port, Duration::from_secs(30), "the backend")?;
+
+        let config_dir = root.join("target/dev");
+        std::fs::create_dir_all(&config_dir)?;
+        let config_path = config_dir.join("config.json");
+        let config = serde_json::json!({
+            "api_base": "/api",
+            "auth_domain": auth_url,
+            "client_id": stack.client_id,
+            "redirect_uri": app_url,
+            "logout_uri": app_url,
+            "scopes": devstack::SCOPES,
+        });
+        std::fs::write(&config_path, serde_json::to_string_pretty(&config)?)?;
+
+        step("starting the app (trunk serve; the first build takes a few minutes)");
+        let mut trunk = Command::new("trunk");
+        trunk
+            .current_dir(root)
+            .arg("serve")
+            .args([
+                "--offline",
+                "--address",
+                "127.0.0.1",
+                "--port",
+                &app_port.to_string(),
+            ])
+            .args([
+                "--proxy-backend",
+                &format!("{api_url}/"),
+                "--proxy-rewrite",
+                "/api/",
+            ])
+            .args(["--no-autoreload"])
+            .env("PATH", tool_path(root))
+            .env("BOARD_CONFIG_JSON", &config_path);
+        if options.release {
+            trunk.arg("--release");
+        }
+        quiet(&mut trunk, options.quiet);
+        let trunk = ChildGuard(
+            trunk
+                .spawn()
+                .context("starting trunk (run `cargo xtask setup`)")?,
+        );
+        wait_for_port(app_port, Duration::from_secs(20 * 60), "trunk serve")?;
+        wait_for_page(&app_url, Duration::from_secs(20 * 60))?;
+        step(&format!(
+            "ready in {:.1} s",
+            started.elapsed().as_secs_f64()
+        ));
+
+        Ok(Self {
+            trunk,
+            backend,
+            _runtime: runtime,
+            _moto: moto,
+            app_url,
+            api_url,
+            auth_url,
+        })
+    }
+
+    /// Whether every child is still running.
+    pub fn check_alive(&mut self) -> Result<()> {
+        for (name, child) in [
+            ("trunk", &mut self.trunk),
+            ("the backend", &mut self.backend),
+        ] {
+            if let Some(status) = child.0.try_wait()? {
+                bail!("{name} stopped ({status})");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn step(message: &str) {
+    println!("stack: {message}");
+}
+
+fn quiet(cmd: &mut Command, quiet: bool) {
+    if quiet {
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    }
+}
+
+/// `preferred` if it is free, else any free port, saying so.
+fn port(what: &str, preferred: u16) -> Result<u16> {
+    if preferred != 0 && TcpListener::bind((Ipv4Addr::LOCALHOST, preferred)).is_ok() {
+        return Ok(preferred);
+    }
+    let other = free_port()?;
+    if preferred != 0 {
+        println!("stack: port {preferred} for {what} is in use; using {other}");
+    }
+    Ok(other)
+}
+
+fn wait_for_port(port: u16, timeout: Duration, what: &str) -> Result<()> {
+    let started = Instant::now();
+    while started.elapsed() < timeout {
+        if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return Ok(());
+        }
+        sleep(Duration::from_millis(100));
+    }
+    bail!("{what} did not open port {port} within {timeout:?}")
+}
+
+/// Waits until the app's page is served (trunk opens its port before the first build
+/// is done).
+fn wait_for_page(url: &str, timeout: Duration) -> Result<()> {
+    let started = Instant::now();
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    while started.elapsed() < timeout {
+        if let Ok(mut stream) = TcpStream::connect(&addr) {
+            use std::io::{Read, Write};
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let request = format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+            let mut response = String::new();
+            if stream.write_all(request.as_bytes()).is_ok()
+                && stream.read_to_string(&mut response).is_ok()
+                && response.starts_with("HTTP/1.1 200")
+                && response.contains("<script")
+            {
+                return Ok(());
+            }
+        }
+        sleep(Duration::from_millis(500));
+    }
+    bail!("the app was not served at {url} within {timeout:?}")
+}
+
+/// A child process killed when dropped.
+pub struct ChildGuard(pub Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
