@@ -19,7 +19,6 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 use serde::{Deserialize, Serialize};
 use shared::{Author, Post, PostPage};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use self::schema::{COUNTER_ATTR, COUNTER_ID, FEED, FEED_INDEX, FEED_KEY, KEY};
 
@@ -100,10 +99,15 @@ fn number(n: u64) -> AttributeValue {
     AttributeValue::N(n.to_string())
 }
 
+/// RFC 3339 in UTC with exactly three fractional digits, so timestamps also sort as
+/// strings.
+const TIMESTAMP: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+);
+
 fn now() -> String {
     let now = OffsetDateTime::now_utc();
-    let now = now.replace_millisecond(now.millisecond()).unwrap_or(now);
-    now.format(&Rfc3339)
+    now.format(TIMESTAMP)
         .unwrap_or_else(|_| now.unix_timestamp().to_string())
 }
 
@@ -317,5 +321,21 @@ fn refused(old: Option<&HashMap<String, AttributeValue>>) -> StoreError {
     match old {
         Some(item) if is_post(item) => StoreError::NotAuthor,
         _ => StoreError::NotFound,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_have_a_fixed_width_and_sort_as_strings() {
+        let a = now();
+        assert_eq!(a.len(), "2026-11-27T10:00:00.000Z".len(), "{a}");
+        assert!(a.ends_with('Z'));
+        let parsed = OffsetDateTime::parse(&a, &time::format_description::well_known::Rfc3339);
+        assert!(parsed.is_ok(), "{a} is RFC 3339");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        assert!(now() > a);
     }
 }

@@ -52,15 +52,17 @@ fn PostList() -> impl IntoView {
                             {page.posts.into_iter().map(|post| view! { <PostItem post/> }).collect_view()}
                         </ol>
                         <nav class="pager">
+                            // Plain links: the router still handles them, and unlike <A> they
+                            // are not marked as the current page (which ignores the query).
                             <Show when=move || !is_first>
-                                <A href="/">{move || app.t().newest}</A>
+                                <a href="/">{move || app.t().newest}</a>
                             </Show>
                             {page.next_cursor.map(|next| {
                                 let href = format!(
                                     "/?{}",
                                     form_urlencoded::Serializer::new(String::new()).append_pair("cursor", &next).finish()
                                 );
-                                view! { <A href=href attr:class="button" attr:rel="next">{move || app.t().older}</A> }
+                                view! { <a href=href class="button" rel="next">{move || app.t().older}</a> }
                             })}
                         </nav>
                     }
