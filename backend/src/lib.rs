@@ -26,6 +26,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -75,6 +76,11 @@ pub fn app(config: &Config, dynamo: aws_sdk_dynamodb::Client) -> Router {
                 ),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        // Posts are private to signed-in people: no browser or CDN may keep a copy.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .option_layer(cors)
         .layer(MapResponseLayer::new(json_error_bodies))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));

@@ -1,5 +1,6 @@
 //! `cargo xtask <task>`: the board's set-up, local stack and test runner.
 
+mod deploy;
 mod dev;
 mod moto;
 mod setup;
@@ -43,6 +44,29 @@ enum Task {
         #[arg(long, default_value = "posts")]
         table: String,
     },
+    /// Deploy to AWS with SAM: the stack, then the app to its bucket.
+    Deploy {
+        /// Names the deployment: the stack is board-STAGE.
+        #[arg(long)]
+        stage: String,
+        /// The hosted UI's domain prefix (unique in the region).
+        #[arg(long)]
+        auth_domain_prefix: Option<String>,
+        /// Also allow sign-in from a local app at this URL, e.g. http://localhost:8080/.
+        #[arg(long)]
+        local_dev_url: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        /// Print every step, run none, and write config.json from --outputs.
+        #[arg(long)]
+        dry_run: bool,
+        /// The stack's outputs as `aws cloudformation describe-stacks` prints them.
+        #[arg(long)]
+        outputs: Option<PathBuf>,
+        /// Where config.json is written (default dist/config.json).
+        #[arg(long)]
+        config_out: Option<PathBuf>,
+    },
     /// Run every test and check: formatting, lints, unit, integration and browser tests.
     Test,
 }
@@ -75,6 +99,26 @@ fn main() -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&stack)?);
             Ok(())
         }
+        Task::Deploy {
+            stage,
+            auth_domain_prefix,
+            local_dev_url,
+            region,
+            dry_run,
+            outputs,
+            config_out,
+        } => deploy::run(
+            &root,
+            deploy::DeployOptions {
+                stage,
+                auth_domain_prefix,
+                local_dev_url,
+                region,
+                dry_run,
+                outputs,
+                config_out,
+            },
+        ),
         Task::Test => test::run(&root),
     }
 }

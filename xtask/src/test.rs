@@ -30,6 +30,24 @@ pub fn run(root: &Path) -> Result<()> {
         "warnings",
     ]))?;
 
+    println!("test: the deploy template (cfn-lint, checkov)");
+    let venv_bin = root.join(setup::VENV).join("bin");
+    run_cmd(
+        Command::new(venv_bin.join("cfn-lint"))
+            .current_dir(root)
+            .arg("infra/template.yaml"),
+    )?;
+    run_cmd(
+        Command::new(venv_bin.join("checkov"))
+            .current_dir(root)
+            .args([
+                "--file",
+                "infra/template.yaml",
+                "--config-file",
+                "infra/checkov.yaml",
+            ]),
+    )?;
+
     // Dropping the server stops it, whether the tests pass or fail.
     let moto = MotoServer::start(root, true)?;
     println!("test: moto at {}", moto.endpoint);

@@ -43,6 +43,11 @@ async fn a_created_post_is_returned_with_its_location_and_can_be_read_back() {
     let read = app.get(&app.bob, post.id).await;
     assert_eq!(read.status, StatusCode::OK);
     assert_eq!(read.post(), post);
+    assert_eq!(
+        read.headers[header::CACHE_CONTROL],
+        "no-store",
+        "nobody may cache a post"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,451 @@
+//! What matters in `infra/template.yaml`, read from the template itself: who the
+//! authorizer trusts, what the sign-in client allows, what the function may touch, how
+//! deep links and API errors travel, CORS, the table's schema, and the CloudFront
+//! Functions' code run under Node.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_yaml::Value;
+use serde_yaml::value::{Tag, TaggedValue};
+
+fn template() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml");
+    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn resource<'a>(template: &'a Value, name: &str) -> &'a Value {
+    let resource = &template["Resources"][name];
+    assert!(resource.is_mapping(), "no resource {name}");
+    resource
+}
+
+fn props<'a>(template: &'a Value, name: &str) -> &'a Value {
+    &resource(template, name)["Properties"]
+}
+
+/// `!Tag value` as the YAML parser gives it.
+fn tagged(tag: &str, value: impl Into<Value>) -> Value {
+    Value::Tagged(Box::new(TaggedValue {
+        tag: Tag::new(tag),
+        value: value.into(),
+    }))
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_authorizer_trusts_this_pool_and_client_on_every_route_but_health_and_preflight() {
+    let t = template();
+    assert_eq!(resource(&t, "UserPool")["Type"], "AWS::Cognito::UserPool");
+    assert_eq!(
+        resource(&t, "UserPoolClient")["Type"],
+        "AWS::Cognito::UserPoolClient"
+    );
+    let jwt = &props(&t, "JwtAuthorizer")["JwtConfiguration"];
+    assert_eq!(
+        jwt["Issuer"],
+        tagged(
+            "Sub",
+            "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
+        )
+    );
+    assert_eq!(
+        jwt["Audience"],
+        Value::Sequence(vec![tagged("Ref", "UserPoolClient")])
+    );
+    assert_eq!(props(&t, "JwtAuthorizer")["AuthorizerType"], "JWT");
+
+    let routes: Vec<(&str, &Value)> = t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::ApiGatewayV2::Route")
+        .map(|(_, r)| {
+            (
+                r["Properties"]["RouteKey"].as_str().unwrap(),
+                &r["Properties"],
+            )
+        })
+        .collect();
+    assert_eq!(routes.len(), 3);
+    for (key, route) in routes {
+        match key {
+            "GET /health" | "OPTIONS /{proxy+}" => {
+                assert_eq!(route["AuthorizationType"], "NONE", "{key}")
+            }
+            _ => {
+                assert_eq!(route["AuthorizationType"], "JWT", "{key}");
+                assert_eq!(
+                    route["AuthorizerId"],
+                    tagged("Ref", "JwtAuthorizer"),
+                    "{key}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_backend_trusts_only_cognitos_own_keys_for_the_same_pool_and_client() {
+    let t = template();
+    let env = &props(&t, "ApiFunction")["Environment"]["Variables"];
+    assert_eq!(
+        env["COGNITO_ISSUER"],
+        tagged(
+            "Sub",
+            "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
+        )
+    );
+    assert_eq!(env["COGNITO_CLIENT_ID"], tagged("Ref", "UserPoolClient"));
+    assert!(
+        env.get("COGNITO_JWKS_URL").is_none(),
+        "the JWKS must be the pool's own (the default)"
+    );
+    assert_eq!(env["POSTS_TABLE"], tagged("Ref", "PostsTable"));
+    let f = props(&t, "ApiFunction");
+    assert_eq!(
+        (f["Runtime"].as_str(), f["Architectures"][0].as_str()),
+        (Some("provided.al2023"), Some("arm64"))
+    );
+    assert_eq!(
+        resource(&t, "ApiFunction")["Metadata"]["BuildMethod"],
+        "rust-cargolambda"
+    );
+}
+
+#[test]
+fn the_client_allows_the_implicit_grant_back_to_the_site() {
+    let t = template();
+    let client = props(&t, "UserPoolClient");
+    assert_eq!(strings(&client["AllowedOAuthFlows"]), ["implicit"]);
+    assert_eq!(
+        strings(&client["AllowedOAuthScopes"]),
+        ["openid", "email", "profile"]
+    );
+    assert_eq!(client["GenerateSecret"], false);
+    assert_eq!(client["AllowedOAuthFlowsUserPoolClient"], true);
+    let site = tagged("Sub", "https://${Distribution.DomainName}/");
+    for key in ["CallbackURLs", "LogoutURLs"] {
+        let Value::Tagged(choice) = &client[key] else {
+            panic!("{key} is not an !If")
+        };
+        assert_eq!(choice.tag, Tag::new("If"));
+        let branches = choice.value.as_sequence().unwrap();
+        assert_eq!(branches[0], "HasLocalDevUrl");
+        assert_eq!(branches[1][0], site, "{key} with a local URL");
+        assert_eq!(branches[2], Value::Sequence(vec![site.clone()]), "{key}");
+    }
+}
+
+#[test]
+fn the_function_may_touch_only_its_table_index_and_log_group() {
+    let t = template();
+    let role = props(&t, "ApiFunctionRole");
+    assert!(
+        role.get("ManagedPolicyArns").is_none(),
+        "no managed (broad) policies"
+    );
+    assert!(props(&t, "ApiFunction").get("Policies").is_none());
+    let mut actions = Vec::new();
+    for policy in role["Policies"].as_sequence().unwrap() {
+        for statement in policy["PolicyDocument"]["Statement"].as_sequence().unwrap() {
+            assert_eq!(statement["Effect"], "Allow");
+            let resource = &statement["Resource"];
+            let allowed = [
+                tagged("GetAtt", "PostsTable.Arn"),
+                tagged("Sub", "${PostsTable.Arn}/index/feed-by-id"),
+                tagged("GetAtt", "ApiFunctionLogs.Arn"),
+            ];
+            assert!(
+                allowed.contains(resource),
+                "unexpected resource {resource:?}"
+            );
+            for action in strings(&statement["Action"]) {
+                assert!(!action.contains('*'), "{action}");
+                actions.push(action);
+            }
+        }
+    }
+    actions.sort();
+    assert_eq!(
+        actions,
+        [
+            "dynamodb:DeleteItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:Query",
+            "dynamodb:UpdateItem",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+        ]
+    );
+}
+
+#[test]
+fn deep_links_reach_the_app_while_api_errors_pass_through() {
+    let t = template();
+    let config = &props(&t, "Distribution")["DistributionConfig"];
+    assert!(
+        config.get("CustomErrorResponses").is_none(),
+        "error pages would turn the API's 403/404 into 200"
+    );
+    let site = &config["DefaultCacheBehavior"];
+    assert_eq!(site["TargetOriginId"], "site");
+    assert_eq!(
+        site["FunctionAssociations"][0]["EventType"],
+        "viewer-request"
+    );
+    assert_eq!(
+        site["FunctionAssociations"][0]["FunctionARN"],
+        tagged("GetAtt", "SpaRewriteFunction.FunctionMetadata.FunctionARN")
+    );
+
+    let behaviors = config["CacheBehaviors"].as_sequence().unwrap();
+    assert_eq!(behaviors.len(), 1);
+    let api = &behaviors[0];
+    assert_eq!(
+        (api["PathPattern"].as_str(), api["TargetOriginId"].as_str()),
+        (Some("/api/*"), Some("api"))
+    );
+    let functions = api["FunctionAssociations"].as_sequence().unwrap();
+    assert_eq!(functions.len(), 1);
+    assert_eq!(
+        functions[0]["FunctionARN"],
+        tagged("GetAtt", "ApiPrefixFunction.FunctionMetadata.FunctionARN")
+    );
+    assert!(strings(&api["AllowedMethods"]).contains(&"DELETE".to_owned()));
+    // Nothing from the API is cached, and the token reaches it.
+    let cache = &props(&t, "ApiCachePolicy")["CachePolicyConfig"];
+    assert_eq!(cache["DefaultTTL"], 0);
+    assert_eq!(
+        strings(&cache["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"]["Headers"]),
+        ["Authorization"]
+    );
+    assert_eq!(
+        cache["ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"]["QueryStringBehavior"],
+        "all"
+    );
+}
+
+#[test]
+fn cors_names_no_wildcard() {
+    let t = template();
+    let env = &props(&t, "ApiFunction")["Environment"]["Variables"];
+    assert_eq!(
+        env["ALLOWED_ORIGINS"],
+        tagged("Sub", "https://${Distribution.DomainName}")
+    );
+    assert!(
+        props(&t, "HttpApi").get("CorsConfiguration").is_none(),
+        "the backend answers CORS itself"
+    );
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml"),
+    )
+    .unwrap();
+    assert!(!text.contains("AllowOrigins"), "no gateway-level CORS list");
+    assert!(
+        !text.contains("Access-Control-Allow-Origin"),
+        "no CORS header set at the edge"
+    );
+}
+
+#[test]
+fn the_table_has_the_schema_bootstrap_creates() {
+    use backend::store::schema;
+    let t = template();
+    let table = props(&t, "PostsTable");
+    let attributes: Vec<(String, String)> = table["AttributeDefinitions"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["AttributeName"].as_str().unwrap().to_owned(),
+                a["AttributeType"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = schema::attribute_definitions()
+        .iter()
+        .map(|a| {
+            (
+                a.attribute_name().to_owned(),
+                a.attribute_type().as_str().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(attributes, expected);
+
+    let keys = |value: &Value| -> Vec<(String, String)> {
+        value
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                (
+                    k["AttributeName"].as_str().unwrap().to_owned(),
+                    k["KeyType"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let sdk_keys =
+        |elements: &[aws_sdk_dynamodb::types::KeySchemaElement]| -> Vec<(String, String)> {
+            elements
+                .iter()
+                .map(|k| {
+                    (
+                        k.attribute_name().to_owned(),
+                        k.key_type().as_str().to_owned(),
+                    )
+                })
+                .collect()
+        };
+    assert_eq!(keys(&table["KeySchema"]), sdk_keys(&schema::key_schema()));
+
+    let indexes = table["GlobalSecondaryIndexes"].as_sequence().unwrap();
+    let expected = schema::global_secondary_indexes();
+    assert_eq!(indexes.len(), expected.len());
+    for (index, want) in indexes.iter().zip(&expected) {
+        assert_eq!(index["IndexName"].as_str(), Some(want.index_name()));
+        assert_eq!(keys(&index["KeySchema"]), sdk_keys(want.key_schema()));
+        let projection = want
+            .projection()
+            .and_then(|p| p.projection_type())
+            .map(|p| p.as_str());
+        assert_eq!(index["Projection"]["ProjectionType"].as_str(), projection);
+    }
+    assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(resource(&t, "PostsTable")["DeletionPolicy"], "Retain");
+    assert_eq!(resource(&t, "UserPool")["DeletionPolicy"], "Retain");
+}
+
+#[test]
+fn the_site_bucket_is_private_and_read_only_through_cloudfront() {
+    let t = template();
+    let block = &props(&t, "SiteBucket")["PublicAccessBlockConfiguration"];
+    for key in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(block[key], true, "{key}");
+    }
+    let statements = props(&t, "SiteBucketPolicy")["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .unwrap();
+    let read = statements.iter().find(|s| s["Effect"] == "Allow").unwrap();
+    assert_eq!(read["Principal"]["Service"], "cloudfront.amazonaws.com");
+    assert_eq!(
+        strings(&Value::Sequence(vec![read["Action"].clone()])),
+        ["s3:GetObject"]
+    );
+    assert!(matches!(
+        read["Condition"]["StringEquals"]["AWS:SourceArn"],
+        Value::Tagged(_)
+    ));
+}
+
+/// Runs a CloudFront Function's code from the template under Node for each URI.
+fn run_function(name: &str, events: &[(&str, &str)]) -> Vec<(String, String)> {
+    let t = template();
+    let code = props(&t, name)["FunctionCode"].as_str().unwrap().to_owned();
+    let events_json: Vec<serde_json::Value> = events
+        .iter()
+        .map(|(uri, query)| {
+            let querystring: serde_json::Map<String, serde_json::Value> = query
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (k.to_owned(), serde_json::json!({ "value": v }))
+                })
+                .collect();
+            serde_json::json!({ "version": "1.0", "request": { "method": "GET", "uri": uri, "querystring": querystring, "headers": {} } })
+        })
+        .collect();
+    let script = format!(
+        "{code}\nconst events = {};\nconsole.log(JSON.stringify(events.map((e) => {{ const r = handler(e); \
+         return [r.uri, Object.entries(r.querystring).map(([k, v]) => k + '=' + v.value).join('&')]; }})));",
+        serde_json::Value::Array(events_json)
+    );
+    let out = Command::new("node")
+        .args(["-e", &script])
+        .output()
+        .expect("node");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn deep_links_are_rewritten_to_the_app_and_files_are_not() {
+    let results = run_function(
+        "SpaRewriteFunction",
+        &[
+            ("/posts/7", ""),
+            ("/posts/7/edit", ""),
+            ("/", ""),
+            ("/write", "x=1"),
+            ("/frontend-abc.wasm", ""),
+            ("/config.json", ""),
+            ("/style-1a2b.css", ""),
+        ],
+    );
+    let uris: Vec<&str> = results.iter().map(|(u, _)| u.as_str()).collect();
+    assert_eq!(
+        uris,
+        [
+            "/index.html",
+            "/index.html",
+            "/index.html",
+            "/index.html",
+            "/frontend-abc.wasm",
+            "/config.json",
+            "/style-1a2b.css"
+        ]
+    );
+}
+
+#[test]
+fn the_api_prefix_is_stripped_and_the_query_kept() {
+    let results = run_function(
+        "ApiPrefixFunction",
+        &[
+            ("/api/posts", "limit=5"),
+            ("/api/posts/7", ""),
+            ("/api", ""),
+            ("/api/", ""),
+            ("/apiary/x", ""),
+        ],
+    );
+    assert_eq!(
+        results,
+        [
+            ("/posts".to_owned(), "limit=5".to_owned()),
+            ("/posts/7".to_owned(), String::new()),
+            ("/".to_owned(), String::new()),
+            ("/".to_owned(), String::new()),
+            ("/apiary/x".to_owned(), String::new()),
+        ]
+    );
+}
