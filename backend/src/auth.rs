@@ -11,6 +11,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
 use serde::Deserialize;
@@ -25,6 +31,8 @@ pub const REFETCH_INTERVAL: Duration = Duration::from_secs(60);
 /// Before the first successful fetch, failed fetches are retried at most this often.
 const RETRY_INTERVAL: Duration = Duration::from_secs(1);
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// A pool's JWKS is a few kilobytes; anything much larger is not one.
+const MAX_JWKS_BYTES: usize = 256 * 1024;
 
 /// The person behind a verified token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,7 +224,7 @@ struct KeyCache {
     url: String,
     /// Built on first use: loading the system's root certificates costs start-up time
     /// that a Lambda cold start should not pay before it needs them.
-    http: OnceLock<reqwest::Client>,
+    http: OnceLock<HttpClient>,
     keys: RwLock<HashMap<String, Arc<DecodingKey>>>,
     refetch_interval: Duration,
     /// Held while fetching, so concurrent requests with a new `kid` cause one fetch.
@@ -267,27 +275,41 @@ impl KeyCache {
     }
 
     async fn fetch_keys(&self) -> Result<HashMap<String, Arc<DecodingKey>>, AuthError> {
-        let unavailable =
-            |e: reqwest::Error| AuthError::KeysUnavailable(e.without_url().to_string());
+        let unavailable = |what: &str| AuthError::KeysUnavailable(what.to_owned());
         let http = match self.http.get() {
             Some(client) => client,
             None => {
-                let client = reqwest::Client::builder()
-                    .timeout(FETCH_TIMEOUT)
-                    .build()
-                    .map_err(unavailable)?;
+                let client =
+                    http_client().map_err(|e| AuthError::KeysUnavailable(e.to_string()))?;
                 self.http.get_or_init(|| client)
             }
         };
-        let set: JwkSet = http
-            .get(&self.url)
-            .send()
+        let uri: axum::http::Uri = self
+            .url
+            .parse()
+            .map_err(|_| unavailable("the JWKS URL is not a URI"))?;
+        let fetch = async {
+            let response = http
+                .get(uri)
+                .await
+                .map_err(|e| AuthError::KeysUnavailable(e.to_string()))?;
+            if !response.status().is_success() {
+                return Err(AuthError::KeysUnavailable(format!(
+                    "the JWKS URL answered {}",
+                    response.status()
+                )));
+            }
+            let body = http_body_util::Limited::new(response.into_body(), MAX_JWKS_BYTES);
+            body.collect()
+                .await
+                .map(|b| b.to_bytes())
+                .map_err(|e| AuthError::KeysUnavailable(e.to_string()))
+        };
+        let body = tokio::time::timeout(FETCH_TIMEOUT, fetch)
             .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(unavailable)?
-            .json()
-            .await
-            .map_err(unavailable)?;
+            .map_err(|_| unavailable("timed out"))??;
+        let set: JwkSet =
+            serde_json::from_slice(&body).map_err(|_| unavailable("the JWKS is not valid JSON"))?;
         Ok(set
             .keys
             .iter()
@@ -306,6 +328,19 @@ impl KeyCache {
             })
             .collect())
     }
+}
+
+type HttpClient = Client<HttpsConnector<HttpConnector>, Empty<Bytes>>;
+
+/// HTTPS with the system's root certificates (plain HTTP only for the local stand-in;
+/// inside Lambda the configuration accepts no JWKS URL but Cognito's HTTPS one).
+fn http_client() -> std::io::Result<HttpClient> {
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_native_roots()?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    Ok(Client::builder(TokioExecutor::new()).build(https))
 }
 
 #[cfg(test)]

@@ -17,10 +17,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderName, HeaderValue, Method, Request, header};
+use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::Response;
 use tower::ServiceBuilder;
 use tower::util::MapResponseLayer;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
@@ -66,6 +67,10 @@ pub fn app(config: &Config, dynamo: aws_sdk_dynamodb::Client) -> Router {
     });
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds))
+        // A bug must not take the process (or the Lambda instance) down with it.
+        .layer(CatchPanicLayer::custom(|_| {
+            error::for_status(StatusCode::INTERNAL_SERVER_ERROR)
+        }))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)

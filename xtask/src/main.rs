@@ -1,5 +1,6 @@
 //! `cargo xtask <task>`: the board's set-up, local stack and test runner.
 
+mod bench;
 mod deploy;
 mod dev;
 mod moto;
@@ -43,6 +44,12 @@ enum Task {
         logout_urls: Vec<String>,
         #[arg(long, default_value = "posts")]
         table: String,
+    },
+    /// Measure first-load bytes, start-up, write cost, concurrency and package size.
+    Bench {
+        /// Each measurement once, at a small size (a smoke test; writes no results).
+        #[arg(long)]
+        quick: bool,
     },
     /// Deploy to AWS with SAM: the stack, then the app to its bucket.
     Deploy {
@@ -119,6 +126,7 @@ fn main() -> Result<()> {
                 config_out,
             },
         ),
+        Task::Bench { quick } => bench::run(&root, quick),
         Task::Test => test::run(&root),
     }
 }

@@ -8,15 +8,33 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 
-pub async fn create(client: &Client, table: &str, title: &str) -> Result<u64, aws_sdk_dynamodb::Error> {
-    let count = client.scan().table_name(table).select(Select::Count).send().await?.count;
+pub async fn create(
+    client: &Client,
+    table: &str,
+    title: &str,
+) -> Result<u64, aws_sdk_dynamodb::Error> {
+    let count = client
+        .scan()
+        .table_name(table)
+        .select(Select::Count)
+        .send()
+        .await?
+        .count;
     let id = count.max(0) as u64 + 1;
     let item = HashMap::from([
         ("id".to_owned(), AttributeValue::N(id.to_string())),
         ("title".to_owned(), AttributeValue::S(title.to_owned())),
-        ("contents".to_owned(), AttributeValue::S("baseline".to_owned())),
+        (
+            "contents".to_owned(),
+            AttributeValue::S("baseline".to_owned()),
+        ),
     ]);
-    client.put_item().table_name(table).set_item(Some(item)).send().await?;
+    client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .send()
+        .await?;
     Ok(id)
 }
 

@@ -42,7 +42,14 @@ struct Plan {
 impl Plan {
     fn new(quick: bool) -> Self {
         if quick {
-            Plan { startup_runs: 1, burst_requests: 20, table_sizes: vec![10, 20], write_samples: 1, writers: 4, posts_per_writer: 2 }
+            Plan {
+                startup_runs: 1,
+                burst_requests: 20,
+                table_sizes: vec![10, 20],
+                write_samples: 1,
+                writers: 4,
+                posts_per_writer: 2,
+            }
         } else {
             Plan {
                 startup_runs: 20,
@@ -141,15 +148,30 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
 
     println!("bench: building the app and the release backend");
     crate::test::build_app(root)?;
-    run_cmd(Command::new(&cargo).current_dir(root).args(["build", "--release", "--quiet", "--package", "backend"]))?;
+    run_cmd(Command::new(&cargo).current_dir(root).args([
+        "build",
+        "--release",
+        "--quiet",
+        "--package",
+        "backend",
+    ]))?;
     let binary = root.join("target/release/backend");
 
     let moto = MotoServer::start(root, true)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let client = runtime.block_on(Moto::connect(&moto.endpoint));
 
     println!("bench: first load");
-    let first_load = first_load(&root.join("dist"))?;
+    let dist = root.join("dist");
+    if !dist.join("config.json").exists() {
+        // What a deployment writes there, so the total counts it as a browser would.
+        let sample = std::fs::read_to_string(root.join("infra/sample-outputs.json"))?;
+        let config = crate::deploy::config_json(&crate::deploy::parse_outputs(&sample)?)?;
+        std::fs::write(dist.join("config.json"), config)?;
+    }
+    let first_load = first_load(&dist)?;
     println!("bench: start-up and memory");
     let startup = startup(root, &runtime, &client, &binary, &plan)?;
     println!("bench: write cost against table size");
@@ -159,16 +181,30 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
     println!("bench: package");
     let package = package(&binary)?;
 
-    let results = Results { quick, first_load, startup, write_cost, concurrency, package };
+    let results = Results {
+        quick,
+        first_load,
+        startup,
+        write_cost,
+        concurrency,
+        package,
+    };
     print_table(&results);
     if quick {
         // The smoke run checks that everything still measures; it keeps no figures.
         return Ok(());
     }
     std::fs::create_dir_all(&out_dir)?;
-    std::fs::write(out_dir.join("results.json"), serde_json::to_string_pretty(&results)? + "\n")?;
+    std::fs::write(
+        out_dir.join("results.json"),
+        serde_json::to_string_pretty(&results)? + "\n",
+    )?;
     plot::draw(&out_dir.join("results.svg"), &results)?;
-    println!("bench: wrote {} and {}", out_dir.join("results.json").display(), out_dir.join("results.svg").display());
+    println!(
+        "bench: wrote {} and {}",
+        out_dir.join("results.json").display(),
+        out_dir.join("results.svg").display()
+    );
     Ok(())
 }
 
@@ -179,40 +215,81 @@ fn sizes(name: String, bytes: &[u8]) -> Result<FileSize> {
     gz.write_all(bytes)?;
     let gzip = gz.finish()?.len() as u64;
     let mut br = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
     brotli::BrotliCompress(&mut &bytes[..], &mut br, &params)?;
-    Ok(FileSize { file: name, raw: bytes.len() as u64, gzip, brotli: br.len() as u64 })
+    Ok(FileSize {
+        file: name,
+        raw: bytes.len() as u64,
+        gzip,
+        brotli: br.len() as u64,
+    })
 }
 
 fn first_load(dist: &Path) -> Result<FirstLoad> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dist).context("dist/ (run the app's build)")? {
         let path = entry?.path();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         files.push(sizes(name, &std::fs::read(&path)?)?);
     }
-    files.sort_by(|a, b| b.raw.cmp(&a.raw));
+    files.sort_by_key(|f| std::cmp::Reverse(f.raw));
     let first_page = |f: &&FileSize| {
-        f.file == "index.html" || f.file == "config.json" || [".js", ".wasm", ".css"].iter().any(|ext| f.file.ends_with(ext))
+        f.file == "index.html"
+            || f.file == "config.json"
+            || [".js", ".wasm", ".css"]
+                .iter()
+                .any(|ext| f.file.ends_with(ext))
     };
     let total = files.iter().filter(first_page).fold(
-        FileSize { file: "first page".to_owned(), raw: 0, gzip: 0, brotli: 0 },
-        |acc, f| FileSize { raw: acc.raw + f.raw, gzip: acc.gzip + f.gzip, brotli: acc.brotli + f.brotli, ..acc },
+        FileSize {
+            file: "first page".to_owned(),
+            raw: 0,
+            gzip: 0,
+            brotli: 0,
+        },
+        |acc, f| FileSize {
+            raw: acc.raw + f.raw,
+            gzip: acc.gzip + f.gzip,
+            brotli: acc.brotli + f.brotli,
+            ..acc
+        },
     );
     Ok(FirstLoad { files, total })
 }
 
 // --- 2. Start-up ---------------------------------------------------------------------
 
-fn startup(root: &Path, runtime: &tokio::runtime::Runtime, client: &Moto, binary: &Path, plan: &Plan) -> Result<Startup> {
+fn startup(
+    root: &Path,
+    runtime: &tokio::runtime::Runtime,
+    client: &Moto,
+    binary: &Path,
+    plan: &Plan,
+) -> Result<Startup> {
     let (stack, token) = runtime.block_on(async {
         let stack = client.bootstrap(&fresh_options("startup")).await?;
-        client.create_user(&stack.user_pool_id, "bench@example.com", "Bench-pass-1").await?;
-        let tokens = client.sign_in(&stack.client_id, "bench@example.com", "Bench-pass-1").await?;
+        client
+            .create_user(&stack.user_pool_id, "bench@example.com", "Bench-pass-1")
+            .await?;
+        let tokens = client
+            .sign_in(&stack.client_id, "bench@example.com", "Bench-pass-1")
+            .await?;
         let store = Store::new(client.dynamo.clone(), stack.table.clone());
-        let author = Author { sub: "bench".into(), name: "bench".into() };
+        let author = Author {
+            sub: "bench".into(),
+            name: "bench".into(),
+        };
         for i in 0..20 {
-            store.create(&author, format!("post {i}"), "contents".into()).await?;
+            store
+                .create(&author, format!("post {i}"), "contents".into())
+                .await?;
         }
         anyhow::Ok((stack, tokens.id_token))
     })?;
@@ -265,12 +342,19 @@ fn startup(root: &Path, runtime: &tokio::runtime::Runtime, client: &Moto, binary
     let mut python_rss = 0;
     for _ in 0..plan.startup_runs {
         let started = Instant::now();
-        let mut child = Command::new(&python).args(["-c", &script]).stdout(Stdio::piped()).spawn()?;
+        let mut child = Command::new(&python)
+            .args(["-c", &script])
+            .stdout(Stdio::piped())
+            .spawn()?;
         let mut line = String::new();
         BufReader::new(child.stdout.take().context("python's stdout")?).read_line(&mut line)?;
         python_ms.push(started.elapsed().as_secs_f64() * 1000.0);
         let _ = child.wait();
-        python_rss = line.split_whitespace().nth(1).and_then(|v| v.parse().ok()).context("python's answer")?;
+        python_rss = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|v| v.parse().ok())
+            .context("python's answer")?;
     }
     Ok(Startup {
         backend_ms: Spread::of(backend_ms),
@@ -287,7 +371,8 @@ fn wait_for_health(port: u16, timeout: Duration) -> Result<()> {
     let started = Instant::now();
     while started.elapsed() < timeout {
         if let Ok(mut stream) = TcpStream::connect((Ipv4Addr::LOCALHOST, port)) {
-            let _ = stream.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            let _ = stream
+                .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
             let mut head = [0u8; 12];
             if stream.read_exact(&mut head).is_ok() && &head == b"HTTP/1.1 200" {
                 return Ok(());
@@ -336,7 +421,11 @@ fn peak_rss_kib(pid: u32) -> Result<u64> {
 
 fn fresh_options(name: &str) -> devstack::Options {
     let unique = format!("{name}-{}", uuid::Uuid::new_v4().simple());
-    devstack::Options { table: format!("bench-{unique}"), pool_name: format!("bench-{unique}"), ..Default::default() }
+    devstack::Options {
+        table: format!("bench-{unique}"),
+        pool_name: format!("bench-{unique}"),
+        ..Default::default()
+    }
 }
 
 async fn fresh_table(client: &Moto, name: &str) -> Result<String> {
@@ -354,15 +443,25 @@ async fn seed(client: &Moto, table: &str, from: usize, to: usize, app_items: boo
             .map(|id| {
                 let mut item = HashMap::from([
                     ("id".to_owned(), AttributeValue::N(id.to_string())),
-                    ("title".to_owned(), AttributeValue::S(format!("seeded post {id}"))),
+                    (
+                        "title".to_owned(),
+                        AttributeValue::S(format!("seeded post {id}")),
+                    ),
                     ("contents".to_owned(), AttributeValue::S("x".repeat(200))),
                 ]);
                 if app_items {
-                    for (k, v) in [("feed", "post"), ("author_sub", "seed"), ("author_name", "seed")] {
+                    for (k, v) in [
+                        ("feed", "post"),
+                        ("author_sub", "seed"),
+                        ("author_name", "seed"),
+                    ] {
                         item.insert(k.to_owned(), AttributeValue::S(v.to_owned()));
                     }
                     for k in ["created_at", "updated_at"] {
-                        item.insert(k.to_owned(), AttributeValue::S("2026-01-01T00:00:00.000Z".to_owned()));
+                        item.insert(
+                            k.to_owned(),
+                            AttributeValue::S("2026-01-01T00:00:00.000Z".to_owned()),
+                        );
                     }
                 }
                 let put = PutRequest::builder().set_item(Some(item)).build()?;
@@ -371,7 +470,12 @@ async fn seed(client: &Moto, table: &str, from: usize, to: usize, app_items: boo
             .collect::<Result<_>>()?;
         let mut pending = HashMap::from([(table.to_owned(), requests)]);
         while !pending.is_empty() {
-            let out = client.dynamo.batch_write_item().set_request_items(Some(pending)).send().await?;
+            let out = client
+                .dynamo
+                .batch_write_item()
+                .set_request_items(Some(pending))
+                .send()
+                .await?;
             pending = out.unprocessed_items.unwrap_or_default();
             pending.retain(|_, v| !v.is_empty());
         }
@@ -379,10 +483,22 @@ async fn seed(client: &Moto, table: &str, from: usize, to: usize, app_items: boo
     if app_items {
         // The counter stands where the seeded ids end, as it would after real writes.
         let counter = HashMap::from([
-            (schema::KEY.to_owned(), AttributeValue::N(schema::COUNTER_ID.to_string())),
-            (schema::COUNTER_ATTR.to_owned(), AttributeValue::N((to - 1).to_string())),
+            (
+                schema::KEY.to_owned(),
+                AttributeValue::N(schema::COUNTER_ID.to_string()),
+            ),
+            (
+                schema::COUNTER_ATTR.to_owned(),
+                AttributeValue::N((to - 1).to_string()),
+            ),
         ]);
-        client.dynamo.put_item().table_name(table).set_item(Some(counter)).send().await?;
+        client
+            .dynamo
+            .put_item()
+            .table_name(table)
+            .set_item(Some(counter))
+            .send()
+            .await?;
     }
     Ok(())
 }
@@ -391,7 +507,10 @@ async fn write_cost(client: &Moto, plan: &Plan) -> Result<WriteCost> {
     let app_table = fresh_table(client, "app").await?;
     let base_table = fresh_table(client, "baseline").await?;
     let store = Store::new(client.dynamo.clone(), app_table.clone());
-    let author = Author { sub: "bench".into(), name: "bench".into() };
+    let author = Author {
+        sub: "bench".into(),
+        name: "bench".into(),
+    };
     let (mut app_next, mut base_next) = (1, 1);
     let mut points = Vec::new();
     for &size in &plan.table_sizes {
@@ -401,7 +520,9 @@ async fn write_cost(client: &Moto, plan: &Plan) -> Result<WriteCost> {
         // Side by side: one write each, in turn, so drift hits both alike.
         for i in 0..plan.write_samples {
             let started = Instant::now();
-            store.create(&author, format!("measured {i}"), "contents".into()).await?;
+            store
+                .create(&author, format!("measured {i}"), "contents".into())
+                .await?;
             app_ms.push(started.elapsed().as_secs_f64() * 1000.0);
             let started = Instant::now();
             baseline::create(&client.dynamo, &base_table, "measured").await?;
@@ -409,7 +530,11 @@ async fn write_cost(client: &Moto, plan: &Plan) -> Result<WriteCost> {
         }
         app_next = size + 1 + plan.write_samples;
         base_next = size + 1 + plan.write_samples;
-        points.push(WritePoint { table_size: size, app_ms: Spread::of(app_ms), baseline_ms: Spread::of(base_ms) });
+        points.push(WritePoint {
+            table_size: size,
+            app_ms: Spread::of(app_ms),
+            baseline_ms: Spread::of(base_ms),
+        });
     }
     let ratio = |f: fn(&WritePoint) -> f64| match (points.first(), points.last()) {
         (Some(first), Some(last)) => f(last) / f(first),
@@ -417,7 +542,11 @@ async fn write_cost(client: &Moto, plan: &Plan) -> Result<WriteCost> {
     };
     let app_ratio = ratio(|p| p.app_ms.median);
     let baseline_ratio = ratio(|p| p.baseline_ms.median);
-    Ok(WriteCost { points, app_ratio, baseline_ratio })
+    Ok(WriteCost {
+        points,
+        app_ratio,
+        baseline_ratio,
+    })
 }
 
 // --- 4. Concurrency ------------------------------------------------------------------
@@ -431,10 +560,18 @@ async fn concurrency(client: &Moto, plan: &Plan) -> Result<Concurrency> {
     for writer in 0..plan.writers {
         let (store, per) = (store.clone(), plan.posts_per_writer);
         tasks.spawn(async move {
-            let author = Author { sub: format!("writer-{writer}"), name: "writer".into() };
+            let author = Author {
+                sub: format!("writer-{writer}"),
+                name: "writer".into(),
+            };
             let mut ids = Vec::new();
             for i in 0..per {
-                ids.push(store.create(&author, format!("w{writer} p{i}"), "c".into()).await?.id);
+                ids.push(
+                    store
+                        .create(&author, format!("w{writer} p{i}"), "c".into())
+                        .await?
+                        .id,
+                );
             }
             anyhow::Ok(ids)
         });
@@ -443,13 +580,19 @@ async fn concurrency(client: &Moto, plan: &Plan) -> Result<Concurrency> {
     while let Some(result) = tasks.join_next().await {
         app_ids.extend(result??);
     }
-    let app_stored = baseline::count(&client.dynamo, &app_table).await?.saturating_sub(1); // less the counter
+    let app_stored = baseline::count(&client.dynamo, &app_table)
+        .await?
+        .saturating_sub(1); // less the counter
     let app = outcome(attempted, app_stored, &app_ids);
 
     let base_table = fresh_table(client, "baseline-concurrent").await?;
     let mut tasks = tokio::task::JoinSet::new();
     for writer in 0..plan.writers {
-        let (dynamo, table, per) = (client.dynamo.clone(), base_table.clone(), plan.posts_per_writer);
+        let (dynamo, table, per) = (
+            client.dynamo.clone(),
+            base_table.clone(),
+            plan.posts_per_writer,
+        );
         tasks.spawn(async move {
             let mut ids = Vec::new();
             for i in 0..per {
@@ -464,7 +607,12 @@ async fn concurrency(client: &Moto, plan: &Plan) -> Result<Concurrency> {
     }
     let base_stored = baseline::count(&client.dynamo, &base_table).await?;
     let baseline = outcome(attempted, base_stored, &base_ids);
-    Ok(Concurrency { writers: plan.writers, posts_per_writer: plan.posts_per_writer, app, baseline })
+    Ok(Concurrency {
+        writers: plan.writers,
+        posts_per_writer: plan.posts_per_writer,
+        app,
+        baseline,
+    })
 }
 
 fn outcome(attempted: usize, stored: u64, ids: &[u64]) -> Outcome {
@@ -491,7 +639,11 @@ fn package(binary: &Path) -> Result<Package> {
     zip.write_all(&bytes)?;
     let zipped = zip.finish()?.into_inner();
     Ok(Package {
-        target: format!("{}-{} (release, stripped)", std::env::consts::ARCH, std::env::consts::OS),
+        target: format!(
+            "{}-{} (release, stripped)",
+            std::env::consts::ARCH,
+            std::env::consts::OS
+        ),
         binary_bytes: bytes.len() as u64,
         zip_bytes: zipped.len() as u64,
     })
@@ -504,7 +656,10 @@ fn kb(bytes: u64) -> String {
 }
 
 fn ms(spread: &Spread) -> String {
-    format!("{:.1} ms (p10 {:.1}, p90 {:.1}, n={})", spread.median, spread.p10, spread.p90, spread.samples)
+    format!(
+        "{:.1} ms (p10 {:.1}, p90 {:.1}, n={})",
+        spread.median, spread.p10, spread.p90, spread.samples
+    )
 }
 
 fn print_table(r: &Results) {
@@ -512,20 +667,40 @@ fn print_table(r: &Results) {
     println!("| measurement | result |");
     println!("|---|---|");
     for f in &r.first_load.files {
-        println!("| `{}` raw / gzip / brotli | {} / {} / {} |", f.file, kb(f.raw), kb(f.gzip), kb(f.brotli));
+        println!(
+            "| `{}` raw / gzip / brotli | {} / {} / {} |",
+            f.file,
+            kb(f.raw),
+            kb(f.gzip),
+            kb(f.brotli)
+        );
     }
     let t = &r.first_load.total;
-    println!("| **first load** (html, js, wasm, css, config) raw / gzip / brotli | {} / {} / **{}** |", kb(t.raw), kb(t.gzip), kb(t.brotli));
+    println!(
+        "| **first load** (html, js, wasm, css, config) raw / gzip / brotli | {} / {} / **{}** |",
+        kb(t.raw),
+        kb(t.gzip),
+        kb(t.brotli)
+    );
     let s = &r.startup;
-    println!("| backend: exec to first `/health` 200 | {} |", ms(&s.backend_ms));
+    println!(
+        "| backend: exec to first `/health` 200 | {} |",
+        ms(&s.backend_ms)
+    );
     println!(
         "| backend: peak memory over {} authenticated requests | {:.1} MiB ({:.0} req/s) |",
         s.burst_requests,
         s.backend_peak_rss_kib as f64 / 1024.0,
         s.burst_requests as f64 / s.burst_seconds
     );
-    println!("| Python: exec to boto3 DynamoDB resource | {} |", ms(&s.python_boto3_ms));
-    println!("| Python: peak memory | {:.1} MiB |", s.python_boto3_peak_rss_kib as f64 / 1024.0);
+    println!(
+        "| Python: exec to boto3 DynamoDB resource | {} |",
+        ms(&s.python_boto3_ms)
+    );
+    println!(
+        "| Python: peak memory | {:.1} MiB |",
+        s.python_boto3_peak_rss_kib as f64 / 1024.0
+    );
     for p in &r.write_cost.points {
         println!(
             "| create at {} posts: app p50 / p95 · baseline p50 / p95 | {:.1} / {:.1} ms · {:.1} / {:.1} ms |",

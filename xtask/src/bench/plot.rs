@@ -27,39 +27,90 @@ fn write_latency(area: &Area, results: &Results) -> Result<(), Box<dyn std::erro
     let points = &results.write_cost.points;
     let max_size = points.iter().map(|p| p.table_size).max().unwrap_or(1) as f64;
     let min_size = points.iter().map(|p| p.table_size).min().unwrap_or(1) as f64;
-    let max_ms = points.iter().map(|p| p.baseline_ms.p95.max(p.app_ms.p95)).fold(1.0, f64::max);
+    let max_ms = points
+        .iter()
+        .map(|p| p.baseline_ms.p95.max(p.app_ms.p95))
+        .fold(1.0, f64::max);
     let mut chart = ChartBuilder::on(area)
-        .caption("Create latency against table size (p50, bars to p95)", ("sans-serif", 18))
+        .caption(
+            "Create latency against table size (p50, bars to p95)",
+            ("sans-serif", 18),
+        )
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(56)
-        .build_cartesian_2d((min_size * 0.7..max_size * 1.4).log_scale(), (0.3f64..max_ms * 1.5).log_scale())?;
-    chart.configure_mesh().x_desc("posts in the table").y_desc("ms").draw()?;
+        .build_cartesian_2d(
+            (min_size * 0.7..max_size * 1.4).log_scale(),
+            (0.3f64..max_ms * 1.5).log_scale(),
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc("posts in the table")
+        .y_desc("ms")
+        .draw()?;
     for (name, color, pick) in [
-        ("app: counter + conditional put", APP, (|p: &super::WritePoint| &p.app_ms) as fn(&super::WritePoint) -> &super::stats::Spread),
-        ("baseline: Scan COUNT + put", BASELINE, |p: &super::WritePoint| &p.baseline_ms),
+        (
+            "app: counter + conditional put",
+            APP,
+            (|p: &super::WritePoint| &p.app_ms) as fn(&super::WritePoint) -> &super::stats::Spread,
+        ),
+        (
+            "baseline: Scan COUNT + put",
+            BASELINE,
+            |p: &super::WritePoint| &p.baseline_ms,
+        ),
     ] {
-        let series: Vec<(f64, f64)> = points.iter().map(|p| (p.table_size as f64, pick(p).median)).collect();
+        let series: Vec<(f64, f64)> = points
+            .iter()
+            .map(|p| (p.table_size as f64, pick(p).median))
+            .collect();
         chart
             .draw_series(LineSeries::new(series.clone(), color.stroke_width(2)))?
             .label(name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-        chart.draw_series(series.iter().map(|&(x, y)| Circle::new((x, y), 4, color.filled())))?;
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+        chart.draw_series(
+            series
+                .iter()
+                .map(|&(x, y)| Circle::new((x, y), 4, color.filled())),
+        )?;
         chart.draw_series(points.iter().map(|p| {
             let s = pick(p);
-            PathElement::new(vec![(p.table_size as f64, s.median), (p.table_size as f64, s.p95)], color.stroke_width(1))
+            PathElement::new(
+                vec![
+                    (p.table_size as f64, s.median),
+                    (p.table_size as f64, s.p95),
+                ],
+                color.stroke_width(1),
+            )
         }))?;
     }
-    chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft).border_style(BLACK).background_style(WHITE).draw()?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .border_style(BLACK)
+        .background_style(WHITE)
+        .draw()?;
     Ok(())
 }
 
 fn startup(area: &Area, results: &Results) -> Result<(), Box<dyn std::error::Error>> {
     let s = &results.startup;
-    let bars = [("backend (Rust)", &s.backend_ms, APP), ("Python + boto3", &s.python_boto3_ms, BASELINE)];
-    let max = bars.iter().map(|(_, spread, _)| spread.p90).fold(1.0, f64::max) * 1.25;
+    let bars = [
+        ("backend (Rust)", &s.backend_ms, APP),
+        ("Python + boto3", &s.python_boto3_ms, BASELINE),
+    ];
+    let max = bars
+        .iter()
+        .map(|(_, spread, _)| spread.p90)
+        .fold(1.0, f64::max)
+        * 1.25;
     let mut chart = ChartBuilder::on(area)
-        .caption("Exec to ready (median, bars p10 to p90)", ("sans-serif", 18))
+        .caption(
+            "Exec to ready (median, bars p10 to p90)",
+            ("sans-serif", 18),
+        )
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(56)
@@ -77,9 +128,19 @@ fn startup(area: &Area, results: &Results) -> Result<(), Box<dyn std::error::Err
         .draw()?;
     for (i, (_, spread, color)) in bars.iter().enumerate() {
         let x = i as f64;
-        chart.draw_series(std::iter::once(Rectangle::new([(x + 0.2, 0.0), (x + 0.8, spread.median)], color.mix(0.8).filled())))?;
-        chart.draw_series(std::iter::once(PathElement::new(vec![(x + 0.5, spread.p10), (x + 0.5, spread.p90)], BLACK.stroke_width(2))))?;
-        chart.draw_series(std::iter::once(Text::new(format!("{:.1} ms", spread.median), (x + 0.3, spread.median), ("sans-serif", 14))))?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x + 0.2, 0.0), (x + 0.8, spread.median)],
+            color.mix(0.8).filled(),
+        )))?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(x + 0.5, spread.p10), (x + 0.5, spread.p90)],
+            BLACK.stroke_width(2),
+        )))?;
+        chart.draw_series(std::iter::once(Text::new(
+            format!("{:.1} ms", spread.median),
+            (x + 0.3, spread.median),
+            ("sans-serif", 14),
+        )))?;
     }
     Ok(())
 }
