@@ -7,7 +7,7 @@ const APP = process.argv[2] ?? 'http://127.0.0.1:8080/';
 const posts = [
   ['Welcome to the board', 'Sign in with your Cognito account and say hello.'],
   ['Deploying with one command', 'cargo xtask deploy --stage prod, and the site is up.'],
-  ['안녕하세요, 게시판입니다 👋', '한국어 글도 그대로 저장됩니다.'],
+  ['안녕하세요, 게시판입니다', '한국어 글도 그대로 저장됩니다.'],
   ['Rust on Lambda starts in milliseconds', 'The backend is one small binary.'],
 ];
 

@@ -63,6 +63,9 @@ pub fn run(root: &Path) -> Result<()> {
 
     println!("test: browser tests (Chromium) against the local stack");
     browser_tests(root)?;
+
+    println!("test: benchmarks, one quick run of each so they keep working");
+    crate::bench::measure(root, true)?;
     println!("test: all passed");
     Ok(())
 }

@@ -142,6 +142,11 @@ struct Package {
 
 pub fn run(root: &Path, quick: bool) -> Result<()> {
     setup::run(root)?;
+    measure(root, quick)
+}
+
+/// The measurements themselves, with the tools already set up.
+pub fn measure(root: &Path, quick: bool) -> Result<()> {
     let plan = Plan::new(quick);
     let out_dir = root.join("bench");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());

@@ -47,6 +47,7 @@ fn write_latency(area: &Area, results: &Results) -> Result<(), Box<dyn std::erro
         .configure_mesh()
         .x_desc("posts in the table")
         .y_desc("ms")
+        .light_line_style(WHITE)
         .draw()?;
     for (name, color, pick) in [
         (
@@ -118,28 +119,28 @@ fn startup(area: &Area, results: &Results) -> Result<(), Box<dyn std::error::Err
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .x_labels(2)
-        .x_label_formatter(&|x| match x.round() as i64 {
-            0 => bars[0].0.to_owned(),
-            1 => bars[1].0.to_owned(),
-            _ => String::new(),
-        })
+        .x_labels(0)
+        .y_labels(6)
         .y_desc("ms")
         .draw()?;
-    for (i, (_, spread, color)) in bars.iter().enumerate() {
+    for (i, (name, spread, color)) in bars.iter().enumerate() {
         let x = i as f64;
-        chart.draw_series(std::iter::once(Rectangle::new(
+        let bar = Rectangle::new(
             [(x + 0.2, 0.0), (x + 0.8, spread.median)],
             color.mix(0.8).filled(),
-        )))?;
-        chart.draw_series(std::iter::once(PathElement::new(
+        );
+        chart.draw_series(std::iter::once(bar))?;
+        let whisker = PathElement::new(
             vec![(x + 0.5, spread.p10), (x + 0.5, spread.p90)],
             BLACK.stroke_width(2),
-        )))?;
+        );
+        chart.draw_series(std::iter::once(whisker))?;
+        let label = format!("{name}: {:.1} ms", spread.median);
+        let y = spread.p90.max(spread.median) + max * 0.06;
         chart.draw_series(std::iter::once(Text::new(
-            format!("{:.1} ms", spread.median),
-            (x + 0.3, spread.median),
-            ("sans-serif", 14),
+            label,
+            (x + 0.05, y),
+            ("sans-serif", 13),
         )))?;
     }
     Ok(())
