@@ -6,7 +6,6 @@ use leptos_router::path;
 
 use crate::auth::{Session, SignInError};
 use crate::config::RuntimeConfig;
-use crate::i18n::Lang;
 use crate::pages::{EditPage, Home, PostPage, WritePage};
 use crate::state::{AppState, Notice, use_app, use_config};
 
@@ -79,12 +78,7 @@ fn Header() -> impl IntoView {
     let app = use_app();
     let config = use_config();
     let sign_in_config = config.clone();
-    let toggle_lang = move |_| {
-        app.set_lang(match app.lang.get_untracked() {
-            Lang::En => Lang::Ko,
-            Lang::Ko => Lang::En,
-        })
-    };
+    let toggle_lang = move |_| app.set_lang(app.lang.get_untracked().other());
     view! {
         <header class="site-header">
             <nav aria-label=move || app.t().main_nav>
@@ -118,7 +112,7 @@ fn Header() -> impl IntoView {
                     <button
                         type="button"
                         class="button lang"
-                        lang=move || if app.lang.get() == Lang::En { "ko" } else { "en" }
+                        lang=move || app.lang.get().other().tag()
                         aria-label=move || app.t().language
                         on:click=toggle_lang
                     >

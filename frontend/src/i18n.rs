@@ -2,47 +2,13 @@
 
 use shared::{Field, Rule, ValidationError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Ko,
-}
+pub use shared::Lang;
 
-impl Lang {
-    /// The BCP 47 tag, for `<html lang>` and date formatting.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Ko => "ko",
-        }
-    }
-
-    pub fn from_tag(tag: &str) -> Option<Self> {
-        let primary = tag
-            .split(['-', '_'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        match primary.as_str() {
-            "ko" => Some(Lang::Ko),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The first language of the browser's list that the app speaks, else English.
-    pub fn preferred<'a>(browser: impl IntoIterator<Item = &'a str>) -> Self {
-        browser
-            .into_iter()
-            .find_map(Lang::from_tag)
-            .unwrap_or(Lang::En)
-    }
-
-    pub fn texts(self) -> &'static Texts {
-        match self {
-            Lang::En => &EN,
-            Lang::Ko => &KO,
-        }
+/// The interface's strings in `lang`.
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::En => &EN,
+        Lang::Ko => &KO,
     }
 }
 
@@ -235,15 +201,6 @@ pub static KO: Texts = Texts {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn korean_is_chosen_when_the_browser_prefers_it() {
-        assert_eq!(Lang::preferred(["ko-KR", "en-US"]), Lang::Ko);
-        assert_eq!(Lang::preferred(["fr-FR", "ko"]), Lang::Ko);
-        assert_eq!(Lang::preferred(["en-GB", "ko-KR"]), Lang::En);
-        assert_eq!(Lang::preferred(["de"]), Lang::En);
-        assert_eq!(Lang::preferred([]), Lang::En);
-    }
 
     #[test]
     fn rule_messages_are_filled_in() {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{self, PendingSignIn, Session, SignInError};
 use crate::browser;
 use crate::config::RuntimeConfig;
-use crate::i18n::{Lang, Texts};
+use crate::i18n::{self, Lang, Texts};
 
 /// A banner above the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +53,7 @@ impl AppState {
 
     /// The interface's strings in the current language (reactive).
     pub fn t(&self) -> &'static Texts {
-        self.lang.get().texts()
+        i18n::texts(self.lang.get())
     }
 
     pub fn set_lang(&self, lang: Lang) {

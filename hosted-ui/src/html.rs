@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::text::{Lang, Texts};
+use crate::text::{self, Lang, Texts};
 
 /// Escapes text for HTML element content and double-quoted attributes.
 pub fn escape(text: &str) -> String {
@@ -22,7 +22,7 @@ pub fn escape(text: &str) -> String {
 
 /// A whole page around `body` (already HTML).
 pub fn page(lang: Lang, title: &str, body: &str, switch_href: &str) -> String {
-    let t = lang.texts();
+    let t = text::texts(lang);
     format!(
         r#"<!DOCTYPE html>
 <html lang="{tag}">

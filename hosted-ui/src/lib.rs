@@ -160,7 +160,7 @@ impl Ui {
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok());
         Self {
-            lang: Lang::choose(request.lang.as_deref(), accept),
+            lang: text::choose(request.lang.as_deref(), accept),
         }
     }
 
@@ -177,7 +177,7 @@ impl Ui {
     }
 
     fn refusal(&self, refusal: Refusal, request: &AuthorizeRequest) -> Response {
-        let t = self.lang.texts();
+        let t = text::texts(self.lang);
         let (status, text) = match refusal {
             Refusal::InvalidClient => (StatusCode::BAD_REQUEST, t.invalid_client),
             Refusal::RedirectMismatch => (StatusCode::BAD_REQUEST, t.redirect_mismatch),
@@ -205,7 +205,7 @@ impl Ui {
         email: &str,
         notice: Option<(&str, &str)>,
     ) -> Response {
-        let t = self.lang.texts();
+        let t = text::texts(self.lang);
         let mut body = notice
             .map(|(kind, text)| html::message(kind, text))
             .unwrap_or_default();
@@ -224,7 +224,7 @@ impl Ui {
     }
 
     fn sign_up(&self, request: &AuthorizeRequest, email: &str, error: Option<&str>) -> Response {
-        let t = self.lang.texts();
+        let t = text::texts(self.lang);
         let mut body = error
             .map(|text| html::message("error", text))
             .unwrap_or_default();
@@ -243,7 +243,7 @@ impl Ui {
     }
 
     fn confirm(&self, request: &AuthorizeRequest, email: &str, error: Option<&str>) -> Response {
-        let t = self.lang.texts();
+        let t = text::texts(self.lang);
         let mut body = match error {
             Some(text) => html::message("error", text),
             None => html::message("info", &t.code_sent.replace("{email}", email)),
@@ -386,7 +386,7 @@ async fn login(
 ) -> Response {
     let request = &form.request;
     let page = Ui::new(request, &headers);
-    let t = page.lang.texts();
+    let t = text::texts(page.lang);
     let checked = match ui.check(request).await {
         Ok(checked) => checked,
         Err(rejected) => return page.rejected(rejected, request),
@@ -454,7 +454,7 @@ async fn signup(
 ) -> Response {
     let request = &form.request;
     let page = Ui::new(request, &headers);
-    let t = page.lang.texts();
+    let t = text::texts(page.lang);
     let checked = match ui.check(request).await {
         Ok(checked) => checked,
         Err(rejected) => return page.rejected(rejected, request),
@@ -506,7 +506,7 @@ async fn confirm(
 ) -> Response {
     let request = &form.request;
     let page = Ui::new(request, &headers);
-    let t = page.lang.texts();
+    let t = text::texts(page.lang);
     if let Err(rejected) = ui.check(request).await {
         return page.rejected(rejected, request);
     }
@@ -567,7 +567,7 @@ async fn logout(
     match query.logout_uri {
         Some(uri) if client.logout_urls().contains(&uri) => Redirect::to(&uri).into_response(),
         _ => {
-            let t = page.lang.texts();
+            let t = text::texts(page.lang);
             page.page(
                 StatusCode::BAD_REQUEST,
                 t.error_title,

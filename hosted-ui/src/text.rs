@@ -1,50 +1,20 @@
 //! The imitation's strings, in English and Korean like the app.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Ko,
+pub use shared::Lang;
+
+/// From an explicit `lang` parameter, else the browser's `Accept-Language`.
+pub fn choose(param: Option<&str>, accept_language: Option<&str>) -> Lang {
+    Lang::preferred(
+        param
+            .into_iter()
+            .chain(accept_language.unwrap_or_default().split(',')),
+    )
 }
 
-impl Lang {
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Ko => "ko",
-        }
-    }
-
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::En => Lang::Ko,
-            Lang::Ko => Lang::En,
-        }
-    }
-
-    /// From an explicit `lang` parameter, else the browser's `Accept-Language`.
-    pub fn choose(param: Option<&str>, accept_language: Option<&str>) -> Lang {
-        let pick = |tag: &str| match tag
-            .trim()
-            .split(['-', ';'])
-            .next()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("ko") => Some(Lang::Ko),
-            Some("en") => Some(Lang::En),
-            _ => None,
-        };
-        param
-            .and_then(pick)
-            .or_else(|| accept_language.and_then(|header| header.split(',').find_map(pick)))
-            .unwrap_or(Lang::En)
-    }
-
-    pub fn texts(self) -> &'static Texts {
-        match self {
-            Lang::En => &EN,
-            Lang::Ko => &KO,
-        }
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::En => &EN,
+        Lang::Ko => &KO,
     }
 }
 
@@ -150,12 +120,9 @@ mod tests {
 
     #[test]
     fn language_comes_from_the_parameter_then_the_browser() {
-        assert_eq!(Lang::choose(Some("ko"), Some("en-US")), Lang::Ko);
-        assert_eq!(
-            Lang::choose(None, Some("ko-KR,ko;q=0.9,en;q=0.8")),
-            Lang::Ko
-        );
-        assert_eq!(Lang::choose(None, Some("fr-FR, en;q=0.5")), Lang::En);
-        assert_eq!(Lang::choose(None, None), Lang::En);
+        assert_eq!(choose(Some("ko"), Some("en-US")), Lang::Ko);
+        assert_eq!(choose(None, Some("ko-KR,ko;q=0.9,en;q=0.8")), Lang::Ko);
+        assert_eq!(choose(Some("xx"), Some("fr-FR, en;q=0.5")), Lang::En);
+        assert_eq!(choose(None, None), Lang::En);
     }
 }

@@ -5,7 +5,9 @@
 //! a post with exactly the rules the API enforces.
 
 pub mod api;
+pub mod lang;
 pub mod validate;
 
 pub use api::{Author, ErrorBody, ErrorCode, ErrorDetail, NewPost, Post, PostPage, PostUpdate};
+pub use lang::Lang;
 pub use validate::{Field, Rule, ValidationError};

@@ -18,15 +18,27 @@ use sha2::{Digest, Sha256};
 
 use crate::setup::run_cmd;
 
+#[derive(clap::Args)]
 pub struct DeployOptions {
+    /// Names the deployment: the stack is board-STAGE.
+    #[arg(long)]
     pub stage: String,
+    /// The hosted UI's domain prefix (unique in the region).
+    #[arg(long)]
     pub auth_domain_prefix: Option<String>,
+    /// Also allow sign-in from a local app at this URL, e.g. http://localhost:8080/.
+    #[arg(long)]
     pub local_dev_url: Option<String>,
+    #[arg(long)]
     pub region: Option<String>,
+    /// Print every step, run none, and write config.json from --outputs.
+    #[arg(long)]
     pub dry_run: bool,
-    /// With --dry-run: the stack's outputs, as `aws cloudformation describe-stacks` prints them.
+    /// The stack's outputs, as `aws cloudformation describe-stacks` prints them.
+    #[arg(long)]
     pub outputs: Option<PathBuf>,
-    /// Where config.json goes (default dist/config.json).
+    /// Where config.json is written (default dist/config.json).
+    #[arg(long)]
     pub config_out: Option<PathBuf>,
 }
 

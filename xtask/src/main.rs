@@ -52,28 +52,7 @@ enum Task {
         quick: bool,
     },
     /// Deploy to AWS with SAM: the stack, then the app to its bucket.
-    Deploy {
-        /// Names the deployment: the stack is board-STAGE.
-        #[arg(long)]
-        stage: String,
-        /// The hosted UI's domain prefix (unique in the region).
-        #[arg(long)]
-        auth_domain_prefix: Option<String>,
-        /// Also allow sign-in from a local app at this URL, e.g. http://localhost:8080/.
-        #[arg(long)]
-        local_dev_url: Option<String>,
-        #[arg(long)]
-        region: Option<String>,
-        /// Print every step, run none, and write config.json from --outputs.
-        #[arg(long)]
-        dry_run: bool,
-        /// The stack's outputs as `aws cloudformation describe-stacks` prints them.
-        #[arg(long)]
-        outputs: Option<PathBuf>,
-        /// Where config.json is written (default dist/config.json).
-        #[arg(long)]
-        config_out: Option<PathBuf>,
-    },
+    Deploy(deploy::DeployOptions),
     /// Run every test and check: formatting, lints, unit, integration and browser tests.
     Test,
 }
@@ -106,26 +85,7 @@ fn main() -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&stack)?);
             Ok(())
         }
-        Task::Deploy {
-            stage,
-            auth_domain_prefix,
-            local_dev_url,
-            region,
-            dry_run,
-            outputs,
-            config_out,
-        } => deploy::run(
-            &root,
-            deploy::DeployOptions {
-                stage,
-                auth_domain_prefix,
-                local_dev_url,
-                region,
-                dry_run,
-                outputs,
-                config_out,
-            },
-        ),
+        Task::Deploy(options) => deploy::run(&root, options),
         Task::Bench { quick } => bench::run(&root, quick),
         Task::Test => test::run(&root),
     }

@@ -197,10 +197,7 @@ fn PostForm(existing: Option<Post>) -> impl IntoView {
                     aria-invalid=move || title_message().is_some().to_string()
                     aria-describedby="post-title-hint post-title-error"
                 />
-                <div class="field-foot">
-                    <span class="error-text" id="post-title-error" role="alert">{title_message}</span>
-                    <span class="count" id="post-title-hint">{title_count}" / "{TITLE_MAX_CHARS}</span>
-                </div>
+                <FieldFoot id="post-title" message=Signal::derive(title_message) count=Signal::derive(title_count) max=TITLE_MAX_CHARS/>
             </div>
             <div class="field">
                 <label for="post-contents">{move || app.t().contents_label}</label>
@@ -218,10 +215,12 @@ fn PostForm(existing: Option<Post>) -> impl IntoView {
                     aria-invalid=move || contents_message().is_some().to_string()
                     aria-describedby="post-contents-hint post-contents-error"
                 ></textarea>
-                <div class="field-foot">
-                    <span class="error-text" id="post-contents-error" role="alert">{contents_message}</span>
-                    <span class="count" id="post-contents-hint">{contents_count}" / "{CONTENTS_MAX_CHARS}</span>
-                </div>
+                <FieldFoot
+                    id="post-contents"
+                    message=Signal::derive(contents_message)
+                    count=Signal::derive(contents_count)
+                    max=CONTENTS_MAX_CHARS
+                />
             </div>
             {move || general_error().map(|message| view! { <p class="notice error" role="alert">{message}</p> })}
             <div class="actions">
@@ -239,5 +238,23 @@ fn PostForm(existing: Option<Post>) -> impl IntoView {
                 <A href=cancel_href>{move || app.t().cancel}</A>
             </div>
         </form>
+    }
+}
+
+/// Under a field: its error (announced when it appears) and its length against the limit.
+/// `id` is the field's; the parts get `{id}-error` and `{id}-hint`, as its
+/// `aria-describedby` names them.
+#[component]
+fn FieldFoot(
+    id: &'static str,
+    message: Signal<Option<String>>,
+    count: Signal<usize>,
+    max: usize,
+) -> impl IntoView {
+    view! {
+        <div class="field-foot">
+            <span class="error-text" id=format!("{id}-error") role="alert">{message}</span>
+            <span class="count" id=format!("{id}-hint")>{count}" / "{max}</span>
+        </div>
     }
 }
