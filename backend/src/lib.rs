@@ -69,6 +69,8 @@ pub fn app(config: &Config, dynamo: aws_sdk_dynamodb::Client) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds))
         // A bug must not take the process (or the Lambda instance) down with it.
         .layer(CatchPanicLayer::custom(|_| {
+            // The panic's message and location are already on stderr (the panic hook).
+            tracing::error!("a request handler panicked");
             error::for_status(StatusCode::INTERNAL_SERVER_ERROR)
         }))
         .layer(
