@@ -4,8 +4,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::validate::{self, ValidationError};
 
+/// Longest excerpt of a post's contents shown in the list, in characters.
+pub const EXCERPT_MAX_CHARS: usize = 140;
+
 /// Body of `POST /posts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPost {
     pub title: String,
@@ -14,6 +18,7 @@ pub struct NewPost {
 
 /// Body of `PUT /posts/{id}`: the post's new title and contents (a full replacement).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PostUpdate {
     pub title: String,
@@ -21,8 +26,8 @@ pub struct PostUpdate {
 }
 
 impl NewPost {
-    /// Checks the post against the shared rules and returns it normalised
-    /// (title trimmed, contents unchanged).
+    /// Checks the post against the shared rules and returns it as stored (in NFC,
+    /// title trimmed; see [`validate`]).
     pub fn validate(self) -> Result<Self, ValidationError> {
         let (title, contents) = validate::post(&self.title, &self.contents)?;
         Ok(Self { title, contents })
@@ -39,6 +44,7 @@ impl PostUpdate {
 
 /// Who wrote a post. Ownership is decided by `sub` alone; `name` is for display.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Author {
     /// The Cognito user's stable, unique id (the token's `sub`).
     pub sub: String,
@@ -48,6 +54,7 @@ pub struct Author {
 
 /// A stored post.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Post {
     /// 1, 2, 3, ... in order of creation.
     pub id: u64,
@@ -60,10 +67,65 @@ pub struct Post {
     pub updated_at: String,
 }
 
+impl Post {
+    /// What the list shows of this post.
+    pub fn summary(&self) -> PostSummary {
+        PostSummary {
+            id: self.id,
+            title: self.title.clone(),
+            excerpt: excerpt(&self.contents),
+            author: self.author.clone(),
+            created_at: self.created_at.clone(),
+            updated_at: self.updated_at.clone(),
+        }
+    }
+}
+
+/// A post as the list shows it: everything but the contents, of which only the
+/// beginning ([`excerpt`]). A page of these stays small however long the posts are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PostSummary {
+    pub id: u64,
+    pub title: String,
+    /// The contents' first characters on one line, ending in `…` when cut.
+    pub excerpt: String,
+    pub author: Author,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The start of `contents` for the list: white space runs (newlines included) become
+/// one space, and past [`EXCERPT_MAX_CHARS`] characters it is cut on a character
+/// boundary (never inside a joined emoji's joiner) and ends in `…`.
+pub fn excerpt(contents: &str) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    let mut words = contents.split_whitespace().peekable();
+    while let Some(word) = words.next() {
+        for c in word.chars() {
+            if count == EXCERPT_MAX_CHARS {
+                let kept = out.trim_end_matches(['\u{200D}', ' ']).len();
+                out.truncate(kept);
+                out.push('…');
+                return out;
+            }
+            out.push(c);
+            count += 1;
+        }
+        if words.peek().is_some() && count < EXCERPT_MAX_CHARS {
+            out.push(' ');
+            count += 1;
+        }
+    }
+    out
+}
+
 /// One page of `GET /posts`, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PostPage {
-    pub posts: Vec<Post>,
+    pub posts: Vec<PostSummary>,
     /// Pass as `cursor` to get the next page; absent on the last page. Opaque: its
     /// contents are not part of the API.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,11 +134,13 @@ pub struct PostPage {
 
 /// Every error the API returns has this shape: `{"error": {"code", "message", "field"?}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     pub code: ErrorCode,
     /// A human-readable explanation in English.
@@ -88,6 +152,7 @@ pub struct ErrorDetail {
 
 /// Machine-readable error codes, stable across releases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// 400: a malformed query, path or cursor.
@@ -164,6 +229,26 @@ mod tests {
             next_cursor: None,
         };
         assert_eq!(serde_json::to_string(&page).unwrap(), r#"{"posts":[]}"#);
+    }
+
+    #[test]
+    fn excerpts_are_one_line_and_cut_on_a_character_boundary() {
+        assert_eq!(excerpt("  one\n\ntwo\tthree  "), "one two three");
+        let korean = "가".repeat(EXCERPT_MAX_CHARS + 10);
+        let cut = excerpt(&korean);
+        assert_eq!(cut.chars().count(), EXCERPT_MAX_CHARS + 1);
+        assert!(cut.ends_with('…'));
+        let exact = "a".repeat(EXCERPT_MAX_CHARS);
+        assert_eq!(excerpt(&exact), exact, "no ellipsis when nothing was cut");
+        // A cut right after a joiner drops the dangling joiner.
+        let family = format!(
+            "{}\u{1F468}\u{200D}\u{1F469}",
+            "a".repeat(EXCERPT_MAX_CHARS - 2)
+        );
+        assert_eq!(
+            excerpt(&family),
+            format!("{}\u{1F468}…", "a".repeat(EXCERPT_MAX_CHARS - 2))
+        );
     }
 
     #[test]

@@ -8,6 +8,8 @@ pub mod api;
 pub mod lang;
 pub mod validate;
 
-pub use api::{Author, ErrorBody, ErrorCode, ErrorDetail, NewPost, Post, PostPage, PostUpdate};
+pub use api::{
+    Author, ErrorBody, ErrorCode, ErrorDetail, NewPost, Post, PostPage, PostSummary, PostUpdate,
+};
 pub use lang::Lang;
 pub use validate::{Field, Rule, ValidationError};

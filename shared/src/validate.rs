@@ -2,8 +2,23 @@
 //!
 //! Lengths count Unicode scalar values (`char`s), not bytes, so a Korean title of
 //! 200 syllables is as long as an English one of 200 letters.
+//!
+//! Text is checked as people will see it. It is first put in Unicode normalization
+//! form C (NFC), the form the board stores, so two spellings of one word are one
+//! text and lengths are counted on what is kept. Then:
+//! - control characters are refused (contents keep newline and tab);
+//! - invisible characters that can hide or reorder text are refused: the format
+//!   characters (bidi embeddings, overrides and isolates, zero-width spaces, the byte
+//!   order mark, ...) and the fillers that render as nothing (HANGUL FILLER, the
+//!   braille blank, ...). ZERO WIDTH JOINER and NON-JOINER, variation selectors and
+//!   emoji tag sequences stay: emoji and several scripts need them;
+//! - a value with no visible character (only white space, joiners and selectors)
+//!   counts as blank.
 
+use std::borrow::Cow;
 use std::fmt;
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 /// Longest title, in characters, after trimming.
 pub const TITLE_MAX_CHARS: usize = 200;
@@ -30,12 +45,14 @@ impl Field {
 /// Which rule a value broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Rule {
-    /// Empty, or only white space.
+    /// Empty, or nothing visible (only white space, joiners and selectors).
     Blank,
     /// Longer than `max` characters.
     TooLong { max: usize },
     /// Holds a control character that the field does not allow.
     ControlCharacter,
+    /// Holds an invisible character that can hide or reorder text (see the module).
+    InvisibleCharacter,
 }
 
 /// A broken rule, naming the field it broke in.
@@ -58,20 +75,34 @@ impl fmt::Display for ValidationError {
                     "{field} must not contain control characters other than newline and tab"
                 ),
             },
+            Rule::InvisibleCharacter => write!(
+                f,
+                "{field} must not contain invisible formatting characters \
+                 (such as direction overrides, zero-width spaces or fillers)"
+            ),
         }
     }
 }
 
 impl std::error::Error for ValidationError {}
 
-/// Checks a title and returns it trimmed: 1 to [`TITLE_MAX_CHARS`] characters after
-/// trimming, no control characters at all.
-pub fn title(raw: &str) -> Result<&str, ValidationError> {
+/// The text in Unicode normalization form C, borrowed when it already is.
+pub fn nfc(raw: &str) -> Cow<'_, str> {
+    match is_nfc_quick(raw.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(raw),
+        IsNormalized::No | IsNormalized::Maybe => Cow::Owned(raw.nfc().collect()),
+    }
+}
+
+/// Checks a title and returns what is stored: in NFC, trimmed, 1 to
+/// [`TITLE_MAX_CHARS`] characters, no control or hiding characters at all.
+pub fn title(raw: &str) -> Result<String, ValidationError> {
     let fail = |rule| ValidationError {
         field: Field::Title,
         rule,
     };
-    let trimmed = raw.trim();
+    let normal = nfc(raw);
+    let trimmed = normal.trim();
     if trimmed.is_empty() {
         return Err(fail(Rule::Blank));
     }
@@ -83,26 +114,28 @@ pub fn title(raw: &str) -> Result<&str, ValidationError> {
     if trimmed.chars().any(char::is_control) {
         return Err(fail(Rule::ControlCharacter));
     }
-    Ok(trimmed)
+    check_visible(trimmed).map_err(fail)?;
+    Ok(trimmed.to_owned())
 }
 
-/// Checks contents, which are kept exactly as written: 1 to [`CONTENTS_MAX_CHARS`]
-/// characters, not only white space, and no control characters except newline
-/// (`\n`, or `\r\n`) and tab.
-pub fn contents(raw: &str) -> Result<&str, ValidationError> {
+/// Checks contents and returns what is stored: in NFC, otherwise exactly as written
+/// (surrounding space kept), 1 to [`CONTENTS_MAX_CHARS`] characters, something
+/// visible, and no control characters except newline (`\n`, or `\r\n`) and tab.
+pub fn contents(raw: &str) -> Result<String, ValidationError> {
     let fail = |rule| ValidationError {
         field: Field::Contents,
         rule,
     };
-    if raw.trim().is_empty() {
+    let normal = nfc(raw);
+    if normal.trim().is_empty() {
         return Err(fail(Rule::Blank));
     }
-    if raw.chars().count() > CONTENTS_MAX_CHARS {
+    if normal.chars().count() > CONTENTS_MAX_CHARS {
         return Err(fail(Rule::TooLong {
             max: CONTENTS_MAX_CHARS,
         }));
     }
-    let mut chars = raw.chars().peekable();
+    let mut chars = normal.chars().peekable();
     while let Some(c) = chars.next() {
         let allowed = match c {
             '\n' | '\t' => true,
@@ -113,14 +146,96 @@ pub fn contents(raw: &str) -> Result<&str, ValidationError> {
             return Err(fail(Rule::ControlCharacter));
         }
     }
-    Ok(raw)
+    check_visible(&normal).map_err(fail)?;
+    Ok(normal.into_owned())
 }
 
 /// Checks a whole post, title first, and returns the values to store.
 pub fn post(raw_title: &str, raw_contents: &str) -> Result<(String, String), ValidationError> {
     let title = title(raw_title)?;
     let contents = contents(raw_contents)?;
-    Ok((title.to_owned(), contents.to_owned()))
+    Ok((title, contents))
+}
+
+/// Refuses characters that hide or reorder text, and text with nothing visible.
+/// Control characters are the caller's business (the fields differ there).
+pub fn check_visible(text: &str) -> Result<(), Rule> {
+    let mut visible = false;
+    let mut previous = None;
+    for c in text.chars() {
+        if is_hiding(c, previous) {
+            return Err(Rule::InvisibleCharacter);
+        }
+        visible |= !(c.is_whitespace() || c.is_control() || is_default_ignorable(c));
+        previous = Some(c);
+    }
+    if visible { Ok(()) } else { Err(Rule::Blank) }
+}
+
+/// WAVING BLACK FLAG, which tag characters follow in subdivision flags (🏴󠁧󠁢󠁳󠁣󠁴󠁿).
+const TAG_BASE: char = '\u{1F3F4}';
+
+/// Whether `c` (after `previous`) is an invisible character that can hide or reorder
+/// text: a format character other than the joiners, a filler, or a tag character
+/// outside an emoji tag sequence.
+fn is_hiding(c: char, previous: Option<char>) -> bool {
+    match c {
+        // Tag characters: only inside an emoji tag sequence (base, tags, cancel tag);
+        // elsewhere they carry text nobody sees.
+        '\u{E0020}'..='\u{E007E}' => !matches!(previous, Some(p) if p == TAG_BASE || is_tag(p)),
+        '\u{E007F}' => !matches!(previous, Some(p) if is_tag(p)),
+        // The joiners that emoji sequences and Indic and Arabic scripts need.
+        '\u{200C}' | '\u{200D}' => false,
+        // Format characters (general category Cf) that show nothing: soft hyphen,
+        // Arabic letter mark, Mongolian vowel separator, zero-width space and the
+        // marks, bidi embeddings, overrides and isolates, word joiner and invisible
+        // operators, byte order mark, interlinear annotation, shorthand and musical
+        // format controls, language tag.
+        '\u{00AD}'
+        | '\u{061C}'
+        | '\u{180E}'
+        | '\u{200B}'
+        | '\u{200E}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206F}'
+        | '\u{FEFF}'
+        | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0001}' => true,
+        // Fillers: letters that render as nothing.
+        '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' | '\u{2800}' | '\u{17B4}'
+        | '\u{17B5}' => true,
+        _ => false,
+    }
+}
+
+fn is_tag(c: char) -> bool {
+    ('\u{E0020}'..='\u{E007E}').contains(&c)
+}
+
+/// Unicode's Default_Ignorable_Code_Point: characters that show nothing by themselves
+/// (joiners, variation selectors, ...), so they do not make a value visible.
+fn is_default_ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'
+        | '\u{034F}'
+        | '\u{061C}'
+        | '\u{115F}'..='\u{1160}'
+        | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}'
+        | '\u{3164}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}'
+        | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFF8}'
+        | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
 }
 
 #[cfg(test)]
@@ -133,7 +248,7 @@ mod tests {
 
     #[test]
     fn title_is_trimmed() {
-        assert_eq!(title("  hello  "), Ok("hello"));
+        assert_eq!(title("  hello  ").as_deref(), Ok("hello"));
     }
 
     #[test]
@@ -145,7 +260,7 @@ mod tests {
     #[test]
     fn title_of_exactly_the_limit_passes_and_one_more_fails() {
         let at_limit = "a".repeat(TITLE_MAX_CHARS);
-        assert_eq!(title(&at_limit), Ok(at_limit.as_str()));
+        assert_eq!(title(&at_limit), Ok(at_limit.clone()));
         let past = "a".repeat(TITLE_MAX_CHARS + 1);
         assert_eq!(
             title(&past),
@@ -163,7 +278,7 @@ mod tests {
     fn title_limit_counts_characters_not_bytes() {
         // 200 Korean syllables are 600 bytes of UTF-8 and still a valid title.
         let korean = "가".repeat(TITLE_MAX_CHARS);
-        assert_eq!(title(&korean), Ok(korean.as_str()));
+        assert_eq!(title(&korean), Ok(korean.clone()));
         let past = "가".repeat(TITLE_MAX_CHARS + 1);
         assert!(title(&past).is_err());
     }
@@ -183,7 +298,7 @@ mod tests {
     #[test]
     fn contents_keep_newlines_tabs_and_surrounding_space() {
         let text = "  first line\n\tindented\r\nlast  ";
-        assert_eq!(contents(text), Ok(text));
+        assert_eq!(contents(text).as_deref(), Ok(text));
     }
 
     #[test]
@@ -230,8 +345,96 @@ mod tests {
     #[test]
     fn korean_and_emoji_are_kept_exactly() {
         let t = "안녕하세요 👋🏽 게시판";
-        let c = "첫 줄 🎉\n둘째 줄 👨‍👩‍👧‍👦";
+        // A family (ZWJ sequence), a heart with a variation selector, Scotland's flag
+        // (a tag sequence) and a Persian word with a zero-width non-joiner.
+        let c = "첫 줄 🎉\n둘째 줄 \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467} \u{2764}\u{FE0F} \u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F} \u{645}\u{6CC}\u{200C}\u{62E}\u{648}\u{627}\u{647}\u{645}";
         assert_eq!(post(t, c), Ok((t.to_owned(), c.to_owned())));
+    }
+
+    #[test]
+    fn text_is_stored_in_nfc() {
+        // "한" as three conjoining jamo, and "é" as e + combining acute accent.
+        let decomposed = "\u{1112}\u{1161}\u{11AB} caf\u{0065}\u{0301}";
+        assert_eq!(title(decomposed).as_deref(), Ok("한 café"));
+        assert_eq!(contents(decomposed).as_deref(), Ok("한 café"));
+    }
+
+    #[test]
+    fn the_limit_counts_the_stored_nfc_text() {
+        // 200 syllables written as 600 conjoining jamo are 200 characters once stored.
+        let jamo = "\u{1112}\u{1161}\u{11AB}".repeat(TITLE_MAX_CHARS);
+        assert_eq!(title(&jamo), Ok("한".repeat(TITLE_MAX_CHARS)));
+    }
+
+    #[test]
+    fn direction_overrides_zero_width_and_fillers_are_refused() {
+        let hiding = [
+            '\u{202A}',
+            '\u{202B}',
+            '\u{202C}',
+            '\u{202D}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2067}',
+            '\u{2068}',
+            '\u{2069}',
+            '\u{200B}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{FEFF}',
+            '\u{00AD}',
+            '\u{2060}',
+            '\u{3164}',
+            '\u{FFA0}',
+            '\u{2800}',
+            '\u{115F}',
+            '\u{1160}',
+            '\u{E0041}',
+        ];
+        for c in hiding {
+            let text = format!("admin{c} 2026");
+            assert_eq!(
+                title(&text),
+                Err(err(Field::Title, Rule::InvisibleCharacter)),
+                "{c:?} in a title"
+            );
+            assert_eq!(
+                contents(&text),
+                Err(err(Field::Contents, Rule::InvisibleCharacter)),
+                "{c:?} in contents"
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_with_nothing_visible_is_blank() {
+        for text in [
+            "\u{200D}",
+            " \u{200C} ",
+            "\u{FE0F}\u{FE0F}",
+            "\u{3000}\u{200D}",
+        ] {
+            assert_eq!(title(text), Err(err(Field::Title, Rule::Blank)), "{text:?}");
+            assert_eq!(
+                contents(text),
+                Err(err(Field::Contents, Rule::Blank)),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn tag_characters_only_inside_an_emoji_tag_sequence() {
+        assert!(title("\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}").is_ok());
+        // Hidden text after a visible word, and a stray cancel tag.
+        assert_eq!(
+            title("hello\u{E0068}\u{E0069}"),
+            Err(err(Field::Title, Rule::InvisibleCharacter))
+        );
+        assert_eq!(
+            title("hello\u{E007F}"),
+            Err(err(Field::Title, Rule::InvisibleCharacter))
+        );
     }
 
     #[test]
@@ -250,5 +453,90 @@ mod tests {
             err(Field::Contents, Rule::Blank).to_string(),
             "contents must not be blank"
         );
+    }
+}
+
+/// Properties over arbitrary text: what the form checks field by field and what the
+/// API checks on the whole post always agree, and no input makes validation panic.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Strings weighted towards the characters the rules are about.
+    fn tricky_text() -> impl Strategy<Value = String> {
+        let interesting = prop_oneof![
+            Just(' '),
+            Just('\n'),
+            Just('\r'),
+            Just('\t'),
+            Just('\u{0}'),
+            Just('\u{85}'),
+            Just('\u{200B}'),
+            Just('\u{200C}'),
+            Just('\u{200D}'),
+            Just('\u{202E}'),
+            Just('\u{2067}'),
+            Just('\u{FEFF}'),
+            Just('\u{FE0F}'),
+            Just('\u{3164}'),
+            Just('\u{2800}'),
+            Just('\u{3000}'),
+            Just('\u{1F3F4}'),
+            Just('\u{E0067}'),
+            Just('\u{E007F}'),
+            Just('\u{1112}'),
+            Just('\u{1161}'),
+            Just('\u{0301}'),
+            Just('e'),
+            Just('가'),
+            Just('👍'),
+        ];
+        prop_oneof![
+            any::<String>(),
+            proptest::collection::vec(interesting, 0..40).prop_map(String::from_iter),
+        ]
+    }
+
+    proptest! {
+        // Seeded, so every run checks the same 2,000 cases.
+        #![proptest_config(ProptestConfig {
+            cases: 2_000,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_b0a2d),
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn the_form_and_the_api_agree(t in tricky_text(), c in tricky_text()) {
+            // The form shows `title` and `contents` errors beside each field and sends
+            // only when both pass; the API runs `post` on the body it receives (the
+            // same strings, after a JSON round trip).
+            let form = match (title(&t), contents(&c)) {
+                (Ok(t), Ok(c)) => Ok((t, c)),
+                (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+            };
+            let body = serde_json::json!({ "title": t, "contents": c }).to_string();
+            let sent: crate::NewPost = serde_json::from_str(&body).expect("JSON round trip");
+            let api = post(&sent.title, &sent.contents);
+            prop_assert_eq!(form, api);
+        }
+
+        #[test]
+        fn what_is_stored_passes_again_unchanged(t in tricky_text(), c in tricky_text()) {
+            // An edit that changes nothing must never be refused.
+            if let Ok((title, contents)) = post(&t, &c) {
+                prop_assert_eq!(post(&title, &contents), Ok((title.clone(), contents.clone())));
+                prop_assert!(title.chars().count() <= TITLE_MAX_CHARS);
+                prop_assert!(contents.chars().count() <= CONTENTS_MAX_CHARS);
+                prop_assert_eq!(nfc(&title), title.as_str());
+            }
+        }
+
+        #[test]
+        fn long_arbitrary_text_never_panics(t in ".{0,300}", c in any::<String>()) {
+            let _ = post(&t, &c);
+            let _ = check_visible(&c);
+        }
     }
 }
