@@ -44,7 +44,7 @@ fn strings(value: &Value) -> Vec<String> {
 }
 
 #[test]
-fn the_authorizer_trusts_this_pool_and_client_on_every_route_but_health_and_preflight() {
+fn the_authorizer_trusts_this_pool_and_client_on_every_route_but_health_openapi_and_preflight() {
     let t = template();
     assert_eq!(resource(&t, "UserPool")["Type"], "AWS::Cognito::UserPool");
     assert_eq!(
@@ -77,10 +77,10 @@ fn the_authorizer_trusts_this_pool_and_client_on_every_route_but_health_and_pref
             )
         })
         .collect();
-    assert_eq!(routes.len(), 3);
+    assert_eq!(routes.len(), 4);
     for (key, route) in routes {
         match key {
-            "GET /health" | "OPTIONS /{proxy+}" => {
+            "GET /health" | "GET /openapi.json" | "OPTIONS /{proxy+}" => {
                 assert_eq!(route["AuthorizationType"], "NONE", "{key}")
             }
             _ => {
@@ -325,6 +325,18 @@ fn the_table_has_the_schema_bootstrap_creates() {
             .and_then(|p| p.projection_type())
             .map(|p| p.as_str());
         assert_eq!(index["Projection"]["ProjectionType"].as_str(), projection);
+        let template_attrs: Vec<&str> = index["Projection"]["NonKeyAttributes"]
+            .as_sequence()
+            .map(|list| list.iter().filter_map(|a| a.as_str()).collect())
+            .unwrap_or_default();
+        let schema_attrs: Vec<&str> = want
+            .projection()
+            .map(|p| p.non_key_attributes().iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            template_attrs, schema_attrs,
+            "the index projects the same attributes"
+        );
     }
     assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
     assert_eq!(

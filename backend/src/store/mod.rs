@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use serde::{Deserialize, Serialize};
-use shared::{Author, Post, PostPage};
+use shared::{Author, Post, PostPage, PostSummary};
 use time::OffsetDateTime;
 
 use self::schema::{COUNTER_ATTR, COUNTER_ID, FEED, FEED_INDEX, FEED_KEY, KEY};
@@ -58,6 +58,8 @@ struct Item {
     feed: String,
     title: String,
     contents: String,
+    /// Kept beside the contents so the feed index can project it instead of them.
+    excerpt: String,
     author_sub: String,
     author_name: String,
     created_at: String,
@@ -80,6 +82,34 @@ impl From<Item> for Post {
             id: item.id,
             title: item.title,
             contents: item.contents,
+            author: Author {
+                sub: item.author_sub,
+                name: item.author_name,
+            },
+            created_at: item.created_at,
+            updated_at: item.updated_at,
+        }
+    }
+}
+
+/// What the feed index projects of a post ([`schema::SUMMARY_ATTRS`]).
+#[derive(Debug, Deserialize)]
+struct SummaryItem {
+    id: u64,
+    title: String,
+    excerpt: String,
+    author_sub: String,
+    author_name: String,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<SummaryItem> for PostSummary {
+    fn from(item: SummaryItem) -> Self {
+        PostSummary {
+            id: item.id,
+            title: item.title,
+            excerpt: item.excerpt,
             author: Author {
                 sub: item.author_sub,
                 name: item.author_name,
@@ -138,6 +168,7 @@ impl Store {
             id: 0,
             feed: FEED.to_owned(),
             title,
+            excerpt: shared::api::excerpt(&contents),
             contents,
             author_sub: author.sub.clone(),
             author_name: author.name.clone(),
@@ -206,15 +237,16 @@ impl Store {
     }
 
     /// One page of posts, newest first, starting after `cursor`.
+    ///
+    /// DynamoDB answers a Query with at most 1 MB, however many items were asked for;
+    /// when it stopped early (`LastEvaluatedKey`), the page ends there and still gets a
+    /// cursor, so no post ever drops out of the feed.
     pub async fn list(&self, limit: u32, cursor: Option<&str>) -> Result<PostPage, StoreError> {
         let start = match cursor {
             None => None,
             Some(c) => {
                 let after = cursor::decode(c).ok_or(StoreError::BadCursor)?;
-                Some(HashMap::from([
-                    (KEY.to_owned(), number(after)),
-                    (FEED_KEY.to_owned(), AttributeValue::S(FEED.to_owned())),
-                ]))
+                Some(feed_key(after))
             }
         };
         // One more than asked tells whether another page exists, so the last page never
@@ -232,19 +264,21 @@ impl Store {
             .set_exclusive_start_key(start)
             .send()
             .await?;
-        let mut posts = out
+        let stopped_at = match out.last_evaluated_key() {
+            None => None,
+            Some(key) => Some(key_id(key)?),
+        };
+        let posts = out
             .items
             .unwrap_or_default()
             .into_iter()
-            .map(|map| Item::from_map(map).map(Post::from))
+            .map(|map| {
+                serde_dynamo::from_item::<_, SummaryItem>(map)
+                    .map(PostSummary::from)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = if posts.len() > limit as usize {
-            posts.truncate(limit as usize);
-            posts.last().map(|last| cursor::encode(last.id))
-        } else {
-            None
-        };
-        Ok(PostPage { posts, next_cursor })
+        Ok(page(posts, limit as usize, stopped_at))
     }
 
     /// Replaces a post's title and contents if `sub` wrote it.
@@ -260,14 +294,21 @@ impl Store {
             .update_item()
             .table_name(&self.table)
             .key(KEY, number(id))
-            .update_expression("SET #title = :title, #contents = :contents, #updated = :now")
+            .update_expression(
+                "SET #title = :title, #contents = :contents, #excerpt = :excerpt, #updated = :now",
+            )
             .condition_expression("#feed = :feed AND #author = :sub")
             .expression_attribute_names("#title", "title")
             .expression_attribute_names("#contents", "contents")
+            .expression_attribute_names("#excerpt", "excerpt")
             .expression_attribute_names("#updated", "updated_at")
             .expression_attribute_names("#feed", FEED_KEY)
             .expression_attribute_names("#author", "author_sub")
             .expression_attribute_values(":title", AttributeValue::S(title))
+            .expression_attribute_values(
+                ":excerpt",
+                AttributeValue::S(shared::api::excerpt(&contents)),
+            )
             .expression_attribute_values(":contents", AttributeValue::S(contents))
             .expression_attribute_values(":now", AttributeValue::S(now()))
             .expression_attribute_values(":feed", AttributeValue::S(FEED.to_owned()))
@@ -316,6 +357,42 @@ impl Store {
     }
 }
 
+/// The feed index's key of post `id`, where a page continues after it.
+fn feed_key(id: u64) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (KEY.to_owned(), number(id)),
+        (FEED_KEY.to_owned(), AttributeValue::S(FEED.to_owned())),
+    ])
+}
+
+/// The post id in a `LastEvaluatedKey` of the feed index.
+fn key_id(key: &HashMap<String, AttributeValue>) -> Result<u64, StoreError> {
+    match key.get(KEY) {
+        Some(AttributeValue::N(n)) => n
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("LastEvaluatedKey id {n:?}"))),
+        other => Err(StoreError::Corrupt(format!(
+            "LastEvaluatedKey without a numeric id: {other:?}"
+        ))),
+    }
+}
+
+/// A page from one Query that asked for `limit + 1` items and, if DynamoDB stopped
+/// early, stopped after post `stopped_at`. There is a next page when the extra item
+/// came back, or when DynamoDB stopped before it could look further.
+fn page(mut posts: Vec<PostSummary>, limit: usize, stopped_at: Option<u64>) -> PostPage {
+    let next_after = if posts.len() > limit {
+        posts.truncate(limit);
+        posts.last().map(|last| last.id)
+    } else {
+        stopped_at.map(|stopped| posts.last().map_or(stopped, |last| last.id.min(stopped)))
+    };
+    PostPage {
+        posts,
+        next_cursor: next_after.map(cursor::encode),
+    }
+}
+
 /// Why a conditional edit or delete was refused, from the item as it stood.
 fn refused(old: Option<&HashMap<String, AttributeValue>>) -> StoreError {
     match old {
@@ -327,6 +404,58 @@ fn refused(old: Option<&HashMap<String, AttributeValue>>) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn summary(id: u64) -> PostSummary {
+        PostSummary {
+            id,
+            title: format!("post {id}"),
+            excerpt: String::new(),
+            author: Author {
+                sub: "s".into(),
+                name: "n".into(),
+            },
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    fn ids(page: &PostPage) -> Vec<u64> {
+        page.posts.iter().map(|p| p.id).collect()
+    }
+
+    #[test]
+    fn the_extra_item_means_another_page_and_is_not_shown() {
+        let page = page((1..=4).rev().map(summary).collect(), 3, Some(1));
+        assert_eq!(ids(&page), [4, 3, 2]);
+        assert_eq!(
+            page.next_cursor.as_deref().and_then(cursor::decode),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn a_query_cut_short_by_dynamodb_still_gives_a_cursor() {
+        // Asked for 21, DynamoDB stopped at 1 MB after 13: the page is short, not last.
+        let page = page((8..=20).rev().map(summary).collect(), 20, Some(8));
+        assert_eq!(page.posts.len(), 13);
+        assert_eq!(
+            page.next_cursor.as_deref().and_then(cursor::decode),
+            Some(8)
+        );
+        // Even an empty answer that stopped early continues where DynamoDB stopped.
+        let empty = super::page(Vec::new(), 20, Some(99));
+        assert_eq!(
+            empty.next_cursor.as_deref().and_then(cursor::decode),
+            Some(99)
+        );
+    }
+
+    #[test]
+    fn the_last_page_has_no_cursor() {
+        let page = page((1..=3).rev().map(summary).collect(), 20, None);
+        assert_eq!(ids(&page), [3, 2, 1]);
+        assert_eq!(page.next_cursor, None);
+    }
 
     #[test]
     fn timestamps_have_a_fixed_width_and_sort_as_strings() {

@@ -5,7 +5,10 @@
 //!   that hands them out (`ADD` on its `last_id`), so new ids never need a scan.
 //! - Index [`FEED_INDEX`]: partition `feed` (always [`FEED`]), sort `id`. Only posts carry
 //!   `feed`, so the counter stays out of it. Listing newest first is one Query on it,
-//!   and a page costs O(page size) whatever the table's size.
+//!   and a page costs O(page size) whatever the table's size. It projects only what
+//!   the list shows ([`SUMMARY_ATTRS`]), not the contents: a page stays far below
+//!   DynamoDB's 1 MB per Query, and a long post is written to the index at a fraction
+//!   of its size.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
@@ -23,6 +26,15 @@ pub const FEED_KEY: &str = "feed";
 pub const FEED: &str = "post";
 /// The id of the counter item.
 pub const COUNTER_ID: u64 = 0;
+/// The attributes the feed index carries besides its keys: a post's summary.
+pub const SUMMARY_ATTRS: [&str; 6] = [
+    "title",
+    "excerpt",
+    "author_sub",
+    "author_name",
+    "created_at",
+    "updated_at",
+];
 /// The counter item's attribute holding the last id handed out.
 pub const COUNTER_ATTR: &str = "last_id";
 
@@ -48,11 +60,12 @@ pub fn key_schema() -> Vec<KeySchemaElement> {
     [(KEY, KeyType::Hash)].into_iter().filter_map(key).collect()
 }
 
-/// The index that lists posts newest first, projecting whole posts so a page needs no
-/// further reads.
+/// The index that lists posts newest first, projecting their summaries so a page
+/// needs no further reads.
 pub fn global_secondary_indexes() -> Vec<GlobalSecondaryIndex> {
     let projection = Projection::builder()
-        .projection_type(ProjectionType::All)
+        .projection_type(ProjectionType::Include)
+        .set_non_key_attributes(Some(SUMMARY_ATTRS.map(str::to_owned).to_vec()))
         .build();
     GlobalSecondaryIndex::builder()
         .index_name(FEED_INDEX)

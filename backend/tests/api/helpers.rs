@@ -7,7 +7,7 @@ use backend::config::{AuthConfig, Config};
 use devstack::{Moto, Options, Stack};
 use http_body_util::BodyExt;
 use serde_json::Value;
-use shared::Post;
+use shared::{Post, PostSummary};
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "Correct-horse-9";
@@ -224,7 +224,7 @@ impl TestApp {
     }
 
     /// Every post, following cursors page by page.
-    pub async fn list_all(&self, user: &User, limit: u32) -> (Vec<Post>, usize) {
+    pub async fn list_all(&self, user: &User, limit: u32) -> (Vec<PostSummary>, usize) {
         let mut posts = Vec::new();
         let mut pages = 0;
         let mut cursor: Option<String> = None;
