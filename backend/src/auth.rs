@@ -28,7 +28,7 @@ use crate::config::AuthConfig;
 pub const LEEWAY_SECS: u64 = 60;
 /// After the keys were fetched, an unknown `kid` triggers a new fetch at most this often.
 pub const REFETCH_INTERVAL: Duration = Duration::from_secs(60);
-/// Before the first successful fetch, failed fetches are retried at most this often.
+/// After a failed fetch, the keys are asked for again at most this often.
 const RETRY_INTERVAL: Duration = Duration::from_secs(1);
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// A pool's JWKS is a few kilobytes; anything much larger is not one.
@@ -231,10 +231,14 @@ struct KeyCache {
     fetch: Mutex<FetchState>,
 }
 
+/// The last fetch of the keys, for the rate limit. Failed fetches count too: a pool
+/// whose keys cannot be fetched is asked again no more than once a [`RETRY_INTERVAL`],
+/// however many requests arrive, and those requests get a 503, never a 401.
 #[derive(Default)]
 struct FetchState {
-    last_success: Option<Instant>,
     last_attempt: Option<Instant>,
+    /// Why the last attempt failed; `None` after a success.
+    last_failure: Option<String>,
 }
 
 impl KeyCache {
@@ -257,17 +261,25 @@ impl KeyCache {
         if let Some(key) = self.keys.read().await.get(kid) {
             return Ok(key.clone());
         }
-        let allowed = match (state.last_success, state.last_attempt) {
-            (Some(success), _) => success.elapsed() >= self.refetch_interval,
-            (None, Some(attempt)) => attempt.elapsed() >= RETRY_INTERVAL,
-            (None, None) => true,
+        let wait = match state.last_failure {
+            Some(_) => RETRY_INTERVAL,
+            None => self.refetch_interval,
         };
-        if !allowed {
-            return Err(AuthError::UnknownKey);
+        if state.last_attempt.is_some_and(|at| at.elapsed() < wait) {
+            return Err(match &state.last_failure {
+                Some(failure) => AuthError::KeysUnavailable(failure.clone()),
+                None => AuthError::UnknownKey,
+            });
         }
         state.last_attempt = Some(Instant::now());
-        let fetched = self.fetch_keys().await?;
-        state.last_success = Some(Instant::now());
+        let fetched = match self.fetch_keys().await {
+            Ok(fetched) => fetched,
+            Err(err) => {
+                state.last_failure = Some(err.to_string());
+                return Err(err);
+            }
+        };
+        state.last_failure = None;
         tracing::info!(keys = fetched.len(), "fetched the user pool's signing keys");
         let found = fetched.get(kid).cloned();
         *self.keys.write().await = fetched;

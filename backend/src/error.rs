@@ -12,6 +12,28 @@ use shared::{ErrorBody, ErrorCode, ValidationError};
 use crate::auth::AuthError;
 use crate::store::StoreError;
 
+/// Longest message a client error carries, in characters. Messages can quote the
+/// request (an unknown field's name, say); a caller must not be able to make the
+/// answer, or the log line, as long as what they sent.
+pub const MAX_MESSAGE_CHARS: usize = 200;
+/// Longest field name an error names, in characters.
+pub const MAX_FIELD_CHARS: usize = 64;
+
+/// `text` cut to at most `max` characters (on a character boundary), ending in `…`
+/// when it was cut.
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some(_) => {
+            let end = text
+                .char_indices()
+                .nth(max.saturating_sub(1))
+                .map_or(0, |(i, _)| i);
+            format!("{}…", &text[..end])
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{message}")]
@@ -68,10 +90,17 @@ impl ApiError {
                 self.to_string(),
                 None,
             ),
-            Unauthorized(e) => (
+            // Only whether a token came: the precise reason is for the log alone.
+            Unauthorized(AuthError::Missing) => (
                 StatusCode::UNAUTHORIZED,
                 ErrorCode::Unauthorized,
-                e.to_string(),
+                "a bearer token is required".to_owned(),
+                None,
+            ),
+            Unauthorized(_) => (
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthorized,
+                "the bearer token is not valid".to_owned(),
                 None,
             ),
             Forbidden => (
@@ -156,17 +185,28 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message, field) = self.parts();
+        let message = clip(&message, MAX_MESSAGE_CHARS);
+        let field = field.map(|f| clip(&f, MAX_FIELD_CHARS));
         match &self {
             ApiError::Internal(detail) | ApiError::Unavailable(detail) => {
                 tracing::error!(%status, error = %detail, "request failed")
             }
-            other => tracing::info!(%status, error = %other, "request refused"),
+            ApiError::Unauthorized(reason) => {
+                tracing::info!(%status, %reason, "request refused")
+            }
+            _ => tracing::info!(%status, error = %message, "request refused"),
         }
         let mut response = (status, Json(ErrorBody::new(code, message, field))).into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        if let ApiError::Unauthorized(reason) = &self {
+            // RFC 6750 §3: no error code when no token came, `invalid_token` otherwise.
+            let challenge = match reason {
+                AuthError::Missing => "Bearer",
+                _ => r#"Bearer error="invalid_token""#,
+            };
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
         }
         response
     }
@@ -189,4 +229,17 @@ pub fn for_status(status: StatusCode) -> Response {
         _ => (ErrorCode::Internal, "something went wrong on the server"),
     };
     (status, Json(ErrorBody::new(code, message, None))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_cuts_on_a_character_boundary() {
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("exactly", 7), "exactly");
+        assert_eq!(clip("가나다라마", 3), "가나…");
+        assert_eq!(clip(&"🎉".repeat(500), 200).chars().count(), 200);
+    }
 }

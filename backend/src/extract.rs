@@ -9,7 +9,7 @@ use serde_json::error::Category;
 
 use crate::AppState;
 use crate::auth::{AuthError, Identity};
-use crate::error::ApiError;
+use crate::error::{ApiError, MAX_FIELD_CHARS, clip};
 
 /// A caller with a verified token: required for every write.
 pub struct Writer(pub Identity);
@@ -74,10 +74,18 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         match inner.classify() {
             Category::Data => {
                 let message = inner.to_string();
+                if let Some(name) = quoted_after(&message, "unknown field `") {
+                    // The name is the caller's text, of any length: named, cut short.
+                    let name = clip(name, MAX_FIELD_CHARS);
+                    return ApiError::Unprocessable {
+                        message: format!("unknown field `{name}`"),
+                        field: Some(name),
+                    };
+                }
                 let field = if path != "." {
                     Some(path)
                 } else {
-                    missing_field(&message)
+                    quoted_after(&message, "missing field `").map(str::to_owned)
                 };
                 ApiError::Unprocessable { message, field }
             }
@@ -90,10 +98,11 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-/// serde reports a missing field only in its message: "missing field `title` at ...".
-fn missing_field(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("missing field `")?;
-    rest.split_once('`').map(|(name, _)| name.to_owned())
+/// serde names a missing or unknown field only in its message: "missing field
+/// `title` at ...", "unknown field `x`, expected ...".
+fn quoted_after<'m>(message: &'m str, prefix: &str) -> Option<&'m str> {
+    let rest = message.strip_prefix(prefix)?;
+    rest.split_once('`').map(|(name, _)| name)
 }
 
 /// `application/json`, or any `application/*+json`, with or without parameters.
@@ -156,6 +165,23 @@ mod tests {
             matches!(err, ApiError::Unprocessable { field: Some(ref f), .. } if f == "contents"),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn unknown_fields_are_named_cut_short() {
+        let long = "x".repeat(10_000);
+        let body = format!(r#"{{"title": "t", "contents": "c", "{long}": 1}}"#);
+        let err = parse::<NewPost>(body.as_bytes()).unwrap_err();
+        let ApiError::Unprocessable {
+            message,
+            field: Some(field),
+        } = err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(field.chars().count(), MAX_FIELD_CHARS);
+        assert!(field.starts_with("xxx") && field.ends_with('…'));
+        assert!(message.len() < 100, "{message}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod routes;
 pub mod store;
 pub mod telemetry;
@@ -20,13 +21,11 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::Response;
 use tower::ServiceBuilder;
-use tower::util::MapResponseLayer;
+use tower::util::{MapRequestLayer, MapResponseLayer};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
+use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -66,7 +65,7 @@ pub fn app(config: &Config, dynamo: aws_sdk_dynamodb::Client) -> Router {
             .max_age(Duration::from_secs(3600))
     });
     let middleware = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds))
+        .layer(MapRequestLayer::new(assign_request_id))
         // A bug must not take the process (or the Lambda instance) down with it.
         .layer(CatchPanicLayer::custom(|_| {
             // The panic's message and location are already on stderr (the panic hook).
@@ -154,34 +153,63 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-/// Request ids: API Gateway's own inside Lambda (so logs match its access log), a
-/// fresh UUID elsewhere. An id the client sent in `x-request-id` is kept.
-#[derive(Clone, Copy)]
-struct RequestIds;
+/// The `x-request-id` a client sent: logged as `client_request_id`, never used as
+/// the request's own id (a client could otherwise pass itself off as another request
+/// in the logs).
+#[derive(Clone)]
+struct ClientRequestId(String);
 
-impl MakeRequestId for RequestIds {
-    fn make_request_id<B>(&mut self, request: &Request<B>) -> Option<RequestId> {
-        use lambda_http::request::RequestContext;
-        let gateway = request
-            .extensions()
-            .get::<RequestContext>()
-            .and_then(|ctx| match ctx {
-                RequestContext::ApiGatewayV2(ctx) => ctx.request_id.clone(),
-                _ => None,
-            });
-        let id = gateway.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        HeaderValue::from_str(&id).ok().map(RequestId::new)
+/// Longest client request id kept for the log, in characters.
+const MAX_CLIENT_REQUEST_ID: usize = 128;
+
+/// Gives every request its own id in `x-request-id`: API Gateway's inside Lambda (so
+/// logs match its access log), a fresh UUID elsewhere. What the client sent there is
+/// moved aside to [`ClientRequestId`].
+fn assign_request_id<B>(mut request: Request<B>) -> Request<B> {
+    use lambda_http::request::RequestContext;
+    let client = request.headers_mut().remove(REQUEST_ID).map(|v| {
+        error::clip(
+            &String::from_utf8_lossy(v.as_bytes()),
+            MAX_CLIENT_REQUEST_ID,
+        )
+    });
+    let gateway = request
+        .extensions()
+        .get::<RequestContext>()
+        .and_then(|ctx| match ctx {
+            RequestContext::ApiGatewayV2(ctx) => ctx.request_id.clone(),
+            _ => None,
+        });
+    let id = gateway
+        .and_then(|id| HeaderValue::from_str(&id).ok())
+        .or_else(|| HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).ok());
+    if let Some(id) = id {
+        request.headers_mut().insert(REQUEST_ID, id);
     }
+    if let Some(client) = client {
+        request.extensions_mut().insert(ClientRequestId(client));
+    }
+    request
 }
 
-/// The log span of a request: method, path and request id, never headers (tokens).
+/// The log span of a request: method, path and request ids, never headers (tokens).
 fn request_span<B>(request: &Request<B>) -> tracing::Span {
     let id = request
         .headers()
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
-    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+    let client = request
+        .extensions()
+        .get::<ClientRequestId>()
+        .map(|c| c.0.as_str());
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %id,
+        client_request_id = client,
+    )
 }
 
 /// Gives bare error statuses from layers below the handlers (unknown method, body over

@@ -1,9 +1,48 @@
 //! Logging: JSON lines inside Lambda (CloudWatch adds the time), readable lines locally.
 //! `RUST_LOG` sets the levels as `level` or `target=level` pairs (default `info`).
+//!
+//! Whatever `RUST_LOG` says, the libraries that see raw requests log at INFO at most:
+//! below that, the Lambda runtime logs the whole event (the bearer token with it), and
+//! the HTTP and SDK stacks log headers. Tokens must never reach a log.
 
-use tracing_subscriber::filter::Targets;
+use tracing::{Level, Metadata};
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::{FilterExt, Targets, filter_fn};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+
+/// Targets (and their children) capped at INFO, however verbose `RUST_LOG` is.
+const CAPPED_TARGETS: &[&str] = &[
+    "lambda_runtime",
+    "lambda_runtime_api_client",
+    "lambda_http",
+    "aws_lambda_events",
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http",
+    "aws_smithy_http_client",
+    "aws_sdk_dynamodb",
+    "aws_config",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "rustls",
+    "tower_http",
+    "axum",
+];
+
+/// Whether an event or span of `metadata` may be logged at all.
+fn allowed(metadata: &Metadata<'_>) -> bool {
+    *metadata.level() <= Level::INFO || !is_capped(metadata.target())
+}
+
+fn is_capped(target: &str) -> bool {
+    CAPPED_TARGETS.iter().any(|capped| {
+        target
+            .strip_prefix(capped)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    })
+}
 
 pub fn init(json: bool) {
     let spec = std::env::var("RUST_LOG").unwrap_or_default();
@@ -11,7 +50,8 @@ pub fn init(json: bool) {
         eprintln!("RUST_LOG={spec:?} is not a level list such as `info` or `info,backend=debug`; using `info`");
         Targets::new().with_default(tracing::Level::INFO)
     });
-    let registry = tracing_subscriber::registry().with(filter);
+    let filter = filter.and(filter_fn(allowed));
+    let registry = tracing_subscriber::registry();
     if json {
         let layer = tracing_subscriber::fmt::layer()
             .json()
@@ -21,15 +61,12 @@ pub fn init(json: bool) {
             .with_target(false)
             .with_ansi(false)
             .without_time();
-        registry.with(layer).init();
+        registry.with(layer.with_filter(filter)).init();
     } else {
-        registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .compact()
-                    .with_target(false),
-            )
-            .init();
+        let layer = tracing_subscriber::fmt::layer()
+            .compact()
+            .with_target(false);
+        registry.with(layer.with_filter(filter)).init();
     }
 }
 
@@ -43,9 +80,19 @@ fn parse_filter(spec: &str) -> Option<Targets> {
 
 #[cfg(test)]
 mod tests {
-    use tracing::Level;
-
     use super::*;
+
+    #[test]
+    fn libraries_that_see_raw_requests_are_capped_at_info() {
+        assert!(is_capped("lambda_runtime"));
+        assert!(is_capped("lambda_runtime::layers::trace"));
+        assert!(is_capped("aws_smithy_runtime::client::http"));
+        assert!(
+            !is_capped("lambda_runtime_x"),
+            "only the crate and its modules"
+        );
+        assert!(!is_capped("backend::routes"));
+    }
 
     #[test]
     fn levels_parse_and_garbage_does_not() {

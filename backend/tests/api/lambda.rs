@@ -152,3 +152,18 @@ async fn errors_reach_lambda_in_the_shared_shape() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["field"], "title");
 }
+
+#[tokio::test]
+async fn inside_lambda_the_request_id_is_always_the_gateways() {
+    let app = TestApp::spawn().await;
+    let bearer = Some(format!("Bearer {}", app.alice.id_token));
+    let mut request: Value =
+        serde_json::from_str(&event(&app, &app.alice, bearer, "GET", "/posts", "", None)).unwrap();
+    request["headers"]["x-request-id"] = json!("chosen-by-the-client");
+    let (status, headers, _) = handle(&app, &request.to_string()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["x-request-id"], GATEWAY_REQUEST_ID,
+        "a client's x-request-id never replaces the gateway's"
+    );
+}

@@ -4,8 +4,10 @@
 // A failed unwrap is a failed test: that is what tests are for.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod feed;
 mod helpers;
 mod lambda;
+mod logs;
 mod posts;
 mod requests;
 mod server;

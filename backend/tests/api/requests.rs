@@ -192,6 +192,7 @@ async fn bad_query_and_path_values_are_a_400_naming_them() {
         ("/posts?cursor=YWZ0ZXI6LTE", "cursor"),
         ("/posts/abc", "id"),
         ("/posts/-1", "id"),
+        ("/posts/007", "id"),
     ] {
         let reply = app.call(Method::GET, path, token, None).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path}");
@@ -242,7 +243,12 @@ async fn every_route_but_health_needs_a_token() {
                 "{method} {path} {token:?}"
             );
             assert_eq!(reply.error_code(), "unauthorized");
-            assert_eq!(reply.headers[header::WWW_AUTHENTICATE], "Bearer");
+            // RFC 6750 §3: a refused token is `invalid_token`; a missing one has no code.
+            let challenge = match token {
+                None => "Bearer",
+                Some(_) => r#"Bearer error="invalid_token""#,
+            };
+            assert_eq!(reply.headers[header::WWW_AUTHENTICATE], challenge);
         }
     }
     assert_eq!(app.get(&app.alice, post.id).await.post(), post);
@@ -257,8 +263,8 @@ async fn a_token_from_another_pool_is_refused() {
         let reply = app.call(Method::GET, "/posts", Some(token), None).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
         assert_eq!(
-            reply.body["error"]["message"],
-            "the token was issued by someone else"
+            reply.body["error"]["message"], "the bearer token is not valid",
+            "the reason is for the log, not the caller"
         );
     }
 }
@@ -338,4 +344,107 @@ async fn cors_answers_only_the_configured_origin() {
         unauthorized.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
         site
     );
+}
+
+#[tokio::test]
+async fn every_refused_token_gets_the_same_answer() {
+    let app = TestApp::spawn().await;
+    let other = crate::helpers::fresh_stack(&app.moto).await;
+    let stranger = crate::helpers::sign_up(&app.moto, &other, "stranger").await;
+    let mut tampered = app.alice.id_token.clone();
+    tampered.pop();
+    let mut answers = Vec::new();
+    for token in ["garbage", "a.b.c", &stranger.id_token, &tampered] {
+        let reply = app.call(Method::GET, "/posts", Some(token), None).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        answers.push((
+            reply.body.clone(),
+            reply.headers[header::WWW_AUTHENTICATE].clone(),
+        ));
+    }
+    assert!(
+        answers.windows(2).all(|w| w[0] == w[1]),
+        "a malformed, foreign and tampered token are not told apart: {answers:?}"
+    );
+}
+
+#[tokio::test]
+async fn errors_never_echo_unbounded_input() {
+    let app = TestApp::spawn().await;
+    let huge = "x".repeat(100_000);
+    let body = format!(r#"{{"title": "t", "contents": "c", "{huge}": 1}}"#);
+    let reply = app.post_raw(Some("application/json"), body).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = reply.body["error"]["message"].as_str().unwrap();
+    let field = reply.error_field().unwrap();
+    assert!(message.chars().count() <= 200, "{} chars", message.len());
+    assert!(
+        field.chars().count() <= 64 && field.starts_with("xxxx"),
+        "{field}"
+    );
+
+    let token = Some(app.alice.id_token.as_str());
+    let long = "9".repeat(5_000);
+    for path in [
+        format!("/posts?limit={long}"),
+        format!("/posts?cursor={long}"),
+        format!("/posts/{long}"),
+        format!("/posts?limit=1&limit={long}"),
+    ] {
+        let reply = app.call(Method::GET, &path, token, None).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path:.40}");
+        let message = reply.body["error"]["message"].as_str().unwrap();
+        assert!(message.chars().count() <= 200, "{path:.40}: {message:.300}");
+    }
+    app.assert_nothing_stored().await;
+}
+
+#[tokio::test]
+async fn text_that_hides_or_reorders_itself_is_a_422_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    for (title, contents, field) in [
+        ("\u{202E}txt.exe", "c", "title"),
+        ("\u{3164}", "c", "title"),
+        ("ok", "hidden\u{200B}text", "contents"),
+        ("ok", "\u{2800}\u{2800}", "contents"),
+        ("\u{200D}", "c", "title"),
+    ] {
+        let reply = app
+            .call(
+                Method::POST,
+                "/posts",
+                Some(&app.alice.id_token),
+                Some(json!({ "title": title, "contents": contents })),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{title:?}");
+        assert_eq!(reply.error_field(), Some(field), "{title:?}");
+    }
+    app.assert_nothing_stored().await;
+}
+
+#[tokio::test]
+async fn text_is_stored_in_nfc() {
+    let app = TestApp::spawn().await;
+    // "한" as conjoining jamo and "é" as e + combining accent.
+    let post = app
+        .create(
+            &app.alice,
+            "\u{1112}\u{1161}\u{11AB} cafe\u{0301}",
+            "cafe\u{0301}",
+        )
+        .await;
+    assert_eq!(post.title, "한 café");
+    assert_eq!(post.contents, "café");
+    assert_eq!(app.get(&app.bob, post.id).await.post().title, "한 café");
+}
+
+#[tokio::test]
+async fn the_openapi_description_needs_no_token() {
+    let app = TestApp::spawn().await;
+    let reply = app.call(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.headers[header::CONTENT_TYPE], "application/json");
+    assert!(reply.body["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(reply.body["paths"]["/posts/{id}"]["delete"].is_object());
 }

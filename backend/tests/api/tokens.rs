@@ -390,3 +390,38 @@ async fn unreachable_keys_are_a_503_not_a_401() {
     assert!(matches!(err, AuthError::KeysUnavailable(_)), "{err:?}");
     assert_eq!(ApiError::from(err).into_response().status(), 503);
 }
+
+#[tokio::test]
+async fn failing_key_fetches_are_rate_limited_and_answered_503_every_time() {
+    // A JWKS URL that answers 500, counting how often it is asked.
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let counter = fetches.clone();
+    let router = axum::Router::new().route(
+        "/jwks.json",
+        axum::routing::get(move || {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let verifier = verifier_for(addr);
+    let token = KEY.sign(&id_claims());
+    for attempt in 0..5 {
+        let err = verifier.verify(&token).await.unwrap_err();
+        assert!(
+            matches!(err, AuthError::KeysUnavailable(_)),
+            "attempt {attempt}: {err:?}"
+        );
+        assert_eq!(ApiError::from(err).into_response().status(), 503);
+    }
+    assert_eq!(
+        fetches.load(Ordering::SeqCst),
+        1,
+        "a failed fetch is not repeated for every request"
+    );
+}

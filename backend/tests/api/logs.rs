@@ -1,0 +1,205 @@
+//! Tokens never reach a log, at any `RUST_LOG` level: the binary run as a local server
+//! and as a Lambda function (against a stand-in for the Lambda Runtime API), both with
+//! `RUST_LOG=trace`, and everything it printed searched for the token.
+
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+use crate::helpers::{TestApp, config_for};
+
+/// Stops `child` and returns everything it wrote to stdout and stderr.
+async fn output_of(mut child: Child) -> String {
+    child.start_kill().unwrap();
+    let output = child.wait_with_output().await.unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn assert_no_token(log: &str, token: &str) {
+    assert!(!log.is_empty(), "the binary logged nothing at all");
+    // The signature alone is enough to find a token, however it was quoted.
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(
+        !log.contains(signature),
+        "the token is in the log:\n{log:.3000}"
+    );
+}
+
+#[tokio::test]
+async fn the_local_server_logs_no_token_at_trace() {
+    let app = TestApp::spawn().await;
+    let config = config_for(&app.moto, &app.stack);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_backend"))
+        .env_clear()
+        .env("RUST_LOG", "trace")
+        .env("AWS_REGION", devstack::REGION)
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_ENDPOINT_URL_DYNAMODB", &app.moto.endpoint)
+        .env("POSTS_TABLE", &config.posts_table)
+        .env("COGNITO_ISSUER", &config.auth.issuer)
+        .env("COGNITO_CLIENT_ID", &config.auth.client_id)
+        .env("COGNITO_JWKS_URL", &config.auth.jwks_url)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let reply = loop {
+        let sent = http
+            .post(format!("http://127.0.0.1:{port}/posts"))
+            .bearer_auth(&app.alice.id_token)
+            .json(&json!({ "title": "logged?", "contents": "c" }))
+            .send()
+            .await;
+        match sent {
+            Ok(reply) => break reply,
+            Err(_) if started.elapsed() < Duration::from_secs(20) => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
+            Err(e) => panic!("the binary never answered: {e}"),
+        }
+    };
+    assert_eq!(reply.status(), 201);
+    let log = output_of(child).await;
+    assert!(
+        log.contains("TRACE") || log.contains("DEBUG"),
+        "{log:.2000}"
+    );
+    assert_no_token(&log, &app.alice.id_token);
+}
+
+/// A stand-in for the Lambda Runtime API: hands out one event, then waits; records
+/// what the function answered.
+#[derive(Clone)]
+struct RuntimeApi {
+    event: Arc<Mutex<Option<String>>>,
+    answers: mpsc::UnboundedSender<String>,
+}
+
+const RUNTIME_REQUEST_ID: &str = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
+
+async fn next_invocation(State(api): State<RuntimeApi>) -> (HeaderMap, String) {
+    let event = api.event.lock().unwrap().take();
+    let Some(event) = event else {
+        // One event only: the function waits here until the test stops it.
+        std::future::pending::<()>().await;
+        unreachable!()
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "lambda-runtime-aws-request-id",
+        HeaderValue::from_static(RUNTIME_REQUEST_ID),
+    );
+    headers.insert(
+        "lambda-runtime-deadline-ms",
+        HeaderValue::from_str(&(now_ms() + 30_000).to_string()).unwrap(),
+    );
+    headers.insert(
+        "lambda-runtime-invoked-function-arn",
+        HeaderValue::from_static("arn:aws:lambda:eu-west-1:123456789012:function:board"),
+    );
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    (headers, event)
+}
+
+fn now_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+}
+
+#[tokio::test]
+async fn the_lambda_function_logs_no_token_at_trace() {
+    let app = TestApp::spawn().await;
+    let token = app.alice.id_token.clone();
+    let event = json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": "/posts", "rawQueryString": "",
+        "headers": { "authorization": format!("Bearer {token}"), "host": "api.example" },
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "abc123", "domainName": "api.example",
+            "domainPrefix": "api", "requestId": "gateway-id", "routeKey": "$default",
+            "stage": "$default", "time": "27/Nov/2026:10:00:00 +0000", "timeEpoch": 1795000000000u64,
+            "http": { "method": "GET", "path": "/posts", "protocol": "HTTP/1.1",
+                      "sourceIp": "203.0.113.7", "userAgent": "test" },
+        },
+        "isBase64Encoded": false,
+    });
+    let (answers, mut answered) = mpsc::unbounded_channel();
+    let api = RuntimeApi {
+        event: Arc::new(Mutex::new(Some(event.to_string()))),
+        answers,
+    };
+    let record = |State(api): State<RuntimeApi>, body: String| async move {
+        let _ = api.answers.send(body);
+        axum::http::StatusCode::ACCEPTED
+    };
+    let router = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next_invocation))
+        .route("/2018-06-01/runtime/invocation/{id}/response", post(record))
+        .route("/2018-06-01/runtime/invocation/{id}/error", post(record))
+        .route("/2018-06-01/runtime/init/error", post(record))
+        .with_state(api);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let runtime_api = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    // Inside Lambda only Cognito's own issuer and keys are accepted; with no network
+    // here the keys cannot be fetched, which does not matter: the event (and the token
+    // in it) has been through the runtime's logging by then.
+    let child = Command::new(env!("CARGO_BIN_EXE_backend"))
+        .env_clear()
+        .env("RUST_LOG", "trace")
+        .env("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "board")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_ENDPOINT_URL_DYNAMODB", &app.moto.endpoint)
+        .env("POSTS_TABLE", &app.stack.table)
+        .env(
+            "COGNITO_ISSUER",
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test",
+        )
+        .env("COGNITO_CLIENT_ID", &app.stack.client_id)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(30), answered.recv())
+        .await
+        .expect("the function answered the event")
+        .unwrap();
+    let answer: Value = serde_json::from_str(&answer).unwrap();
+    assert!(answer["statusCode"].is_number(), "{answer}");
+    let log = output_of(child).await;
+    assert!(
+        log.contains("TRACE") || log.contains("DEBUG") || log.contains("\"level\""),
+        "{log:.2000}"
+    );
+    assert_no_token(&log, &token);
+}
