@@ -6,8 +6,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use serde::Deserialize;
-use shared::{Author, NewPost, Post, PostPage, PostUpdate};
+use serde::{Deserialize, Serialize};
+use shared::{Author, ErrorBody, NewPost, Post, PostPage, PostUpdate};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -21,9 +21,10 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))
+        .route("/openapi.json", get(crate::openapi::openapi_json))
         .route("/posts", get(list_posts).post(create_post))
         // The original tutorial's path, kept for its clients.
-        .route("/post", post(create_post))
+        .route("/post", post(create_post_tutorial))
         .route(
             "/posts/{id}",
             get(get_post).put(update_post).delete(delete_post),
@@ -31,8 +32,19 @@ pub fn router() -> Router<AppState> {
         .fallback(|| async { ApiError::NotFound })
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok" }))
+/// The body of `GET /health`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    #[schema(example = "ok")]
+    status: &'static str,
+}
+
+/// Whether the API is up; needs no token.
+#[utoipa::path(get, path = "/health", tag = "health", security(),
+    responses((status = 200, description = "The API is up", body = Health)))]
+pub async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
 }
 
 #[derive(Deserialize)]
@@ -41,7 +53,22 @@ struct ListParams {
     cursor: Option<String>,
 }
 
-async fn list_posts(
+/// One page of posts, newest first, without their contents.
+#[utoipa::path(get, path = "/posts", tag = "posts",
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100,
+            description = "Posts per page, 1 to 100; 20 when absent"),
+        ("cursor" = Option<String>, Query,
+            description = "The `next_cursor` of the previous page; opaque"),
+    ),
+    responses(
+        (status = 200, description = "A page of post summaries, newest first", body = PostPage),
+        (status = 400, description = "A malformed `limit` or `cursor`", body = ErrorBody),
+        (status = 401, description = "No token, or a token that failed verification", body = ErrorBody,
+            headers(("WWW-Authenticate" = String, description = "`Bearer`, with `error=\"invalid_token\"` for a refused token"))),
+        (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
+    ))]
+pub async fn list_posts(
     State(state): State<AppState>,
     _: Reader,
     uri: Uri,
@@ -68,7 +95,19 @@ async fn list_posts(
     Ok(Json(state.store.list(limit, cursor).await?))
 }
 
-async fn create_post(
+/// Writes a new post as the signed-in person.
+#[utoipa::path(post, path = "/posts", tag = "posts", request_body = NewPost,
+    responses(
+        (status = 201, description = "The post as stored", body = Post,
+            headers(("Location" = String, description = "`/posts/{id}` of the new post"))),
+        (status = 400, description = "The body is not valid JSON", body = ErrorBody),
+        (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
+        (status = 413, description = "The body is larger than 256 KiB", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "A rule broken; `field` names the field", body = ErrorBody),
+        (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
+    ))]
+pub async fn create_post(
     State(state): State<AppState>,
     Writer(user): Writer,
     JsonBody(new): JsonBody<NewPost>,
@@ -87,7 +126,37 @@ async fn create_post(
     ))
 }
 
-async fn get_post(
+/// The original tutorial's path for writing a post: the same as `POST /posts`.
+#[utoipa::path(post, path = "/post", tag = "posts", request_body = NewPost,
+    responses(
+        (status = 201, description = "The post as stored", body = Post,
+            headers(("Location" = String, description = "`/posts/{id}` of the new post"))),
+        (status = 400, description = "The body is not valid JSON", body = ErrorBody),
+        (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
+        (status = 413, description = "The body is larger than 256 KiB", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "A rule broken; `field` names the field", body = ErrorBody),
+        (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
+    ))]
+pub async fn create_post_tutorial(
+    state: State<AppState>,
+    writer: Writer,
+    body: JsonBody<NewPost>,
+) -> Result<impl IntoResponse, ApiError> {
+    create_post(state, writer, body).await
+}
+
+/// One post, with its contents.
+#[utoipa::path(get, path = "/posts/{id}", tag = "posts",
+    params(("id" = u64, Path, minimum = 1, description = "The post's id")),
+    responses(
+        (status = 200, description = "The post", body = Post),
+        (status = 400, description = "The id is not a whole number from 1 up", body = ErrorBody),
+        (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
+        (status = 404, description = "No such post", body = ErrorBody),
+        (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
+    ))]
+pub async fn get_post(
     State(state): State<AppState>,
     _: Reader,
     Path(id): Path<String>,
@@ -96,7 +165,21 @@ async fn get_post(
     Ok(Json(state.store.get(id).await?))
 }
 
-async fn update_post(
+/// Replaces a post's title and contents; only its author may.
+#[utoipa::path(put, path = "/posts/{id}", tag = "posts", request_body = PostUpdate,
+    params(("id" = u64, Path, minimum = 1, description = "The post's id")),
+    responses(
+        (status = 200, description = "The post as stored now", body = Post),
+        (status = 400, description = "A malformed id, or a body that is not valid JSON", body = ErrorBody),
+        (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
+        (status = 403, description = "The post is someone else's", body = ErrorBody),
+        (status = 404, description = "No such post", body = ErrorBody),
+        (status = 413, description = "The body is larger than 256 KiB", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "A rule broken; `field` names the field", body = ErrorBody),
+        (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
+    ))]
+pub async fn update_post(
     State(state): State<AppState>,
     Writer(user): Writer,
     Path(id): Path<String>,
@@ -109,7 +192,18 @@ async fn update_post(
     ))
 }
 
-async fn delete_post(
+/// Deletes a post; only its author may.
+#[utoipa::path(delete, path = "/posts/{id}", tag = "posts",
+    params(("id" = u64, Path, minimum = 1, description = "The post's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "The id is not a whole number from 1 up", body = ErrorBody),
+        (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
+        (status = 403, description = "The post is someone else's", body = ErrorBody),
+        (status = 404, description = "No such post", body = ErrorBody),
+        (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
+    ))]
+pub async fn delete_post(
     State(state): State<AppState>,
     Writer(user): Writer,
     Path(id): Path<String>,
@@ -119,12 +213,18 @@ async fn delete_post(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Post ids are 1, 2, 3, ...
+/// Post ids are 1, 2, 3, ..., written without leading zeros (one id, one path), the
+/// rule page cursors follow too.
 fn parse_id(raw: &str) -> Result<u64, ApiError> {
     raw.parse::<u64>()
         .ok()
-        .filter(|id| *id >= 1 && raw.bytes().all(|b| b.is_ascii_digit()))
-        .ok_or_else(|| ApiError::bad_request("id", "a post id is a whole number from 1 up"))
+        .filter(|id| *id >= 1 && !raw.starts_with('0') && raw.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "id",
+                "a post id is a whole number from 1 up, without leading zeros",
+            )
+        })
 }
 
 #[cfg(test)]
@@ -135,7 +235,17 @@ mod tests {
     fn ids_are_positive_whole_numbers() {
         assert_eq!(parse_id("1").unwrap(), 1);
         assert_eq!(parse_id("18446744073709551615").unwrap(), u64::MAX);
-        for bad in ["0", "-1", "+1", "1.5", "abc", "", "18446744073709551616"] {
+        for bad in [
+            "0",
+            "-1",
+            "+1",
+            "1.5",
+            "abc",
+            "",
+            "18446744073709551616",
+            "007",
+            "01",
+        ] {
             assert!(parse_id(bad).is_err(), "{bad}");
         }
     }
