@@ -250,6 +250,59 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       assert.equal(dialogs, 0);
     }));
 
+  test('right-to-left user text is isolated and cannot reorder the name and date beside it', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      await signUp(page, 'isolated');
+      const title = 'שלום עולם 2026';
+      const id = await writePost(page, title, 'תוכן בעברית 123\nsecond line');
+      const heading = page.getByTestId('post-title');
+      assert.equal(await heading.getAttribute('dir'), 'auto');
+      assert.equal(await heading.evaluate((el) => getComputedStyle(el).direction), 'rtl');
+      assert.equal(await page.getByTestId('post-contents').getAttribute('dir'), 'auto');
+      assert.equal(await page.locator('article .meta .author').evaluate((el) => el.tagName), 'BDI');
+      await page.goto(APP);
+      const item = page.locator(`[data-post-id="${id}"]`);
+      await item.waitFor();
+      const link = item.locator('.post-link');
+      assert.equal(await link.getAttribute('dir'), 'auto');
+      assert.equal(await link.evaluate((el) => getComputedStyle(el).direction), 'rtl');
+      assert.equal(await item.locator('.excerpt').textContent(), 'תוכן בעברית 123 second line');
+      assert.equal(await item.locator('.meta .author').evaluate((el) => el.tagName), 'BDI');
+      // The line with the name and the date keeps the page's direction.
+      assert.equal(await item.locator('.meta').evaluate((el) => getComputedStyle(el).direction), 'ltr');
+    }));
+
+  test('the form refuses characters that hide or reorder text, as the API does', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      await signUp(page, 'trickster');
+      await page.getByRole('link', { name: 'Write' }).click();
+      await page.getByLabel('Title').fill('invoice\u202Efdp.exe');
+      await page.getByLabel('Contents').fill(' \u200D ');
+      await page.getByRole('button', { name: 'Publish' }).click();
+      await page.getByText('Title must not contain invisible formatting characters').waitFor();
+      await page.getByText('Contents must not be blank').waitFor();
+      assert.match(page.url(), /\/write$/, 'nothing was sent');
+    }));
+
+  test('an #error link from elsewhere shows nothing; an error for this tab\'s sign-in shows a fixed message', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      await page.goto(`${APP}#error=access_denied&error_description=Call%20%2B1-555-0100%20now&state=forged`);
+      await page.getByRole('heading', { name: 'Welcome to the board' }).waitFor();
+      assert.equal(await page.evaluate(() => location.hash), '');
+      assert.equal(await page.getByText('Sign-in failed').count(), 0);
+      assert.equal(await page.getByText('555-0100').count(), 0);
+
+      // A sign-in started here, which the hosted UI answers with an error.
+      await page.getByRole('button', { name: 'Sign in' }).first().click();
+      await page.waitForURL(/\/oauth2\/authorize/);
+      const state = new URL(page.url()).searchParams.get('state');
+      await page.goto(`${APP}#error=access_denied&error_description=Call%20%2B1-555-0100%20now&state=${state}`);
+      await page.getByText('Sign-in failed').waitFor();
+      assert.equal(await page.getByTestId('notice-detail').textContent(), 'Sign-in was cancelled or refused.');
+      assert.equal(await page.getByText('555-0100').count(), 0);
+      assert.equal(await page.evaluate(() => location.hash), '');
+    }));
+
   test('a callback with a tampered state is refused', { timeout: TIMEOUT }, (t) =>
     inBrowser(t, async (page) => {
       const email = await signUp(page, 'target');

@@ -20,6 +20,8 @@ pub enum ApiError {
     },
     /// The server failed (5xx).
     Server,
+    /// The board cannot check sign-ins for a moment (503): the session is kept.
+    Unavailable,
     /// The request did not reach the server.
     Network,
 }
@@ -126,6 +128,7 @@ pub fn classify(status: u16, body: Option<ErrorBody>) -> ApiError {
                 message: format!("the request was refused ({status})"),
             },
         },
+        503 => ApiError::Unavailable,
         _ => ApiError::Server,
     }
 }
@@ -140,6 +143,11 @@ mod tests {
         assert_eq!(classify(403, None), ApiError::Forbidden);
         assert_eq!(classify(404, None), ApiError::NotFound);
         assert_eq!(classify(502, None), ApiError::Server);
+        assert_eq!(
+            classify(503, None),
+            ApiError::Unavailable,
+            "a 503 keeps the session"
+        );
         let body = ErrorBody::new(
             ErrorCode::Validation,
             "title must not be blank",

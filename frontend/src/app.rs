@@ -133,9 +133,8 @@ fn Notices() -> impl IntoView {
         app.notice.get().map(|notice| match notice {
             Notice::SignInFailed(error) => {
                 let detail = match &error {
-                    SignInError::Provider { error, description } => {
-                        description.clone().unwrap_or_else(|| error.clone())
-                    }
+                    SignInError::Provider(error) => t.oauth_error(*error).to_owned(),
+                    SignInError::Unsolicited => String::new(),
                     SignInError::StateMismatch | SignInError::MissingState => t.state_mismatch.to_owned(),
                     SignInError::NonceMismatch => t.nonce_mismatch.to_owned(),
                     SignInError::MalformedToken => t.bad_token.to_owned(),

@@ -48,20 +48,52 @@ pub enum Callback {
         id_token: String,
         state: Option<String>,
     },
+    /// `#error=...`: the free-text `error_description` is not even read, since
+    /// anyone can put text in a link to the app.
     Error {
-        error: String,
-        description: Option<String>,
+        error: OAuthError,
+        state: Option<String>,
     },
+}
+
+/// The error codes of RFC 6749 §4.2.2.1 that an authorization response can carry;
+/// the app says each in its own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthError {
+    AccessDenied,
+    InvalidRequest,
+    UnauthorizedClient,
+    UnsupportedResponseType,
+    InvalidScope,
+    ServerError,
+    TemporarilyUnavailable,
+    /// A code not in the list.
+    Other,
+}
+
+impl OAuthError {
+    pub fn parse(code: &str) -> Self {
+        match code {
+            "access_denied" => Self::AccessDenied,
+            "invalid_request" => Self::InvalidRequest,
+            "unauthorized_client" => Self::UnauthorizedClient,
+            "unsupported_response_type" => Self::UnsupportedResponseType,
+            "invalid_scope" => Self::InvalidScope,
+            "server_error" => Self::ServerError,
+            "temporarily_unavailable" => Self::TemporarilyUnavailable,
+            _ => Self::Other,
+        }
+    }
 }
 
 /// Why a sign-in did not complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignInError {
-    /// The hosted UI reported an error (`#error=...&error_description=...`).
-    Provider {
-        error: String,
-        description: Option<String>,
-    },
+    /// The hosted UI reported an error for the sign-in this tab started.
+    Provider(OAuthError),
+    /// An `#error=...` that answers no sign-in of this tab (a crafted link, say):
+    /// nothing is shown for it.
+    Unsolicited,
     /// The app had not started a sign-in in this tab (or it was already used).
     NotStarted,
     /// The callback carries no `state`.
@@ -149,18 +181,16 @@ pub fn parse_fragment(fragment: &str) -> Option<Callback> {
     let mut id_token = None;
     let mut state = None;
     let mut error = None;
-    let mut description = None;
     for (key, value) in form_urlencoded::parse(fragment.as_bytes()) {
         match key.as_ref() {
             "id_token" => id_token = Some(value.into_owned()),
             "state" => state = Some(value.into_owned()),
-            "error" => error = Some(value.into_owned()),
-            "error_description" => description = Some(value.into_owned()),
+            "error" => error = Some(OAuthError::parse(&value)),
             _ => {}
         }
     }
     match (error, id_token) {
-        (Some(error), _) => Some(Callback::Error { error, description }),
+        (Some(error), _) => Some(Callback::Error { error, state }),
         (None, Some(id_token)) => Some(Callback::Tokens { id_token, state }),
         (None, None) => None,
     }
@@ -188,8 +218,13 @@ pub fn complete_sign_in(
     now: u64,
 ) -> Result<(Session, String), SignInError> {
     let (id_token, state) = match callback {
-        Callback::Error { error, description } => {
-            return Err(SignInError::Provider { error, description });
+        Callback::Error { error, state } => {
+            let ours = matches!((pending, state), (Some(p), Some(s)) if constant_time_eq(s.as_bytes(), p.state.as_bytes()));
+            return Err(if ours {
+                SignInError::Provider(error)
+            } else {
+                SignInError::Unsolicited
+            });
         }
         Callback::Tokens { id_token, state } => (id_token, state),
     };
@@ -305,23 +340,41 @@ mod tests {
     }
 
     #[test]
-    fn error_fragment_is_parsed_and_reported() {
-        let fragment = "error=access_denied&error_description=User+cancelled%21&state=s1";
+    fn an_error_for_this_tabs_sign_in_is_reported_by_its_code_alone() {
+        let fragment = "error=access_denied&error_description=Call+0800+now%21&state=s1";
         let callback = parse_fragment(fragment).unwrap();
         assert_eq!(
             callback,
             Callback::Error {
-                error: "access_denied".into(),
-                description: Some("User cancelled!".into())
+                error: OAuthError::AccessDenied,
+                state: Some("s1".into())
             }
         );
         assert_eq!(
             complete_sign_in(callback, Some(&pending()), NOW),
-            Err(SignInError::Provider {
-                error: "access_denied".into(),
-                description: Some("User cancelled!".into())
-            })
+            Err(SignInError::Provider(OAuthError::AccessDenied))
         );
+        let unknown = parse_fragment("error=%3Cb%3Ehi&state=s1").unwrap();
+        assert_eq!(
+            complete_sign_in(unknown, Some(&pending()), NOW),
+            Err(SignInError::Provider(OAuthError::Other))
+        );
+    }
+
+    #[test]
+    fn an_error_that_answers_no_sign_in_of_this_tab_is_not_shown() {
+        for (fragment, pending) in [
+            ("error=access_denied&state=forged", Some(pending())),
+            ("error=access_denied", Some(pending())),
+            ("error=server_error&state=s1", None),
+        ] {
+            let callback = parse_fragment(fragment).unwrap();
+            assert_eq!(
+                complete_sign_in(callback, pending.as_ref(), NOW),
+                Err(SignInError::Unsolicited),
+                "{fragment}"
+            );
+        }
     }
 
     #[test]

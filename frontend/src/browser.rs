@@ -126,11 +126,14 @@ pub fn take_callback() -> Option<Result<Session, SignInError>> {
     replace_url(&current_path());
     let pending: Option<PendingSignIn> = load(PENDING_KEY);
     remove(PENDING_KEY);
-    Some(
-        auth::complete_sign_in(callback, pending.as_ref(), now()).map(|(session, back)| {
+    match auth::complete_sign_in(callback, pending.as_ref(), now()) {
+        Ok((session, back)) => {
             save(SESSION_KEY, &session);
             replace_url(&back);
-            session
-        }),
-    )
+            Some(Ok(session))
+        }
+        // Somebody else's `#error=` link: gone from the address bar, and not shown.
+        Err(SignInError::Unsolicited) => None,
+        Err(error) => Some(Err(error)),
+    }
 }

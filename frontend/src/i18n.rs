@@ -2,6 +2,8 @@
 
 use shared::{Field, Rule, ValidationError};
 
+use crate::auth::OAuthError;
+
 pub use shared::Lang;
 
 /// The interface's strings in `lang`.
@@ -65,9 +67,28 @@ pub struct Texts {
     pub too_long: &'static str,
     pub control: &'static str,
     pub control_contents: &'static str,
+    pub invisible: &'static str,
+    pub unavailable: &'static str,
+    pub oauth_access_denied: &'static str,
+    pub oauth_misconfigured: &'static str,
+    pub oauth_unavailable: &'static str,
+    pub oauth_other: &'static str,
 }
 
 impl Texts {
+    /// A fixed message for each error the hosted UI can report.
+    pub fn oauth_error(&self, error: OAuthError) -> &'static str {
+        match error {
+            OAuthError::AccessDenied => self.oauth_access_denied,
+            OAuthError::InvalidRequest
+            | OAuthError::UnauthorizedClient
+            | OAuthError::UnsupportedResponseType
+            | OAuthError::InvalidScope => self.oauth_misconfigured,
+            OAuthError::ServerError | OAuthError::TemporarilyUnavailable => self.oauth_unavailable,
+            OAuthError::Other => self.oauth_other,
+        }
+    }
+
     /// A broken rule, said for the form.
     pub fn rule(&self, error: &ValidationError) -> String {
         let field = match error.field {
@@ -84,6 +105,7 @@ impl Texts {
             (Rule::ControlCharacter, Field::Contents) => {
                 self.control_contents.replace("{field}", field)
             }
+            (Rule::InvisibleCharacter, _) => self.invisible.replace("{field}", field),
         }
     }
 }
@@ -141,6 +163,12 @@ pub static EN: Texts = Texts {
     too_long: "{field} must be at most {max} characters.",
     control: "{field} must not contain control characters.",
     control_contents: "{field} must not contain control characters other than newline and tab.",
+    invisible: "{field} must not contain invisible formatting characters (direction overrides, zero-width spaces or fillers).",
+    unavailable: "The board is unreachable for a moment. You are still signed in; please try again shortly.",
+    oauth_access_denied: "Sign-in was cancelled or refused.",
+    oauth_misconfigured: "The sign-in service refused this board's request. Please tell the board's administrators.",
+    oauth_unavailable: "The sign-in service is unavailable at the moment. Please try again shortly.",
+    oauth_other: "The sign-in service reported an error. Please try again.",
 };
 
 pub static KO: Texts = Texts {
@@ -196,6 +224,12 @@ pub static KO: Texts = Texts {
     too_long: "{field}은(는) {max}자 이하여야 합니다.",
     control: "{field}에 제어 문자를 넣을 수 없습니다.",
     control_contents: "{field}에는 줄바꿈과 탭 외의 제어 문자를 넣을 수 없습니다.",
+    invisible: "{field}에 보이지 않는 서식 문자(방향 재정의, 폭 없는 공백, 채움 문자)를 넣을 수 없습니다.",
+    unavailable: "잠시 게시판에 연결할 수 없습니다. 로그인은 유지됩니다. 잠시 후 다시 시도해 주세요.",
+    oauth_access_denied: "로그인이 취소되었거나 거부되었습니다.",
+    oauth_misconfigured: "로그인 서비스가 이 게시판의 요청을 거부했습니다. 게시판 관리자에게 알려 주세요.",
+    oauth_unavailable: "지금은 로그인 서비스를 사용할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+    oauth_other: "로그인 서비스에서 오류가 발생했습니다. 다시 시도해 주세요.",
 };
 
 #[cfg(test)]

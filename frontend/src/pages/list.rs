@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
-use shared::Post;
+use shared::PostSummary;
 
 use super::{LoadError, format_time};
 use crate::api::Api;
@@ -74,15 +74,19 @@ fn PostList() -> impl IntoView {
 }
 
 #[component]
-fn PostItem(post: Post) -> impl IntoView {
+fn PostItem(post: PostSummary) -> impl IntoView {
     let app = use_app();
     let href = format!("/posts/{}", post.id);
     let created_at = post.created_at.clone();
     view! {
         <li class="post-item" data-post-id=post.id>
-            <A href=href attr:class="post-link">{post.title}</A>
+            // Each piece of user text is isolated (`dir="auto"`, <bdi>), so a title in
+            // another direction, or one that tries to reverse it, leaves the name and
+            // date beside it as they are.
+            <A href=href attr:class="post-link" attr:dir="auto">{post.title}</A>
+            <p class="excerpt" dir="auto">{post.excerpt}</p>
             <span class="meta">
-                <span class="author">{post.author.name}</span>
+                <bdi class="author">{post.author.name}</bdi>
                 " · "
                 <time datetime=post.created_at.clone()>{move || format_time(&created_at, app.lang.get().tag())}</time>
             </span>

@@ -22,6 +22,7 @@ pub fn describe(error: &ApiError) -> String {
         ApiError::NotFound => t.post_not_found.to_owned(),
         ApiError::Invalid { message, .. } => message.clone(),
         ApiError::Server => t.server_error.to_owned(),
+        ApiError::Unavailable => t.unavailable.to_owned(),
         ApiError::Network => t.network_error.to_owned(),
     }
 }

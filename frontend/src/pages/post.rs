@@ -101,9 +101,11 @@ fn Article(post: Post) -> impl IntoView {
     view! {
         <article class="post">
             <header>
-                <h1 data-testid="post-title">{post.title}</h1>
+                // `dir="auto"` and <bdi>: a title or name in another direction (or one that
+                // tries to reverse what follows) cannot reorder the text around it.
+                <h1 data-testid="post-title" dir="auto">{post.title}</h1>
                 <p class="meta">
-                    <span class="author">{post.author.name}</span>
+                    <bdi class="author">{post.author.name}</bdi>
                     " · "
                     <time datetime=post.created_at.clone()>{move || format_time(&created_at, app.lang.get().tag())}</time>
                     <Show when=move || edited>
@@ -114,7 +116,7 @@ fn Article(post: Post) -> impl IntoView {
             </header>
             // Rendered as text: the browser shows whatever the author typed, markup included,
             // and CSS keeps the line breaks.
-            <div class="contents" data-testid="post-contents">{post.contents}</div>
+            <div class="contents" data-testid="post-contents" dir="auto">{post.contents}</div>
             {move || error.get().map(|message| view! { <p class="notice error" role="alert">{message}</p> })}
             <footer class="actions">
                 <A href="/">{move || app.t().back_to_list}</A>
