@@ -12,7 +12,14 @@ pub const EXCERPT_MAX_CHARS: usize = 140;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPost {
+    /// 1 to 200 characters once trimmed and in NFC, something visible, no control
+    /// characters and no invisible formatting characters (direction overrides,
+    /// zero-width spaces, fillers).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: String,
+    /// 1 to 20,000 characters in NFC, something visible, no control characters but
+    /// newline and tab, no invisible formatting characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 20000))]
     pub contents: String,
 }
 
@@ -21,7 +28,14 @@ pub struct NewPost {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PostUpdate {
+    /// 1 to 200 characters once trimmed and in NFC, something visible, no control
+    /// characters and no invisible formatting characters (direction overrides,
+    /// zero-width spaces, fillers).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: String,
+    /// 1 to 20,000 characters in NFC, something visible, no control characters but
+    /// newline and tab, no invisible formatting characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 20000))]
     pub contents: String,
 }
 

@@ -3,6 +3,7 @@
 mod bench;
 mod deploy;
 mod dev;
+mod fuzz;
 mod moto;
 mod setup;
 mod stack;
@@ -55,6 +56,8 @@ enum Task {
     Deploy(deploy::DeployOptions),
     /// Run every test and check: formatting, lints, unit, integration and browser tests.
     Test,
+    /// Fuzz the API against its OpenAPI description with Schemathesis, at length.
+    Fuzz,
 }
 
 fn main() -> Result<()> {
@@ -88,6 +91,7 @@ fn main() -> Result<()> {
         Task::Deploy(options) => deploy::run(&root, options),
         Task::Bench { quick } => bench::run(&root, quick),
         Task::Test => test::run(&root),
+        Task::Fuzz => fuzz::run(&root),
     }
 }
 

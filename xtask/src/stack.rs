@@ -10,7 +10,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use devstack::{Moto, Options};
+use devstack::{Moto, Options, Stack};
 
 use crate::moto::{MotoServer, free_port};
 use crate::setup::{run_cmd, tool_path};
@@ -113,18 +113,7 @@ impl RunningStack {
         });
 
         step("starting the backend");
-        let mut backend = Command::new(&backend_binary);
-        backend
-            .env("AWS_REGION", devstack::REGION)
-            .env("AWS_ACCESS_KEY_ID", "local")
-            .env("AWS_SECRET_ACCESS_KEY", "local")
-            .env("AWS_ENDPOINT_URL_DYNAMODB", &endpoint)
-            .env("POSTS_TABLE", &stack.table)
-            .env("COGNITO_ISSUER", &stack.issuer)
-            .env("COGNITO_CLIENT_ID", &stack.client_id)
-            .env("COGNITO_JWKS_URL", &stack.jwks_url)
-            .env("BIND_ADDR", format!("127.0.0.1:{backend_port}"))
-            .env_remove("AWS_LAMBDA_RUNTIME_API");
+        let mut backend = backend_command(&backend_binary, &endpoint, &stack, backend_port);
         quiet(&mut backend, options.quiet);
         let backend = ChildGuard(backend.spawn().context("starting the backend")?);
         wait_for_port(backend_port, Duration::from_secs(30), "the backend")?;
@@ -204,6 +193,24 @@ impl RunningStack {
     }
 }
 
+/// The backend's local server on `port`, configured for `stack` in the moto at
+/// `endpoint`.
+pub fn backend_command(binary: &Path, endpoint: &str, stack: &Stack, port: u16) -> Command {
+    let mut backend = Command::new(binary);
+    backend
+        .env("AWS_REGION", devstack::REGION)
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+        .env("POSTS_TABLE", &stack.table)
+        .env("COGNITO_ISSUER", &stack.issuer)
+        .env("COGNITO_CLIENT_ID", &stack.client_id)
+        .env("COGNITO_JWKS_URL", &stack.jwks_url)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env_remove("AWS_LAMBDA_RUNTIME_API");
+    backend
+}
+
 fn step(message: &str) {
     println!("stack: {message}");
 }
@@ -226,7 +233,7 @@ fn port(what: &str, preferred: u16) -> Result<u16> {
     Ok(other)
 }
 
-fn wait_for_port(port: u16, timeout: Duration, what: &str) -> Result<()> {
+pub fn wait_for_port(port: u16, timeout: Duration, what: &str) -> Result<()> {
     let started = Instant::now();
     while started.elapsed() < timeout {
         if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {

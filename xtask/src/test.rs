@@ -57,6 +57,8 @@ pub fn run(root: &Path) -> Result<()> {
             .args(["test", "--workspace", "--all-targets"])
             .env("MOTO_ENDPOINT", &moto.endpoint),
     )?;
+    println!("test: Schemathesis against the API's OpenAPI description (quick, seeded)");
+    crate::fuzz::against(root, &moto.endpoint, crate::fuzz::Budget::Quick)?;
     println!("test: the app's release build (trunk, offline)");
     build_app(root)?;
     drop(moto);

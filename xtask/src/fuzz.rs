@@ -1,0 +1,112 @@
+//! `cargo xtask fuzz`: Schemathesis against the backend's own OpenAPI description.
+//!
+//! The backend runs as its local server on a fresh table and user pool in moto, and
+//! Schemathesis (pinned in `xtask/requirements.txt`) sends every operation generated
+//! and mutated requests with a valid token (examples, coverage, fuzzing and stateful
+//! phases, the last following `Location` from a create to the post's own routes). Each
+//! answer is checked: never a 5xx, a documented status, and a body that matches the
+//! documented schema. The seed is fixed, so a run is repeatable.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use devstack::{Moto, Options};
+
+use crate::moto::{MotoServer, free_port};
+use crate::setup::{VENV, run_cmd};
+use crate::stack::{ChildGuard, backend_command, wait_for_port};
+
+/// How much fuzzing a run does.
+#[derive(Clone, Copy, Debug)]
+pub enum Budget {
+    /// A few hundred cases, for `cargo xtask test`.
+    Quick,
+    /// Many more, for `cargo xtask fuzz`.
+    Long,
+}
+
+/// The seed of every run, so a failure found once is found again.
+const SEED: u64 = 20_261_127;
+
+impl Budget {
+    fn max_examples(self) -> &'static str {
+        match self {
+            Budget::Quick => "25",
+            Budget::Long => "1000",
+        }
+    }
+}
+
+/// `cargo xtask fuzz`: builds the backend, starts moto and fuzzes at length.
+pub fn run(root: &Path) -> Result<()> {
+    crate::setup::run(root)?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    run_cmd(Command::new(cargo).current_dir(root).args([
+        "build",
+        "--quiet",
+        "--package",
+        "backend",
+    ]))?;
+    let moto = MotoServer::start(root, true)?;
+    against(root, &moto.endpoint, Budget::Long)
+}
+
+/// Fuzzes the debug backend (already built) on a fresh stack in the moto at
+/// `endpoint`.
+pub fn against(root: &Path, endpoint: &str, budget: Budget) -> Result<()> {
+    let runtime = crate::runtime()?;
+    let email = "fuzzer@example.com";
+    let password = "Fuzz-board-2026";
+    let (stack, token) = runtime.block_on(async {
+        let moto = Moto::connect(endpoint).await;
+        let options = Options {
+            table: format!("fuzz-{}", uuid::Uuid::new_v4().simple()),
+            pool_name: "fuzz".to_owned(),
+            ..Default::default()
+        };
+        let stack = moto.bootstrap(&options).await?;
+        moto.create_user(&stack.user_pool_id, email, password)
+            .await?;
+        let tokens = moto.sign_in(&stack.client_id, email, password).await?;
+        Ok::<_, devstack::Error>((stack, tokens.id_token))
+    })?;
+
+    let port = free_port()?;
+    let mut backend = backend_command(&root.join("target/debug/backend"), endpoint, &stack, port);
+    backend.stdout(std::process::Stdio::null());
+    let _backend = ChildGuard(backend.spawn().context("starting the backend")?);
+    wait_for_port(port, Duration::from_secs(30), "the backend")?;
+
+    let report = root.join("target/fuzz");
+    std::fs::create_dir_all(&report)?;
+    let schemathesis = root.join(VENV).join("bin/st");
+    println!(
+        "fuzz: Schemathesis, seed {SEED}, up to {} cases per operation and phase",
+        budget.max_examples()
+    );
+    run_cmd(
+        Command::new(schemathesis)
+            .current_dir(root)
+            .arg("run")
+            .arg(format!("http://127.0.0.1:{port}/openapi.json"))
+            .args(["--header", &format!("Authorization: Bearer {token}")])
+            .args([
+                "--checks",
+                "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance",
+            ])
+            .args(["--phases", "examples,coverage,fuzzing,stateful"])
+            .args(["--max-examples", budget.max_examples()])
+            .args(["--seed", &SEED.to_string()])
+            .args(["--workers", "1"])
+            .args(["--generation-database", "none"])
+            .args(["--request-timeout", "30"])
+            .args(["--report", "junit"])
+            .arg("--report-dir")
+            .arg(&report)
+            .arg("--no-color")
+            // The token must not be printed in a failure's reproduction command.
+            .args(["--output-sanitize", "true"]),
+    )
+}
