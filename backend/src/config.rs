@@ -125,7 +125,7 @@ impl Config {
             Some(_) => return Err(invalid("PUBLIC_READ", "expected true or false")),
         };
 
-        let bind_addr = var("BIND_ADDR")
+        let bind_addr: SocketAddr = var("BIND_ADDR")
             .unwrap_or_else(|| DEFAULT_BIND_ADDR.to_owned())
             .parse()
             .map_err(|_| {
@@ -134,6 +134,22 @@ impl Config {
                     "expected an address and port such as 127.0.0.1:3000",
                 )
             })?;
+
+        // moto's signing key is published in moto's own repository: a server that
+        // trusts such keys must not be reachable from other machines, where anyone
+        // could forge a token for it. Only Cognito's own keys make that safe.
+        let trusts_cognito_only = is_cognito_issuer(&issuer) && jwks_url == cognito_jwks_url;
+        if !in_lambda && !bind_addr.ip().is_loopback() && !trusts_cognito_only {
+            return Err(invalid(
+                "BIND_ADDR",
+                &format!(
+                    "{bind_addr} is reachable from other machines, and COGNITO_JWKS_URL \
+                     ({jwks_url}) is not the Cognito user pool's own HTTPS key set: anyone on \
+                     the network could sign tokens it accepts. Listen on 127.0.0.1, or use the \
+                     pool's https://cognito-idp.<region>.amazonaws.com/<pool id> keys"
+                ),
+            ));
+        }
 
         Ok(Self {
             posts_table,
@@ -299,6 +315,34 @@ mod tests {
         );
         assert!(config.public_read);
         assert_eq!(config.bind_addr.port(), 8000);
+    }
+
+    #[test]
+    fn local_keys_and_a_non_loopback_address_are_refused_together() {
+        let local_keys = [(
+            "COGNITO_JWKS_URL",
+            "http://127.0.0.1:5000/pool/.well-known/jwks.json",
+        )];
+        for addr in ["0.0.0.0:3000", "[::]:3000", "192.0.2.10:3000"] {
+            let mut map = env(&local_keys);
+            map.insert("BIND_ADDR".into(), addr.into());
+            let err = load(&map).unwrap_err();
+            let message = err.to_string();
+            assert!(
+                message.starts_with("BIND_ADDR is invalid") && message.contains("COGNITO_JWKS_URL"),
+                "{message}"
+            );
+        }
+        // Loopback with local keys is the local stack; any address with Cognito's own
+        // keys is a real deployment.
+        for addr in ["127.0.0.1:3000", "[::1]:3000"] {
+            let mut map = env(&local_keys);
+            map.insert("BIND_ADDR".into(), addr.into());
+            assert!(load(&map).is_ok(), "{addr}");
+        }
+        let mut map = env(&[]);
+        map.insert("BIND_ADDR".into(), "0.0.0.0:3000".into());
+        assert!(load(&map).is_ok(), "Cognito's own keys on any address");
     }
 
     #[test]
