@@ -344,6 +344,58 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       assert.equal(await page.getByTestId('post-title').textContent(), 'Written before lunch');
     }));
 
+  test("a draft kept at expiry is its writer's alone: another person in the tab sees an empty form", { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page, context) => {
+      await context.clock.install();
+      const alice = await signUp(page, 'alice-shared');
+      await page.getByRole('link', { name: 'Write' }).click();
+      await page.getByLabel('Title').fill("Alice's unsent title");
+      await page.getByLabel('Contents').fill("Alice's unsent words");
+      await page.clock.setSystemTime(Date.now() + 2 * 3600 * 1000);
+      await page.getByRole('button', { name: 'Publish' }).click();
+      await page.getByText('Your session has expired').waitFor();
+      await page.clock.setSystemTime(Date.now());
+
+      // Someone else signs in in the same tab and opens the form.
+      await signUp(page, 'bob-shared');
+      await page.getByRole('link', { name: 'Write' }).click();
+      await page.getByLabel('Title').waitFor();
+      assert.equal(await page.getByLabel('Title').inputValue(), '');
+      assert.equal(await page.getByLabel('Contents').inputValue(), '');
+      assert.equal(await page.getByText('Your draft was restored.').count(), 0);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Welcome to the board' }).waitFor();
+      assert.equal(
+        (await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('board.draft')))).length,
+        1,
+        "Bob's sign-out leaves Alice's draft alone",
+      );
+
+      // Alice comes back and gets her draft.
+      await page.getByRole('button', { name: 'Sign in' }).first().click();
+      await signInThroughHostedUi(page, alice);
+      await expectSignedIn(page, alice);
+      await page.getByRole('link', { name: 'Write' }).click();
+      await page.getByText('Your draft was restored.').waitFor();
+      assert.equal(await page.getByLabel('Title').inputValue(), "Alice's unsent title");
+      assert.equal(await page.getByLabel('Contents').inputValue(), "Alice's unsent words");
+
+      // Kept again at the next expiry, then dropped when Alice signs out.
+      await page.clock.setSystemTime(Date.now() + 2 * 3600 * 1000);
+      await page.getByRole('button', { name: 'Publish' }).click();
+      await page.getByText('Your session has expired').waitFor();
+      await page.clock.setSystemTime(Date.now());
+      const drafts = () => page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('board.draft')));
+      assert.equal((await drafts()).length, 1);
+      await page.goto(APP);
+      await page.getByRole('button', { name: 'Sign in' }).first().click();
+      await signInThroughHostedUi(page, alice);
+      await expectSignedIn(page, alice);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Welcome to the board' }).waitFor();
+      assert.deepEqual(await drafts(), []);
+    }));
+
   test('the interface switches to Korean and remembers it', { timeout: TIMEOUT }, (t) =>
     inBrowser(t, async (page) => {
       await page.goto(APP);

@@ -15,7 +15,9 @@ pub enum Notice {
     SessionExpired,
 }
 
-/// An unsent post, kept across a sign-in round trip.
+/// An unsent post, kept across a sign-in round trip. It belongs to the person who
+/// wrote it: kept under their `sub`, offered to nobody else who signs in in this tab
+/// (a shared computer), and dropped when they sign out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draft {
     /// The page the draft belongs to (`/write` or `/posts/7/edit`).
@@ -78,7 +80,7 @@ impl AppState {
         let session = self.session.get_untracked()?;
         if session.is_expired(browser::now()) {
             if let Some(draft) = draft {
-                browser::save(browser::DRAFT_KEY, draft);
+                browser::save(&draft_key(&session.sub), draft);
             }
             self.expire();
             return None;
@@ -95,7 +97,9 @@ impl AppState {
 
     /// Ends the session, keeping `draft` to restore after the next sign-in.
     pub fn expire_keeping(&self, draft: &Draft) {
-        browser::save(browser::DRAFT_KEY, draft);
+        if let Some(session) = self.session.get_untracked() {
+            browser::save(&draft_key(&session.sub), draft);
+        }
         self.expire();
     }
 
@@ -115,20 +119,29 @@ impl AppState {
 
     /// Forgets the session here and at the hosted UI.
     pub fn sign_out(&self, config: &RuntimeConfig) {
+        if let Some(session) = self.session.get_untracked() {
+            browser::remove(&draft_key(&session.sub));
+        }
         browser::remove(browser::SESSION_KEY);
-        browser::remove(browser::DRAFT_KEY);
         self.session.set(None);
         browser::go_to(&auth::logout_url(config));
     }
 }
 
-/// The draft kept for `path`, if any; it is handed over once.
-pub fn take_draft(path: &str) -> Option<Draft> {
-    let draft: Draft = browser::load(browser::DRAFT_KEY)?;
+/// Where the draft of the person `sub` is kept.
+fn draft_key(sub: &str) -> String {
+    format!("{}.{sub}", browser::DRAFT_KEY)
+}
+
+/// The draft the signed-in person `sub` kept for `path`, if any; it is handed over
+/// once. Someone else's draft stays where it is, unseen.
+pub fn take_draft(sub: &str, path: &str) -> Option<Draft> {
+    let key = draft_key(sub);
+    let draft: Draft = browser::load(&key)?;
     if draft.path != path {
         return None;
     }
-    browser::remove(browser::DRAFT_KEY);
+    browser::remove(&key);
     Some(draft)
 }
 

@@ -72,7 +72,10 @@ fn PostForm(existing: Option<Post>) -> impl IntoView {
     let config = use_config();
     let navigate = use_navigate();
     let path = browser::current_path();
-    let restored = take_draft(&path);
+    let restored = app
+        .session
+        .get_untracked()
+        .and_then(|session| take_draft(&session.sub, &path));
     let was_restored = restored.is_some();
     let (initial_title, initial_contents) = match (&restored, &existing) {
         (Some(draft), _) => (draft.title.clone(), draft.contents.clone()),
