@@ -31,6 +31,10 @@ pub struct DeployOptions {
     pub local_dev_url: Option<String>,
     #[arg(long)]
     pub region: Option<String>,
+    /// Let visitors without a token read posts (the read routes skip the authorizer;
+    /// writing always needs a token).
+    #[arg(long)]
+    pub public_read: bool,
     /// Print every step, run none, and write config.json from --outputs.
     #[arg(long)]
     pub dry_run: bool,
@@ -80,6 +84,7 @@ pub fn run(root: &Path, options: DeployOptions) -> Result<()> {
     if let Some(url) = &options.local_dev_url {
         overrides.push(format!("LocalDevUrl={url}"));
     }
+    overrides.push(format!("PublicRead={}", options.public_read));
     overrides.push(format!(
         "AppScriptHash={}",
         script_hash

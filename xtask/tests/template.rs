@@ -77,11 +77,14 @@ fn the_authorizer_trusts_this_pool_and_client_on_every_route_but_health_openapi_
             )
         })
         .collect();
-    assert_eq!(routes.len(), 4);
+    assert_eq!(routes.len(), 6);
     for (key, route) in routes {
         match key {
             "GET /health" | "GET /openapi.json" | "OPTIONS /{proxy+}" => {
                 assert_eq!(route["AuthorizationType"], "NONE", "{key}")
+            }
+            "GET /posts" | "GET /posts/{id}" => {
+                assert_eq!(route["AuthorizationType"], "NONE", "{key}");
             }
             _ => {
                 assert_eq!(route["AuthorizationType"], "JWT", "{key}");
@@ -93,6 +96,48 @@ fn the_authorizer_trusts_this_pool_and_client_on_every_route_but_health_openapi_
             }
         }
     }
+}
+
+#[test]
+fn public_read_opens_exactly_the_read_routes_and_only_when_chosen() {
+    let t = template();
+    let parameter = &t["Parameters"]["PublicRead"];
+    assert_eq!(parameter["Default"], "false");
+    assert_eq!(
+        t["Conditions"]["IsPublicRead"],
+        tagged(
+            "Equals",
+            Value::Sequence(vec![tagged("Ref", "PublicRead"), Value::from("true")])
+        )
+    );
+    let public: Vec<(&str, &Value)> = t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| {
+            r["Type"] == "AWS::ApiGatewayV2::Route"
+                && r["Properties"]["AuthorizationType"] == "NONE"
+                && r["Properties"]["RouteKey"]
+                    .as_str()
+                    .is_some_and(|k| k.contains("/posts"))
+        })
+        .map(|(_, r)| (r["Properties"]["RouteKey"].as_str().unwrap(), r))
+        .collect();
+    let mut keys: Vec<&str> = public.iter().map(|(k, _)| *k).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["GET /posts", "GET /posts/{id}"],
+        "reads only, never writes"
+    );
+    for (key, route) in public {
+        assert_eq!(route["Condition"], "IsPublicRead", "{key}");
+    }
+    assert_eq!(
+        props(&t, "ApiFunction")["Environment"]["Variables"]["PUBLIC_READ"],
+        tagged("Ref", "PublicRead"),
+        "the backend lets visitors read exactly when the API does"
+    );
 }
 
 #[test]
