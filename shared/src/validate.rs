@@ -18,8 +18,6 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
-
 /// Longest title, in characters, after trimming.
 pub const TITLE_MAX_CHARS: usize = 200;
 /// Longest contents, in characters.
@@ -87,10 +85,29 @@ impl fmt::Display for ValidationError {
 impl std::error::Error for ValidationError {}
 
 /// The text in Unicode normalization form C, borrowed when it already is.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn nfc(raw: &str) -> Cow<'_, str> {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
     match is_nfc_quick(raw.chars()) {
         IsNormalized::Yes => Cow::Borrowed(raw),
         IsNormalized::No | IsNormalized::Maybe => Cow::Owned(raw.nfc().collect()),
+    }
+}
+
+/// The text in Unicode normalization form C, by the browser's own
+/// `String.prototype.normalize` (the same form; NFC is stable across Unicode versions
+/// for every assigned character).
+#[cfg(target_arch = "wasm32")]
+pub fn nfc(raw: &str) -> Cow<'_, str> {
+    // ASCII is always in NFC: no round trip through JavaScript for it.
+    if raw.is_ascii() {
+        return Cow::Borrowed(raw);
+    }
+    let normal = String::from(js_sys::JsString::from(raw).normalize("NFC"));
+    if normal == raw {
+        Cow::Borrowed(raw)
+    } else {
+        Cow::Owned(normal)
     }
 }
 
