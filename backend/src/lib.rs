@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod host;
 pub mod openapi;
 pub mod routes;
 pub mod store;
@@ -121,6 +122,13 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         return lambda_http::run(app).await.map_err(RunError::Lambda);
     }
     let addr = config.bind_addr;
+    // On loopback (the local stack), only requests addressed to loopback: no DNS
+    // rebinding. A server bound elsewhere is reached by names this one cannot know.
+    let app = if addr.ip().is_loopback() {
+        app.layer(axum::middleware::from_fn(host::require_loopback_host))
+    } else {
+        app
+    };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| RunError::Bind { addr, source })?;

@@ -37,7 +37,7 @@ async fn the_router_serves_over_tcp() {
 }
 
 #[tokio::test]
-async fn the_binary_serves_health_when_configured_and_names_a_missing_variable_otherwise() {
+async fn the_binary_serves_health_on_loopback_names_only_and_names_a_missing_variable_otherwise() {
     let app = TestApp::spawn().await;
     let config = config_for(&app.moto, &app.stack);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -87,6 +87,27 @@ async fn the_binary_serves_health_when_configured_and_names_a_missing_variable_o
         .await
         .unwrap();
     assert_eq!(list.status(), 200);
+    // A page that rebinds its own name to 127.0.0.1 is refused (DNS rebinding).
+    for host in [
+        "evil.example",
+        "evil.example:3000",
+        "localhost.evil.example",
+    ] {
+        let rebound = http
+            .get(format!("http://127.0.0.1:{port}/health"))
+            .header("host", host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(rebound.status(), 400, "{host}");
+    }
+    let by_name = http
+        .get(format!("http://127.0.0.1:{port}/health"))
+        .header("host", format!("localhost:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_name.status(), 200);
     child.kill().await.unwrap();
 
     let output = Command::new(binary)

@@ -1,0 +1,113 @@
+//! A defence against DNS rebinding for servers on loopback: the local server (and the
+//! local stack's other servers) answer only requests addressed to a loopback name.
+//!
+//! A web page from anywhere can make a browser send requests to a name its owner points
+//! at 127.0.0.1; the browser then treats the local server as that site's own origin.
+//! Such requests carry the attacker's name in `Host`, so they are refused here.
+
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+
+/// Whether a `Host` header value names this machine's loopback interface:
+/// `localhost`, an address in 127.0.0.0/8 or `[::1]`, with any port.
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((ip, port)) if port.is_empty() || is_port(port) => return ip == "::1",
+            _ => return false,
+        },
+        None => match host.rsplit_once(':') {
+            Some((name, port)) if is_port(port) => name,
+            Some(_) => return false,
+            None => host,
+        },
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `:8080` after a bracketed address, `8080` after a name.
+fn is_port(text: &str) -> bool {
+    let digits = text.strip_prefix(':').unwrap_or(text);
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && digits.parse::<u16>().is_ok()
+}
+
+/// The `Host` of a request, if it names loopback.
+pub fn loopback_host(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(is_loopback_host)
+}
+
+/// Middleware for the backend's local server: a request for another name is a 400.
+pub async fn require_loopback_host(request: Request, next: Next) -> Response {
+    if loopback_host(&request) {
+        return next.run(request).await;
+    }
+    ApiError::BadRequest {
+        message: "this local server answers only requests addressed to localhost or 127.0.0.1"
+            .to_owned(),
+        field: None,
+    }
+    .into_response()
+}
+
+/// The same check for servers that answer with a page: a plain 400.
+pub async fn require_loopback_host_plain(request: Request, next: Next) -> Response {
+    if loopback_host(&request) {
+        return next.run(request).await;
+    }
+    (
+        StatusCode::BAD_REQUEST,
+        "this local server answers only requests addressed to localhost or 127.0.0.1",
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_names_pass_with_or_without_a_port() {
+        for host in [
+            "localhost",
+            "LOCALHOST:8080",
+            "127.0.0.1",
+            "127.0.0.1:3000",
+            "127.1.2.3:80",
+            "[::1]",
+            "[::1]:3000",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn other_names_fail() {
+        for host in [
+            "evil.example",
+            "evil.example:3000",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example",
+            "10.0.0.1:3000",
+            "0.0.0.0:3000",
+            "[::2]:3000",
+            "[::1]x",
+            "localhost:http",
+            "",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+}
