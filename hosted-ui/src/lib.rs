@@ -12,6 +12,12 @@
 //!   stands in for the email: printed on the console (and written to the mailbox file),
 //!   and checked here, since moto accepts any code.
 //! - `GET /logout` redirects only to a registered logout URI.
+//!
+//! Hardened as Cognito is: no page may be framed (`frame-ancestors 'none'`,
+//! `X-Frame-Options: DENY`); five wrong confirmation codes void the code (a new one is
+//! sent); five wrong passwords in a row lock the account for a second, doubling with
+//! each further failure up to 15 minutes; and only requests addressed to a loopback
+//! name are answered (no DNS rebinding).
 
 mod html;
 mod text;
@@ -20,11 +26,12 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, OAuthFlowType};
 use axum::Router;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use devstack::Moto;
@@ -32,12 +39,41 @@ use serde::Deserialize;
 
 pub use text::Lang;
 
-/// The imitation's state: the pool it fronts and the codes it has "emailed".
+/// Wrong confirmation codes a code survives; the next one voids it.
+pub const CODE_ATTEMPTS: u32 = 5;
+/// Wrong passwords in a row before the account is locked for a while.
+pub const PASSWORD_ATTEMPTS: u32 = 5;
+/// The longest lock after wrong passwords, as Cognito's.
+const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
+
+/// The imitation's state: the pool it fronts, the codes it has "emailed", and the
+/// wrong passwords it has seen, all keyed by lower-cased email.
 pub struct HostedUi {
     moto: Moto,
     user_pool_id: String,
-    codes: Mutex<HashMap<String, String>>,
+    codes: Mutex<HashMap<String, PendingCode>>,
+    failures: Mutex<HashMap<String, Failures>>,
     mailbox: Option<PathBuf>,
+}
+
+struct PendingCode {
+    code: String,
+    wrong: u32,
+}
+
+/// Wrong passwords in a row for one account, and until when it is locked.
+#[derive(Default)]
+struct Failures {
+    count: u32,
+    locked_until: Option<Instant>,
+}
+
+/// What a confirmation code entered is.
+enum CodeCheck {
+    Right,
+    Wrong,
+    /// Wrong once too often: the code is void.
+    TooManyAttempts,
 }
 
 impl HostedUi {
@@ -48,6 +84,7 @@ impl HostedUi {
             moto,
             user_pool_id,
             codes: Mutex::default(),
+            failures: Mutex::default(),
             mailbox,
         }
     }
@@ -61,6 +98,21 @@ pub fn router(state: Arc<HostedUi>) -> Router {
         .route("/confirm", axum::routing::post(confirm))
         .route("/logout", get(logout))
         .with_state(state)
+        .layer(axum::middleware::map_response(no_framing))
+        .layer(axum::middleware::from_fn(
+            backend::host::require_loopback_host_plain,
+        ))
+}
+
+/// No page of the sign-in may be shown inside another site's frame (clickjacking).
+async fn no_framing(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }
 
 /// The authorize request, carried through every form as hidden fields.
@@ -342,19 +394,58 @@ impl HostedUi {
             let _ = writeln!(file, "{email} {code}");
         }
         if let Ok(mut codes) = self.codes.lock() {
-            codes.insert(email.to_lowercase(), code);
+            codes.insert(email.to_lowercase(), PendingCode { code, wrong: 0 });
         }
     }
 
-    fn code_matches(&self, email: &str, code: &str) -> bool {
-        self.codes
-            .lock()
-            .map(|codes| {
-                codes
-                    .get(&email.to_lowercase())
-                    .is_some_and(|expected| expected == code.trim())
-            })
-            .unwrap_or(false)
+    /// Checks a code; the [`CODE_ATTEMPTS`]th wrong one voids it.
+    fn check_code(&self, email: &str, code: &str) -> CodeCheck {
+        let Ok(mut codes) = self.codes.lock() else {
+            return CodeCheck::Wrong;
+        };
+        let key = email.to_lowercase();
+        let Some(pending) = codes.get_mut(&key) else {
+            return CodeCheck::Wrong;
+        };
+        if pending.code == code.trim() {
+            return CodeCheck::Right;
+        }
+        pending.wrong += 1;
+        if pending.wrong >= CODE_ATTEMPTS {
+            codes.remove(&key);
+            return CodeCheck::TooManyAttempts;
+        }
+        CodeCheck::Wrong
+    }
+
+    /// Whether `email` is locked after wrong passwords.
+    fn is_locked(&self, email: &str) -> bool {
+        self.failures.lock().is_ok_and(|failures| {
+            failures
+                .get(&email.to_lowercase())
+                .and_then(|f| f.locked_until)
+                .is_some_and(|until| Instant::now() < until)
+        })
+    }
+
+    /// Counts a wrong password; from the [`PASSWORD_ATTEMPTS`]th in a row on, the
+    /// account is locked for 1 s, doubling each time up to [`MAX_LOCK`].
+    fn password_failed(&self, email: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            let entry = failures.entry(email.to_lowercase()).or_default();
+            entry.count += 1;
+            if entry.count >= PASSWORD_ATTEMPTS {
+                let doublings = (entry.count - PASSWORD_ATTEMPTS).min(10);
+                let lock = Duration::from_secs(1u64 << doublings).min(MAX_LOCK);
+                entry.locked_until = Some(Instant::now() + lock);
+            }
+        }
+    }
+
+    fn password_succeeded(&self, email: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            failures.remove(&email.to_lowercase());
+        }
     }
 }
 
@@ -391,6 +482,10 @@ async fn login(
         Ok(checked) => checked,
         Err(rejected) => return page.rejected(rejected, request),
     };
+    let email = form.email.trim();
+    if ui.is_locked(email) {
+        return page.sign_in(request, &form.email, Some(("error", t.password_attempts)));
+    }
     let result = ui
         .moto
         .cognito
@@ -412,6 +507,7 @@ async fn login(
             if service
                 .is_some_and(|e| e.is_not_authorized_exception() || e.is_user_not_found_exception())
             {
+                ui.password_failed(email);
                 return page.sign_in(request, &form.email, Some(("error", t.bad_credentials)));
             }
             tracing::error!(error = %aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(&err), "InitiateAuth failed");
@@ -423,6 +519,7 @@ async fn login(
     else {
         return page.refusal(Refusal::Unavailable, request);
     };
+    ui.password_succeeded(email);
     let mut fragment = form_urlencoded::Serializer::new(String::new());
     fragment
         .append_pair("id_token", &id_token)
@@ -511,8 +608,13 @@ async fn confirm(
         return page.rejected(rejected, request);
     }
     let email = form.email.trim();
-    if !ui.code_matches(email, &form.code) {
-        return page.confirm(request, email, Some(t.bad_code));
+    match ui.check_code(email, &form.code) {
+        CodeCheck::Right => {}
+        CodeCheck::Wrong => return page.confirm(request, email, Some(t.bad_code)),
+        CodeCheck::TooManyAttempts => {
+            ui.send_code(email);
+            return page.confirm(request, email, Some(t.code_attempts));
+        }
     }
     let confirmed = ui
         .moto

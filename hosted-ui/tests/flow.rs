@@ -24,6 +24,7 @@ struct Fixture {
 
 struct Page {
     status: StatusCode,
+    headers: axum::http::HeaderMap,
     location: Option<String>,
     body: String,
 }
@@ -54,9 +55,17 @@ async fn fixture() -> Fixture {
 }
 
 impl Fixture {
-    async fn send(&self, request: Request<Body>) -> Page {
+    /// Sends `request` as a browser on this machine would (`Host: 127.0.0.1:...`,
+    /// unless the test names another).
+    async fn send(&self, mut request: Request<Body>) -> Page {
+        if !request.headers().contains_key(header::HOST) {
+            request
+                .headers_mut()
+                .insert(header::HOST, "127.0.0.1:9000".parse().unwrap());
+        }
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
+        let headers = response.headers().clone();
         let location = response
             .headers()
             .get(header::LOCATION)
@@ -64,6 +73,7 @@ impl Fixture {
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         Page {
             status,
+            headers,
             location,
             body: String::from_utf8(bytes.to_vec()).unwrap(),
         }
@@ -103,6 +113,16 @@ impl Fixture {
                 .extend_pairs(fields)
                 .finish()
         )
+    }
+
+    /// Enters `code` on the confirmation form for `email`.
+    async fn confirm(&self, email: &str, code: &str) -> Page {
+        let fields = [
+            self.authorize_fields("s"),
+            vec![("email", email), ("code", code)],
+        ]
+        .concat();
+        self.post("/confirm", &fields).await
     }
 
     fn code_for(&self, email: &str) -> String {
@@ -342,4 +362,126 @@ async fn pages_speak_korean_when_asked() {
     let page = f.send(request).await;
     assert!(page.body.contains(r#"<html lang="ko">"#));
     assert!(page.body.contains("비밀번호"));
+}
+
+/// A new, confirmed user of the fixture's pool.
+async fn confirmed_user(f: &Fixture) -> String {
+    let email = format!("u-{}@example.com", uuid::Uuid::new_v4().simple());
+    let signup = [
+        f.authorize_fields("s"),
+        vec![("email", email.as_str()), ("password", PASSWORD)],
+    ]
+    .concat();
+    assert_eq!(f.post("/signup", &signup).await.status, StatusCode::OK);
+    let code = f.code_for(&email);
+    assert_eq!(f.confirm(&email, &code).await.status, StatusCode::OK);
+    email
+}
+
+#[tokio::test]
+async fn no_page_may_be_framed() {
+    let f = fixture().await;
+    let fields = f.authorize_fields("s");
+    for page in [
+        f.get(&f.authorize_path(&fields)).await,
+        f.get("/oauth2/authorize?client_id=unknown").await,
+        f.post("/login", &fields).await,
+    ] {
+        assert_eq!(page.headers["x-frame-options"], "DENY");
+        assert_eq!(
+            page.headers["content-security-policy"],
+            "frame-ancestors 'none'"
+        );
+    }
+}
+
+#[tokio::test]
+async fn requests_addressed_to_another_name_are_refused() {
+    let f = fixture().await;
+    let path = f.authorize_path(&f.authorize_fields("s"));
+    for host in [
+        "evil.example",
+        "evil.example:9000",
+        "localhost.evil.example",
+    ] {
+        let request = Request::get(&path)
+            .header(header::HOST, host)
+            .body(Body::empty())
+            .unwrap();
+        let page = f.send(request).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{host}");
+        assert!(!page.body.contains("<form"), "{host}");
+    }
+    let request = Request::get(&path)
+        .header(header::HOST, "localhost:9000")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(f.send(request).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn five_wrong_codes_void_the_code_and_a_new_one_is_sent() {
+    let f = fixture().await;
+    let email = format!("codes-{}@example.com", uuid::Uuid::new_v4().simple());
+    let signup = [
+        f.authorize_fields("s"),
+        vec![("email", email.as_str()), ("password", PASSWORD)],
+    ]
+    .concat();
+    assert_eq!(f.post("/signup", &signup).await.status, StatusCode::OK);
+    let first = f.code_for(&email);
+    let wrong = if first == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for attempt in 1..hosted_ui::CODE_ATTEMPTS {
+        let page = f.confirm(&email, wrong).await;
+        assert!(page.body.contains("Invalid verification code"), "{attempt}");
+    }
+    let page = f.confirm(&email, wrong).await;
+    assert!(
+        page.body.contains("Attempt limit exceeded"),
+        "{}",
+        page.body
+    );
+    let second = f.code_for(&email);
+    assert_ne!(second, first, "a new code was sent");
+    let page = f.confirm(&email, &first).await;
+    assert!(
+        page.body.contains("Invalid verification code"),
+        "the voided code no longer works"
+    );
+    let page = f.confirm(&email, &second).await;
+    assert!(page.body.contains("confirmed"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_in_a_row_lock_the_account_for_a_while() {
+    let f = fixture().await;
+    let email = confirmed_user(&f).await;
+    let login = |password: &'static str| {
+        [
+            f.authorize_fields("s"),
+            vec![("email", email.as_str()), ("password", password)],
+        ]
+        .concat()
+    };
+    for _ in 0..hosted_ui::PASSWORD_ATTEMPTS {
+        let page = f.post("/login", &login("Wrong-horse-1")).await;
+        assert!(page.body.contains("Incorrect username or password."));
+    }
+    let locked = f.post("/login", &login(PASSWORD)).await;
+    assert!(locked.location.is_none(), "even the right password waits");
+    assert!(locked.body.contains("Password attempts exceeded"));
+    // The first lock lasts a second.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let page = f.post("/login", &login(PASSWORD)).await;
+    assert!(
+        page.location
+            .as_deref()
+            .is_some_and(|l| l.starts_with(APP) && l.contains("id_token=")),
+        "{}",
+        page.body
+    );
 }
