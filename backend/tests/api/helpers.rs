@@ -120,7 +120,35 @@ pub fn config_for(moto: &Moto, stack: &Stack) -> Config {
     }
 }
 
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 impl TestApp {
+    /// The backend's binary as a local server on `port` for this app's table and pool,
+    /// configured from its environment alone (nothing inherited from the test's).
+    pub fn local_server(&self, port: u16) -> tokio::process::Command {
+        let config = config_for(&self.moto, &self.stack);
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_backend"));
+        command
+            .env_clear()
+            .env("AWS_REGION", devstack::REGION)
+            .env("AWS_ACCESS_KEY_ID", "local")
+            .env("AWS_SECRET_ACCESS_KEY", "local")
+            .env("AWS_ENDPOINT_URL_DYNAMODB", &self.moto.endpoint)
+            .env("POSTS_TABLE", &config.posts_table)
+            .env("COGNITO_ISSUER", &config.auth.issuer)
+            .env("COGNITO_CLIENT_ID", &config.auth.client_id)
+            .env("COGNITO_JWKS_URL", &config.auth.jwks_url)
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .kill_on_drop(true);
+        command
+    }
+
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
     }

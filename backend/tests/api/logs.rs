@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
-use crate::helpers::{TestApp, config_for};
+use crate::helpers::{TestApp, free_port};
 
 /// Stops `child` and returns everything it wrote to stdout and stderr.
 async fn output_of(mut child: Child) -> String {
@@ -40,27 +40,12 @@ fn assert_no_token(log: &str, token: &str) {
 #[tokio::test]
 async fn the_local_server_logs_no_token_at_trace() {
     let app = TestApp::spawn().await;
-    let config = config_for(&app.moto, &app.stack);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_backend"))
-        .env_clear()
+    let port = free_port();
+    let child = app
+        .local_server(port)
         .env("RUST_LOG", "trace")
-        .env("AWS_REGION", devstack::REGION)
-        .env("AWS_ACCESS_KEY_ID", "local")
-        .env("AWS_SECRET_ACCESS_KEY", "local")
-        .env("AWS_ENDPOINT_URL_DYNAMODB", &app.moto.endpoint)
-        .env("POSTS_TABLE", &config.posts_table)
-        .env("COGNITO_ISSUER", &config.auth.issuer)
-        .env("COGNITO_CLIENT_ID", &config.auth.client_id)
-        .env("COGNITO_JWKS_URL", &config.auth.jwks_url)
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .unwrap();
     let http = reqwest::Client::new();

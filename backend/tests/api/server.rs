@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tokio::process::Command;
 
-use crate::helpers::{TestApp, config_for};
+use crate::helpers::{TestApp, free_port};
 
 #[tokio::test]
 async fn the_router_serves_over_tcp() {
@@ -39,28 +39,12 @@ async fn the_router_serves_over_tcp() {
 #[tokio::test]
 async fn the_binary_serves_health_on_loopback_names_only_and_names_a_missing_variable_otherwise() {
     let app = TestApp::spawn().await;
-    let config = config_for(&app.moto, &app.stack);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let binary = env!("CARGO_BIN_EXE_backend");
-
-    let mut child = Command::new(binary)
-        .env_clear()
-        .env("AWS_REGION", devstack::REGION)
-        .env("AWS_ACCESS_KEY_ID", "local")
-        .env("AWS_SECRET_ACCESS_KEY", "local")
-        .env("AWS_ENDPOINT_URL_DYNAMODB", &app.moto.endpoint)
-        .env("POSTS_TABLE", &config.posts_table)
-        .env("COGNITO_ISSUER", &config.auth.issuer)
-        .env("COGNITO_CLIENT_ID", &config.auth.client_id)
-        .env("COGNITO_JWKS_URL", &config.auth.jwks_url)
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+    let mut child = app
+        .local_server(port)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .unwrap();
     let http = reqwest::Client::new();
