@@ -231,14 +231,16 @@ struct KeyCache {
     fetch: Mutex<FetchState>,
 }
 
-/// The last fetch of the keys, for the rate limit. Failed fetches count too: a pool
-/// whose keys cannot be fetched is asked again no more than once a [`RETRY_INTERVAL`],
-/// however many requests arrive, and those requests get a 503, never a 401.
+/// The fetches of the keys so far, for the rate limit. Failed fetches count too: a
+/// pool whose keys cannot be fetched is asked again no more than once a
+/// [`RETRY_INTERVAL`], however many requests arrive, and those requests get a 503, never
+/// a 401. A fetch whose request was dropped half-way (the client went away) counts as
+/// failed, so it only delays the next attempt by the retry interval.
 #[derive(Default)]
 struct FetchState {
-    last_attempt: Option<Instant>,
-    /// Why the last attempt failed; `None` after a success.
-    last_failure: Option<String>,
+    last_success: Option<Instant>,
+    /// When the last attempt that did not succeed started, and why it failed.
+    last_failure: Option<(Instant, String)>,
 }
 
 impl KeyCache {
@@ -261,25 +263,30 @@ impl KeyCache {
         if let Some(key) = self.keys.read().await.get(kid) {
             return Ok(key.clone());
         }
-        let wait = match state.last_failure {
-            Some(_) => RETRY_INTERVAL,
-            None => self.refetch_interval,
-        };
-        if state.last_attempt.is_some_and(|at| at.elapsed() < wait) {
-            return Err(match &state.last_failure {
-                Some(failure) => AuthError::KeysUnavailable(failure.clone()),
-                None => AuthError::UnknownKey,
-            });
+        match (&state.last_failure, state.last_success) {
+            (Some((at, why)), _) if at.elapsed() < RETRY_INTERVAL => {
+                return Err(AuthError::KeysUnavailable(why.clone()));
+            }
+            (None, Some(at)) if at.elapsed() < self.refetch_interval => {
+                return Err(AuthError::UnknownKey);
+            }
+            _ => {}
         }
-        state.last_attempt = Some(Instant::now());
+        // Marked failed until it succeeds: if this request is dropped mid-fetch, the
+        // next one may try again after the retry interval.
+        state.last_failure = Some((
+            Instant::now(),
+            "the previous fetch of the keys did not finish".to_owned(),
+        ));
         let fetched = match self.fetch_keys().await {
             Ok(fetched) => fetched,
             Err(err) => {
-                state.last_failure = Some(err.to_string());
+                state.last_failure = Some((Instant::now(), err.to_string()));
                 return Err(err);
             }
         };
         state.last_failure = None;
+        state.last_success = Some(Instant::now());
         tracing::info!(keys = fetched.len(), "fetched the user pool's signing keys");
         let found = fetched.get(kid).cloned();
         *self.keys.write().await = fetched;

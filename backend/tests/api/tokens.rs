@@ -425,3 +425,41 @@ async fn failing_key_fetches_are_rate_limited_and_answered_503_every_time() {
         "a failed fetch is not repeated for every request"
     );
 }
+
+#[tokio::test]
+async fn a_key_fetch_cut_short_by_a_dropped_request_is_retried_and_never_a_401() {
+    // The first fetch of the keys is slow, and the request waiting for it goes away
+    // (its client left): the next requests must not be refused as "unknown key".
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let router = axum::Router::new().route(
+        "/jwks.json",
+        axum::routing::get(move || {
+            let counter = counter.clone();
+            async move {
+                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                }
+                Json(json!({ "keys": [KEY.jwk()] }))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let verifier = verifier_for(addr);
+    let token = KEY.sign(&id_claims());
+
+    let dropped = tokio::time::timeout(Duration::from_millis(200), verifier.verify(&token)).await;
+    assert!(dropped.is_err(), "the first request was dropped mid-fetch");
+    let soon = verifier.verify(&token).await;
+    assert!(
+        matches!(soon, Err(AuthError::KeysUnavailable(_))),
+        "right after, a 503 (try again), not a 401: {soon:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert!(
+        verifier.verify(&token).await.is_ok(),
+        "then the keys are fetched again"
+    );
+}
