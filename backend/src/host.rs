@@ -17,8 +17,11 @@ use crate::error::ApiError;
 pub fn is_loopback_host(host: &str) -> bool {
     let name = match host.strip_prefix('[') {
         Some(rest) => match rest.split_once(']') {
-            Some((ip, port)) if port.is_empty() || is_port(port) => return ip == "::1",
-            _ => return false,
+            Some((ip, port)) => {
+                return ip == "::1"
+                    && (port.is_empty() || port.strip_prefix(':').is_some_and(is_port));
+            }
+            None => return false,
         },
         None => match host.rsplit_once(':') {
             Some((name, port)) if is_port(port) => name,
@@ -32,15 +35,14 @@ pub fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// `:8080` after a bracketed address, `8080` after a name.
-fn is_port(text: &str) -> bool {
-    let digits = text.strip_prefix(':').unwrap_or(text);
+/// A port number: digits only, up to 65535.
+fn is_port(digits: &str) -> bool {
     !digits.is_empty()
         && digits.bytes().all(|b| b.is_ascii_digit())
         && digits.parse::<u16>().is_ok()
 }
 
-/// The `Host` of a request, if it names loopback.
+/// Whether the request's `Host` names loopback.
 pub fn loopback_host(request: &Request) -> bool {
     request
         .headers()
@@ -104,6 +106,7 @@ mod tests {
             "0.0.0.0:3000",
             "[::2]:3000",
             "[::1]x",
+            "[::1]3000",
             "localhost:http",
             "",
         ] {

@@ -391,24 +391,33 @@ async fn unreachable_keys_are_a_503_not_a_401() {
     assert_eq!(ApiError::from(err).into_response().status(), 503);
 }
 
-#[tokio::test]
-async fn failing_key_fetches_are_rate_limited_and_answered_503_every_time() {
-    // A JWKS URL that answers 500, counting how often it is asked.
-    let fetches = Arc::new(AtomicUsize::new(0));
-    let counter = fetches.clone();
+/// A JWKS URL whose `n`th fetch (from 0) gets `answer(n)`; also returns the count.
+async fn serve_counted<F, Fut, R>(answer: F) -> (SocketAddr, Arc<AtomicUsize>)
+where
+    F: Fn(usize) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = R> + Send + 'static,
+    R: IntoResponse + 'static,
+{
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
     let router = axum::Router::new().route(
         "/jwks.json",
         axum::routing::get(move || {
-            let counter = counter.clone();
-            async move {
-                counter.fetch_add(1, Ordering::SeqCst);
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR
-            }
+            let call = counter.fetch_add(1, Ordering::SeqCst);
+            answer(call)
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await });
+    (addr, calls)
+}
+
+#[tokio::test]
+async fn failing_key_fetches_are_rate_limited_and_answered_503_every_time() {
+    // A JWKS URL that answers 500, counting how often it is asked.
+    let (addr, fetches) =
+        serve_counted(|_| async { axum::http::StatusCode::INTERNAL_SERVER_ERROR }).await;
     let verifier = verifier_for(addr);
     let token = KEY.sign(&id_claims());
     for attempt in 0..5 {
@@ -430,23 +439,13 @@ async fn failing_key_fetches_are_rate_limited_and_answered_503_every_time() {
 async fn a_key_fetch_cut_short_by_a_dropped_request_is_retried_and_never_a_401() {
     // The first fetch of the keys is slow, and the request waiting for it goes away
     // (its client left): the next requests must not be refused as "unknown key".
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
-    let router = axum::Router::new().route(
-        "/jwks.json",
-        axum::routing::get(move || {
-            let counter = counter.clone();
-            async move {
-                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
-                    tokio::time::sleep(Duration::from_secs(3)).await;
-                }
-                Json(json!({ "keys": [KEY.jwk()] }))
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (addr, _) = serve_counted(|call| async move {
+        if call == 0 {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+        }
+        Json(json!({ "keys": [KEY.jwk()] }))
+    })
+    .await;
     let verifier = verifier_for(addr);
     let token = KEY.sign(&id_claims());
 
