@@ -39,9 +39,13 @@ const MAX_JWKS_BYTES: usize = 256 * 1024;
 pub struct Identity {
     /// The user's stable id in the pool: the only thing ownership is keyed on.
     pub sub: String,
-    /// A name to show beside their posts.
-    pub name: String,
+    /// Whether the token puts them in the Cognito group [`MODERATORS`]. Only an
+    /// administrator of the pool can add someone to a group; no user can claim it.
+    pub moderator: bool,
 }
+
+/// The Cognito group whose members may delete any post.
+pub const MODERATORS: &str = "moderators";
 
 /// Why a request was not authenticated.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -79,9 +83,8 @@ struct Claims {
     aud: Option<Audience>,
     client_id: Option<String>,
     iat: Option<u64>,
-    name: Option<String>,
-    preferred_username: Option<String>,
-    email: Option<String>,
+    #[serde(rename = "cognito:groups", default)]
+    groups: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,10 +171,9 @@ impl Verifier {
         if claims.sub.is_empty() {
             return Err(AuthError::Malformed);
         }
-        let name = display_name(&claims);
         Ok(Identity {
+            moderator: claims.groups.iter().any(|g| g == MODERATORS),
             sub: claims.sub,
-            name,
         })
     }
 }
@@ -194,28 +196,6 @@ fn classify(kind: &ErrorKind) -> AuthError {
         ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => AuthError::Algorithm,
         _ => AuthError::Malformed,
     }
-}
-
-/// The name shown beside a post: the user's chosen name if the token has one, else the
-/// part of their email before the `@` (the whole address is not shown to everyone).
-fn display_name(claims: &Claims) -> String {
-    let non_empty = |s: &Option<String>| {
-        s.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    non_empty(&claims.name)
-        .or_else(|| non_empty(&claims.preferred_username))
-        .or_else(|| {
-            claims
-                .email
-                .as_deref()
-                .and_then(|email| email.split('@').next())
-                .filter(|local| !local.is_empty())
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| "member".to_owned())
 }
 
 /// The pool's public keys by `kid`, fetched on first use and again when a token names
@@ -379,16 +359,11 @@ mod tests {
     }
 
     #[test]
-    fn display_name_prefers_name_then_username_then_email_local_part() {
-        let c = claims(serde_json::json!({"sub": "s", "name": "Ada", "email": "ada@x.io"}));
-        assert_eq!(display_name(&c), "Ada");
-        let c = claims(
-            serde_json::json!({"sub": "s", "preferred_username": "ada_l", "email": "ada@x.io"}),
-        );
-        assert_eq!(display_name(&c), "ada_l");
-        let c = claims(serde_json::json!({"sub": "s", "name": " ", "email": "ada@x.io"}));
-        assert_eq!(display_name(&c), "ada");
-        let c = claims(serde_json::json!({"sub": "s"}));
-        assert_eq!(display_name(&c), "member");
+    fn only_the_moderators_group_is_read_from_the_token() {
+        let c =
+            claims(serde_json::json!({"sub": "s", "cognito:groups": ["readers", "moderators"]}));
+        assert!(c.groups.iter().any(|g| g == MODERATORS));
+        let c = claims(serde_json::json!({"sub": "s", "name": "moderators"}));
+        assert!(c.groups.is_empty(), "no group claim, no groups");
     }
 }

@@ -12,6 +12,11 @@ use axum::http::HeaderValue;
 pub struct Config {
     /// DynamoDB table holding the posts (`POSTS_TABLE`).
     pub posts_table: String,
+    /// DynamoDB table holding display names and write quotas (`PEOPLE_TABLE`).
+    pub people_table: String,
+    /// How many creates and edits one person may make (`WRITES_PER_MINUTE`,
+    /// `WRITES_PER_DAY`).
+    pub quota: Quota,
     pub auth: AuthConfig,
     /// Origins allowed by CORS (`ALLOWED_ORIGINS`); empty means same-origin only.
     pub allowed_origins: Vec<HeaderValue>,
@@ -21,6 +26,23 @@ pub struct Config {
     pub bind_addr: SocketAddr,
     /// True inside AWS Lambda (`AWS_LAMBDA_RUNTIME_API` is set).
     pub in_lambda: bool,
+}
+
+/// Creates and edits allowed per person (per `sub`), in fixed windows of a minute and
+/// of a UTC day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub per_minute: u32,
+    pub per_day: u32,
+}
+
+impl Default for Quota {
+    fn default() -> Self {
+        Self {
+            per_minute: 5,
+            per_day: 100,
+        }
+    }
 }
 
 /// What the token verifier trusts.
@@ -76,6 +98,28 @@ impl Config {
                 "a table name has 3 to 255 of the characters a-z A-Z 0-9 _ - .",
             ));
         }
+
+        let people_table = required("PEOPLE_TABLE")?;
+        if !is_table_name(&people_table) {
+            return Err(invalid(
+                "PEOPLE_TABLE",
+                "a table name has 3 to 255 of the characters a-z A-Z 0-9 _ - .",
+            ));
+        }
+
+        let limit = |name: &'static str, default: u32| match var(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| invalid(name, "expected a whole number from 1 up")),
+        };
+        let quota = Quota {
+            per_minute: limit("WRITES_PER_MINUTE", Quota::default().per_minute)?,
+            per_day: limit("WRITES_PER_DAY", Quota::default().per_day)?,
+        };
 
         let issuer = required("COGNITO_ISSUER")?;
         if !issuer.starts_with("https://") || issuer.ends_with('/') {
@@ -153,6 +197,8 @@ impl Config {
 
         Ok(Self {
             posts_table,
+            people_table,
+            quota,
             auth: AuthConfig {
                 issuer,
                 client_id,
@@ -223,6 +269,7 @@ mod tests {
         let mut map: HashMap<String, String> = [
             ("AWS_REGION", "eu-west-1"),
             ("POSTS_TABLE", "posts"),
+            ("PEOPLE_TABLE", "people"),
             ("COGNITO_ISSUER", ISSUER),
             ("COGNITO_CLIENT_ID", "client123"),
         ]
@@ -250,6 +297,23 @@ mod tests {
         assert!(!config.public_read);
         assert!(config.allowed_origins.is_empty());
         assert!(!config.in_lambda);
+        assert_eq!(config.quota, Quota::default());
+    }
+
+    #[test]
+    fn write_limits_are_read() {
+        let config = load(&env(&[
+            ("WRITES_PER_MINUTE", "3"),
+            ("WRITES_PER_DAY", "40"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            config.quota,
+            Quota {
+                per_minute: 3,
+                per_day: 40
+            }
+        );
     }
 
     #[test]
@@ -257,6 +321,7 @@ mod tests {
         for var in [
             "AWS_REGION",
             "POSTS_TABLE",
+            "PEOPLE_TABLE",
             "COGNITO_ISSUER",
             "COGNITO_CLIENT_ID",
         ] {
@@ -274,6 +339,9 @@ mod tests {
     fn malformed_values_are_named() {
         let cases = [
             ("POSTS_TABLE", "a"),
+            ("PEOPLE_TABLE", "a b"),
+            ("WRITES_PER_MINUTE", "0"),
+            ("WRITES_PER_DAY", "many"),
             ("COGNITO_ISSUER", "http://issuer"),
             ("COGNITO_ISSUER", "https://issuer/"),
             ("COGNITO_CLIENT_ID", "abc/def"),

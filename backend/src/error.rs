@@ -11,6 +11,7 @@ use shared::{ErrorBody, ErrorCode, ValidationError};
 
 use crate::auth::AuthError;
 use crate::store::StoreError;
+use crate::store::quota::Window;
 
 /// Longest message a client error carries, in characters. Messages can quote the
 /// request (an unknown field's name, say); a caller must not be able to make the
@@ -47,6 +48,15 @@ pub enum ApiError {
     Unauthorized(AuthError),
     #[error("only the author may change this post")]
     Forbidden,
+    #[error("choose a display name before writing (PUT /me/name)")]
+    NameRequired,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("not found")]
     NotFound,
     #[error("the request body is too large")]
@@ -107,6 +117,24 @@ impl ApiError {
                 StatusCode::FORBIDDEN,
                 ErrorCode::Forbidden,
                 self.to_string(),
+                None,
+            ),
+            NameRequired => (
+                StatusCode::FORBIDDEN,
+                ErrorCode::NameRequired,
+                self.to_string(),
+                None,
+            ),
+            Conflict(message) => (
+                StatusCode::CONFLICT,
+                ErrorCode::Conflict,
+                message.clone(),
+                Some("display_name".to_owned()),
+            ),
+            TooManyRequests { message, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::TooManyRequests,
+                message.clone(),
                 None,
             ),
             NotFound => (
@@ -175,9 +203,31 @@ impl From<StoreError> for ApiError {
             StoreError::Dynamo(e) => {
                 ApiError::Internal(aws_sdk_dynamodb::error::DisplayErrorContext(&*e).to_string())
             }
-            other @ (StoreError::IdsExhausted | StoreError::Corrupt(_)) => {
-                ApiError::Internal(other.to_string())
+            StoreError::NameTaken => {
+                ApiError::Conflict("that display name is taken; choose another".to_owned())
             }
+            StoreError::NameChangedConcurrently => ApiError::Conflict(
+                "your display name was changed elsewhere at the same time; reload and try again"
+                    .to_owned(),
+            ),
+            StoreError::NameChangedRecently { retry_after_secs } => ApiError::TooManyRequests {
+                message: "a display name can change once a day".to_owned(),
+                retry_after_secs,
+            },
+            StoreError::OverQuota {
+                retry_after_secs,
+                window,
+            } => ApiError::TooManyRequests {
+                message: match window {
+                    Window::Minute => "too many posts and edits this minute; try again shortly",
+                    Window::Day => "too many posts and edits today; try again tomorrow (UTC)",
+                }
+                .to_owned(),
+                retry_after_secs,
+            },
+            other @ (StoreError::IdsExhausted
+            | StoreError::Contended(_)
+            | StoreError::Corrupt(_)) => ApiError::Internal(other.to_string()),
         }
     }
 }
@@ -197,6 +247,14 @@ impl IntoResponse for ApiError {
             _ => tracing::info!(%status, error = %message, "request refused"),
         }
         let mut response = (status, Json(ErrorBody::new(code, message, field))).into_response();
+        if let ApiError::TooManyRequests {
+            retry_after_secs, ..
+        } = &self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
         if let ApiError::Unauthorized(reason) = &self {
             // RFC 6750 §3: no error code when no token came, `invalid_token` otherwise.
             let challenge = match reason {
@@ -225,6 +283,7 @@ pub fn for_status(status: StatusCode) -> Response {
             ErrorCode::UnsupportedMediaType,
             "the request body must be JSON",
         ),
+        StatusCode::TOO_MANY_REQUESTS => (ErrorCode::TooManyRequests, "too many requests"),
         s if s.is_client_error() => (ErrorCode::BadRequest, "bad request"),
         _ => (ErrorCode::Internal, "something went wrong on the server"),
     };

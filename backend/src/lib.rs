@@ -48,21 +48,27 @@ pub struct AppState {
     pub store: Store,
     pub verifier: Arc<Verifier>,
     pub public_read: bool,
+    pub quota: config::Quota,
 }
 
 /// The whole API with its middleware, for a given DynamoDB client.
 pub fn app(config: &Config, dynamo: aws_sdk_dynamodb::Client) -> Router {
     let state = AppState {
-        store: Store::new(dynamo, config.posts_table.clone()),
+        store: Store::new(
+            dynamo,
+            config.posts_table.clone(),
+            config.people_table.clone(),
+        ),
         verifier: Arc::new(Verifier::new(config.auth.clone())),
         public_read: config.public_read,
+        quota: config.quota,
     };
     let cors = (!config.allowed_origins.is_empty()).then(|| {
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(config.allowed_origins.clone()))
             .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
             .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-            .expose_headers([header::LOCATION, REQUEST_ID])
+            .expose_headers([header::LOCATION, header::RETRY_AFTER, REQUEST_ID])
             .max_age(Duration::from_secs(3600))
     });
     let middleware = ServiceBuilder::new()

@@ -63,9 +63,11 @@ pub fn init(json: bool) {
             .without_time();
         registry.with(layer.with_filter(filter)).init();
     } else {
+        // Colours for a person at a terminal, plain text for a file or a pipe.
         let layer = tracing_subscriber::fmt::layer()
             .compact()
-            .with_target(false);
+            .with_target(false)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
         registry.with(layer.with_filter(filter)).init();
     }
 }

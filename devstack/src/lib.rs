@@ -1,5 +1,6 @@
-//! The board's resources in a local moto server: the posts table, a Cognito user pool
-//! with email as the username, an app client, and users signed in the way the app does.
+//! The board's resources in a local moto server: the posts and people tables, a Cognito
+//! user pool with email as the username, its `moderators` group, an app client, and
+//! users signed in the way the app does.
 //!
 //! Used by `cargo xtask bootstrap`, the local stack and the integration tests, so all of
 //! them set up exactly the same thing.
@@ -46,12 +47,35 @@ pub struct Stack {
     pub issuer: String,
     pub jwks_url: String,
     pub table: String,
+    pub people_table: String,
 }
+
+impl Stack {
+    /// The environment of the backend's binary for this stack, with DynamoDB at
+    /// `dynamo_endpoint` (moto). Everything else keeps its default.
+    pub fn backend_env(&self, dynamo_endpoint: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_REGION", REGION.to_owned()),
+            ("AWS_ACCESS_KEY_ID", "local".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
+            ("AWS_ENDPOINT_URL_DYNAMODB", dynamo_endpoint.to_owned()),
+            ("POSTS_TABLE", self.table.clone()),
+            ("PEOPLE_TABLE", self.people_table.clone()),
+            ("COGNITO_ISSUER", self.issuer.clone()),
+            ("COGNITO_CLIENT_ID", self.client_id.clone()),
+            ("COGNITO_JWKS_URL", self.jwks_url.clone()),
+        ]
+    }
+}
+
+/// The Cognito group whose members may delete any post.
+pub const MODERATORS: &str = backend::auth::MODERATORS;
 
 /// What to create.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub table: String,
+    pub people_table: String,
     pub pool_name: String,
     /// Where the hosted UI may send the browser back to after sign-in.
     pub callback_urls: Vec<String>,
@@ -63,6 +87,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             table: "posts".to_owned(),
+            people_table: "people".to_owned(),
             pool_name: "board".to_owned(),
             callback_urls: Vec::new(),
             logout_urls: Vec::new(),
@@ -98,9 +123,12 @@ impl Moto {
         }
     }
 
-    /// Creates the table, the user pool and its app client.
+    /// Creates the tables, the user pool with its `moderators` group, and its app client.
     pub async fn bootstrap(&self, options: &Options) -> Result<Stack, Error> {
         backend::store::schema::create_table(&self.dynamo, &options.table)
+            .await
+            .map_err(dynamo_err)?;
+        backend::store::schema::create_people_table(&self.dynamo, &options.people_table)
             .await
             .map_err(dynamo_err)?;
 
@@ -129,6 +157,15 @@ impl Moto {
             .user_pool
             .and_then(|p| p.id)
             .ok_or(Error::Unexpected("CreateUserPool returned no id"))?;
+
+        self.cognito
+            .create_group()
+            .user_pool_id(&user_pool_id)
+            .group_name(MODERATORS)
+            .description("May delete any post")
+            .send()
+            .await
+            .map_err(cognito_err)?;
 
         let client = self
             .cognito
@@ -162,7 +199,39 @@ impl Moto {
             issuer,
             jwks_url,
             table: options.table.clone(),
+            people_table: options.people_table.clone(),
         })
+    }
+
+    /// The `sub` of the user whose username (email) is `email`.
+    pub async fn user_sub(&self, user_pool_id: &str, email: &str) -> Result<String, Error> {
+        let out = self
+            .cognito
+            .admin_get_user()
+            .user_pool_id(user_pool_id)
+            .username(email)
+            .send()
+            .await
+            .map_err(cognito_err)?;
+        out.user_attributes()
+            .iter()
+            .find(|a| a.name() == "sub")
+            .and_then(|a| a.value())
+            .map(str::to_owned)
+            .ok_or(Error::Unexpected("AdminGetUser returned no sub"))
+    }
+
+    /// Makes the user a moderator (their next sign-in's tokens say so).
+    pub async fn add_moderator(&self, user_pool_id: &str, email: &str) -> Result<(), Error> {
+        self.cognito
+            .admin_add_user_to_group()
+            .user_pool_id(user_pool_id)
+            .username(email)
+            .group_name(MODERATORS)
+            .send()
+            .await
+            .map_err(cognito_err)?;
+        Ok(())
     }
 
     /// Creates a confirmed user with a verified email and a permanent password.

@@ -36,6 +36,7 @@ async fn fixture() -> Fixture {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let options = Options {
         table: format!("posts-{id}"),
+        people_table: format!("people-{id}"),
         pool_name: format!("ui-{id}"),
         callback_urls: vec![APP.to_owned()],
         logout_urls: vec![APP.to_owned()],
@@ -309,7 +310,10 @@ async fn sign_up_confirm_and_sign_in_return_verifiable_tokens_to_the_app() {
         .verify(value(&pairs, "id_token").unwrap())
         .await
         .unwrap();
-    assert_eq!(identity.name, email.split('@').next().unwrap());
+    let claims = devstack::unverified_claims(value(&pairs, "id_token").unwrap()).unwrap();
+    assert_eq!(claims["email"], email.as_str());
+    assert_eq!(claims["sub"], identity.sub.as_str());
+    assert!(!identity.moderator);
     assert!(
         verifier
             .verify(value(&pairs, "access_token").unwrap())

@@ -62,8 +62,49 @@ impl PostUpdate {
 pub struct Author {
     /// The Cognito user's stable, unique id (the token's `sub`).
     pub sub: String,
-    /// A display name taken from the token when the post was written.
-    pub name: String,
+    /// The display name the author chose on the board, as it is now (a rename shows
+    /// on every post). Absent when the author has none (an account removed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Body of `GET /me` and of a successful `PUT /me/name`: the caller as the board
+/// knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Profile {
+    /// The token's `sub`.
+    pub sub: String,
+    /// The name shown beside the caller's posts; absent until they choose one, and
+    /// writing needs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// When the name was last chosen (RFC 3339, UTC). It can change once a day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_changed_at: Option<String>,
+    /// Whether the caller is in the Cognito group `moderators`: may delete any post.
+    pub moderator: bool,
+}
+
+/// Body of `PUT /me/name`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NameChange {
+    /// 2 to 24 characters once trimmed, white space runs made one space, in NFC;
+    /// under the title's character rules. Unique on the board ignoring case and
+    /// width.
+    #[cfg_attr(feature = "openapi", schema(min_length = 2, max_length = 24))]
+    pub display_name: String,
+}
+
+impl NameChange {
+    /// Checks the name against the shared rules and returns it as stored.
+    pub fn validate(self) -> Result<Self, ValidationError> {
+        Ok(Self {
+            display_name: validate::display_name(&self.display_name)?,
+        })
+    }
 }
 
 /// A stored post.
@@ -177,11 +218,13 @@ pub enum ErrorCode {
     Unauthorized,
     /// 403: the caller may not change this post.
     Forbidden,
+    /// 403: writing needs a display name; choose one with `PUT /me/name`.
+    NameRequired,
     /// 404
     NotFound,
     /// 405
     MethodNotAllowed,
-    /// 409
+    /// 409: the display name is taken (or reserved).
     Conflict,
     /// 413
     PayloadTooLarge,
@@ -189,6 +232,9 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// 422: well-formed JSON that breaks a rule (missing field, wrong type, too long, ...).
     Validation,
+    /// 429: too many writes (or name changes) for now; `Retry-After` says when to
+    /// try again.
+    TooManyRequests,
     /// 500: something failed on the server; details are only in its logs.
     Internal,
     /// 503

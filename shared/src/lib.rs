@@ -9,7 +9,8 @@ pub mod lang;
 pub mod validate;
 
 pub use api::{
-    Author, ErrorBody, ErrorCode, ErrorDetail, NewPost, Post, PostPage, PostSummary, PostUpdate,
+    Author, ErrorBody, ErrorCode, ErrorDetail, NameChange, NewPost, Post, PostPage, PostSummary,
+    PostUpdate, Profile,
 };
 pub use lang::Lang;
 pub use validate::{Field, Rule, ValidationError};

@@ -22,12 +22,17 @@ use std::fmt;
 pub const TITLE_MAX_CHARS: usize = 200;
 /// Longest contents, in characters.
 pub const CONTENTS_MAX_CHARS: usize = 20_000;
+/// Shortest display name, in characters.
+pub const NAME_MIN_CHARS: usize = 2;
+/// Longest display name, in characters.
+pub const NAME_MAX_CHARS: usize = 24;
 
 /// The field a rule applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
     Title,
     Contents,
+    DisplayName,
 }
 
 impl Field {
@@ -36,6 +41,7 @@ impl Field {
         match self {
             Field::Title => "title",
             Field::Contents => "contents",
+            Field::DisplayName => "display_name",
         }
     }
 }
@@ -47,6 +53,8 @@ pub enum Rule {
     Blank,
     /// Longer than `max` characters.
     TooLong { max: usize },
+    /// Shorter than `min` characters.
+    TooShort { min: usize },
     /// Holds a control character that the field does not allow.
     ControlCharacter,
     /// Holds an invisible character that can hide or reorder text (see the module).
@@ -66,8 +74,11 @@ impl fmt::Display for ValidationError {
         match self.rule {
             Rule::Blank => write!(f, "{field} must not be blank"),
             Rule::TooLong { max } => write!(f, "{field} must be at most {max} characters"),
+            Rule::TooShort { min } => write!(f, "{field} must be at least {min} characters"),
             Rule::ControlCharacter => match self.field {
-                Field::Title => write!(f, "{field} must not contain control characters"),
+                Field::Title | Field::DisplayName => {
+                    write!(f, "{field} must not contain control characters")
+                }
                 Field::Contents => write!(
                     f,
                     "{field} must not contain control characters other than newline and tab"
@@ -174,6 +185,40 @@ pub fn post(raw_title: &str, raw_contents: &str) -> Result<(String, String), Val
     Ok((title, contents))
 }
 
+/// Checks a display name and returns what is stored: in NFC, trimmed, each run of
+/// white space one space, [`NAME_MIN_CHARS`] to [`NAME_MAX_CHARS`] characters, under
+/// the title's rules (no control characters, nothing that hides or reorders text).
+///
+/// Whether a name is free is for the server to say: names are unique ignoring case
+/// and width, which takes Unicode tables the browser app does without.
+pub fn display_name(raw: &str) -> Result<String, ValidationError> {
+    let fail = |rule| ValidationError {
+        field: Field::DisplayName,
+        rule,
+    };
+    let normal = nfc(raw);
+    if normal.chars().any(char::is_control) {
+        return Err(fail(Rule::ControlCharacter));
+    }
+    let name = normal.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return Err(fail(Rule::Blank));
+    }
+    check_visible(&name).map_err(fail)?;
+    let count = name.chars().count();
+    if count < NAME_MIN_CHARS {
+        return Err(fail(Rule::TooShort {
+            min: NAME_MIN_CHARS,
+        }));
+    }
+    if count > NAME_MAX_CHARS {
+        return Err(fail(Rule::TooLong {
+            max: NAME_MAX_CHARS,
+        }));
+    }
+    Ok(name)
+}
+
 /// Refuses characters that hide or reorder text, and text with nothing visible.
 /// Control characters are the caller's business (the fields differ there).
 pub fn check_visible(text: &str) -> Result<(), Rule> {
@@ -258,6 +303,45 @@ fn is_default_ignorable(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_names_are_trimmed_with_single_spaces() {
+        assert_eq!(
+            display_name("  Ada   Lovelace ").as_deref(),
+            Ok("Ada Lovelace")
+        );
+        assert_eq!(display_name("가나").as_deref(), Ok("가나"));
+    }
+
+    #[test]
+    fn display_names_are_two_to_twenty_four_characters() {
+        let fail = |rule| Err(err(Field::DisplayName, rule));
+        assert_eq!(display_name("a"), fail(Rule::TooShort { min: 2 }));
+        assert_eq!(display_name(" a "), fail(Rule::TooShort { min: 2 }));
+        assert_eq!(display_name(""), fail(Rule::Blank));
+        let at_limit = "가".repeat(NAME_MAX_CHARS);
+        assert_eq!(display_name(&at_limit), Ok(at_limit.clone()));
+        assert_eq!(
+            display_name(&"a".repeat(NAME_MAX_CHARS + 1)),
+            fail(Rule::TooLong { max: 24 })
+        );
+    }
+
+    #[test]
+    fn display_names_follow_the_visible_character_rules() {
+        let fail = |rule| Err(err(Field::DisplayName, rule));
+        assert_eq!(
+            display_name("ad\u{202E}min"),
+            fail(Rule::InvisibleCharacter)
+        );
+        assert_eq!(display_name("a\u{200B}b"), fail(Rule::InvisibleCharacter));
+        assert_eq!(
+            display_name("\u{3164}\u{3164}"),
+            fail(Rule::InvisibleCharacter)
+        );
+        assert_eq!(display_name("a\nb"), fail(Rule::ControlCharacter));
+        assert_eq!(display_name("\u{200D}\u{200D}"), fail(Rule::Blank));
+    }
 
     fn err(field: Field, rule: Rule) -> ValidationError {
         ValidationError { field, rule }

@@ -6,7 +6,10 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::setup;
-use crate::stack::{DEMO_EMAIL, DEMO_PASSWORD, Ports, RunningStack, StackOptions};
+use crate::stack::{
+    DEMO_EMAIL, DEMO_MODERATOR_EMAIL, DEMO_MODERATOR_PASSWORD, DEMO_PASSWORD, Ports, RunningStack,
+    StackOptions,
+};
 
 pub fn run(root: &Path) -> Result<()> {
     setup::run(root)?;
@@ -15,16 +18,16 @@ pub fn run(root: &Path) -> Result<()> {
         release: false,
         mailbox: None,
         quiet: false,
+        quota: None,
     };
     let mut stack = RunningStack::start(root, options)?;
     println!();
     println!("  The board is running:  {}", stack.app_url);
     println!();
-    println!("  Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}, or sign up: the confirmation");
-    println!(
-        "  code is printed here. API: {}, sign-in: {}.",
-        stack.api_url, stack.auth_url
-    );
+    println!("  Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD},");
+    println!("  or as the moderator {DEMO_MODERATOR_EMAIL} / {DEMO_MODERATOR_PASSWORD},");
+    println!("  or sign up: the confirmation code is printed here.");
+    println!("  API: {}, sign-in: {}.", stack.api_url, stack.auth_url);
     println!("  Ctrl-C stops everything.");
     println!();
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -12,6 +12,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use backend::store::Store;
 use devstack::{Moto, Options};
 
 use crate::moto::{MotoServer, free_port};
@@ -61,8 +62,10 @@ pub fn against(root: &Path, endpoint: &str, budget: Budget) -> Result<()> {
     let password = "Fuzz-board-2026";
     let (stack, token) = runtime.block_on(async {
         let moto = Moto::connect(endpoint).await;
+        let unique = uuid::Uuid::new_v4().simple();
         let options = Options {
-            table: format!("fuzz-{}", uuid::Uuid::new_v4().simple()),
+            table: format!("fuzz-{unique}"),
+            people_table: format!("fuzz-people-{unique}"),
             pool_name: "fuzz".to_owned(),
             ..Default::default()
         };
@@ -70,11 +73,24 @@ pub fn against(root: &Path, endpoint: &str, budget: Budget) -> Result<()> {
         moto.create_user(&stack.user_pool_id, email, password)
             .await?;
         let tokens = moto.sign_in(&stack.client_id, email, password).await?;
-        Ok::<_, devstack::Error>((stack, tokens.id_token))
+        // A named writer, so writes reach the store rather than stopping at the name.
+        let sub = moto.user_sub(&stack.user_pool_id, email).await?;
+        Store::new(
+            moto.dynamo.clone(),
+            stack.table.clone(),
+            stack.people_table.clone(),
+        )
+        .set_name(&sub, "Fuzzer")
+        .await?;
+        anyhow::Ok((stack, tokens.id_token))
     })?;
 
     let port = free_port()?;
     let mut backend = backend_command(&root.join("target/debug/backend"), endpoint, &stack, port);
+    // The fuzzer writes far faster than a person: no quota in its way.
+    backend
+        .env("WRITES_PER_MINUTE", u32::MAX.to_string())
+        .env("WRITES_PER_DAY", u32::MAX.to_string());
     backend.stdout(std::process::Stdio::null());
     let _backend = ChildGuard(backend.spawn().context("starting the backend")?);
     wait_for_port(port, Duration::from_secs(30), "the backend")?;

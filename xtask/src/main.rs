@@ -32,7 +32,7 @@ enum Task {
         #[arg(long, default_value_t = 5000)]
         port: u16,
     },
-    /// Create the table, user pool and app client in a running moto; print them as JSON.
+    /// Create the tables, user pool and app client in a running moto; print them as JSON.
     Bootstrap {
         /// moto's URL, e.g. http://127.0.0.1:5000
         #[arg(long)]
@@ -45,6 +45,8 @@ enum Task {
         logout_urls: Vec<String>,
         #[arg(long, default_value = "posts")]
         table: String,
+        #[arg(long, default_value = "people")]
+        people_table: String,
     },
     /// Measure first-load bytes, start-up, write cost, concurrency and package size.
     Bench {
@@ -72,9 +74,11 @@ fn main() -> Result<()> {
             callback_urls,
             logout_urls,
             table,
+            people_table,
         } => {
             let options = devstack::Options {
                 table,
+                people_table,
                 callback_urls,
                 logout_urls,
                 ..Default::default()

@@ -10,6 +10,8 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use backend::config::Quota;
+use backend::store::Store;
 use devstack::{Moto, Options, Stack};
 
 use crate::moto::{MotoServer, free_port};
@@ -18,6 +20,20 @@ use crate::setup::{run_cmd, tool_path};
 /// The demo user `dev` creates.
 pub const DEMO_EMAIL: &str = "demo@example.com";
 pub const DEMO_PASSWORD: &str = "Board-demo-2026";
+/// The demo moderator `dev` creates: a member of the `moderators` group.
+pub const DEMO_MODERATOR_EMAIL: &str = "moderator@example.com";
+pub const DEMO_MODERATOR_PASSWORD: &str = "Board-mod-2026";
+
+/// The demo people: email, password, display name, moderator.
+const DEMO_PEOPLE: [(&str, &str, &str, bool); 2] = [
+    (DEMO_EMAIL, DEMO_PASSWORD, "Demo", false),
+    (
+        DEMO_MODERATOR_EMAIL,
+        DEMO_MODERATOR_PASSWORD,
+        "Demo moderator",
+        true,
+    ),
+];
 
 /// Ports tried first; a port in use is replaced by a free one.
 pub struct Ports {
@@ -44,6 +60,8 @@ pub struct StackOptions {
     pub mailbox: Option<PathBuf>,
     /// Hide the children's output (tests); `dev` shows it.
     pub quiet: bool,
+    /// Writes per person, if not the backend's defaults.
+    pub quota: Option<Quota>,
 }
 
 /// A running stack; dropping it stops every part.
@@ -94,10 +112,25 @@ impl RunningStack {
         let (client, stack) = runtime.block_on(async {
             let client = Moto::connect(&endpoint).await;
             let stack = client.bootstrap(&options_for_pool).await?;
-            client
-                .create_user(&stack.user_pool_id, DEMO_EMAIL, DEMO_PASSWORD)
-                .await?;
-            Ok::<_, devstack::Error>((client, stack))
+            let store = Store::new(
+                client.dynamo.clone(),
+                stack.table.clone(),
+                stack.people_table.clone(),
+            );
+            for (email, password, name, moderator) in DEMO_PEOPLE {
+                client
+                    .create_user(&stack.user_pool_id, email, password)
+                    .await?;
+                if moderator {
+                    client.add_moderator(&stack.user_pool_id, email).await?;
+                }
+                let sub = client.user_sub(&stack.user_pool_id, email).await?;
+                store
+                    .set_name(&sub, name)
+                    .await
+                    .with_context(|| format!("naming {email}"))?;
+            }
+            anyhow::Ok((client, stack))
         })?;
 
         step("starting the hosted-UI imitation");
@@ -114,6 +147,11 @@ impl RunningStack {
 
         step("starting the backend");
         let mut backend = backend_command(&backend_binary, &endpoint, &stack, backend_port);
+        if let Some(quota) = options.quota {
+            backend
+                .env("WRITES_PER_MINUTE", quota.per_minute.to_string())
+                .env("WRITES_PER_DAY", quota.per_day.to_string());
+        }
         quiet(&mut backend, options.quiet);
         let backend = ChildGuard(backend.spawn().context("starting the backend")?);
         wait_for_port(backend_port, Duration::from_secs(30), "the backend")?;
@@ -198,14 +236,7 @@ impl RunningStack {
 pub fn backend_command(binary: &Path, endpoint: &str, stack: &Stack, port: u16) -> Command {
     let mut backend = Command::new(binary);
     backend
-        .env("AWS_REGION", devstack::REGION)
-        .env("AWS_ACCESS_KEY_ID", "local")
-        .env("AWS_SECRET_ACCESS_KEY", "local")
-        .env("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
-        .env("POSTS_TABLE", &stack.table)
-        .env("COGNITO_ISSUER", &stack.issuer)
-        .env("COGNITO_CLIENT_ID", &stack.client_id)
-        .env("COGNITO_JWKS_URL", &stack.jwks_url)
+        .envs(stack.backend_env(endpoint))
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env_remove("AWS_LAMBDA_RUNTIME_API");
     backend

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::Result;
+use backend::config::Quota;
 
 use crate::moto::MotoServer;
 use crate::setup::{self, chromium_path, run_cmd, tool_path};
@@ -82,6 +83,9 @@ pub fn build_app(root: &Path) -> Result<()> {
     )
 }
 
+/// Writes per person and minute in the browser tests' stack.
+const E2E_WRITES_PER_MINUTE: u32 = 30;
+
 /// The e2e suite in real Chromium, against a stack started as `dev` starts it (on free
 /// ports, with the release build of the app).
 fn browser_tests(root: &Path) -> Result<()> {
@@ -101,10 +105,16 @@ fn browser_tests(root: &Path) -> Result<()> {
         release: true,
         mailbox: Some(mailbox.clone()),
         quiet: true,
+        // Enough for the paging test's 25 posts in a minute; the quota test fills it.
+        quota: Some(Quota {
+            per_minute: E2E_WRITES_PER_MINUTE,
+            per_day: 1000,
+        }),
     };
     let stack = RunningStack::start(root, options)?;
     let result = run_cmd(
         Command::new("node")
+            .env("BOARD_WRITES_PER_MINUTE", E2E_WRITES_PER_MINUTE.to_string())
             .current_dir(root)
             .args(["--test", "--test-reporter=spec", "e2e/"])
             .env("BOARD_URL", &stack.app_url)

@@ -1,30 +1,21 @@
-//! Posts in DynamoDB.
+//! The board's data in DynamoDB: posts in one table ([`posts`]), and the people who
+//! write them (display names, [`people`]; write quotas, [`quota`]) in another.
 //!
-//! Every operation costs the same whatever the table holds: ids come from an atomic
-//! counter, never a scan; pages are one Query on an index; edits and deletes are single
-//! conditional writes that check the author in DynamoDB itself, so no race between a
-//! read and a write can let someone change another person's post.
+//! Every rule that two requests could race on (a post's author, a name's owner, a
+//! quota's count) is checked by DynamoDB itself in a conditional write, never by a
+//! read followed by a write.
 
 pub mod cursor;
+pub mod names;
+pub mod people;
+pub mod posts;
+pub mod quota;
 pub mod schema;
-
-use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
-use serde::{Deserialize, Serialize};
-use shared::{Author, Post, PostPage, PostSummary};
+use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
-
-use self::schema::{COUNTER_ATTR, COUNTER_ID, FEED, FEED_INDEX, FEED_KEY, KEY};
-
-/// How often a create takes a fresh id when the one it got is already taken (possible
-/// only if the counter fell behind the table, e.g. after a restore of older data).
-const CREATE_ATTEMPTS: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -34,9 +25,22 @@ pub enum StoreError {
     NotAuthor,
     #[error("the page cursor is not valid")]
     BadCursor,
-    #[error("no free post id after {CREATE_ATTEMPTS} attempts")]
+    #[error("no free post id after {} attempts", posts::CREATE_ATTEMPTS)]
     IdsExhausted,
-    #[error("a stored item is not a valid post: {0}")]
+    #[error("the display name is taken")]
+    NameTaken,
+    #[error("the display name was changed less than a day ago")]
+    NameChangedRecently { retry_after_secs: u64 },
+    #[error("the display name was changed elsewhere at the same time")]
+    NameChangedConcurrently,
+    #[error("the write quota is used up")]
+    OverQuota {
+        retry_after_secs: u64,
+        window: quota::Window,
+    },
+    #[error("DynamoDB kept refusing or changing {0} over every retry")]
+    Contended(&'static str),
+    #[error("a stored item is not valid: {0}")]
     Corrupt(String),
     #[error("DynamoDB request failed: {0}")]
     Dynamo(Box<aws_sdk_dynamodb::Error>),
@@ -51,82 +55,34 @@ where
     }
 }
 
-/// A post as one DynamoDB item.
-#[derive(Debug, Serialize, Deserialize)]
-struct Item {
-    id: u64,
-    feed: String,
-    title: String,
-    contents: String,
-    /// Kept beside the contents so the feed index can project it instead of them.
-    excerpt: String,
-    author_sub: String,
-    author_name: String,
-    created_at: String,
-    updated_at: String,
+/// Both tables, through one client.
+#[derive(Clone)]
+pub struct Store {
+    client: Client,
+    posts: String,
+    people: String,
 }
 
-impl Item {
-    fn from_map(map: HashMap<String, AttributeValue>) -> Result<Self, StoreError> {
-        serde_dynamo::from_item(map).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-
-    fn to_map(&self) -> Result<HashMap<String, AttributeValue>, StoreError> {
-        serde_dynamo::to_item(self).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-}
-
-impl From<Item> for Post {
-    fn from(item: Item) -> Self {
-        Post {
-            id: item.id,
-            title: item.title,
-            contents: item.contents,
-            author: Author {
-                sub: item.author_sub,
-                name: item.author_name,
-            },
-            created_at: item.created_at,
-            updated_at: item.updated_at,
+impl Store {
+    pub fn new(
+        client: Client,
+        posts_table: impl Into<String>,
+        people_table: impl Into<String>,
+    ) -> Self {
+        Self {
+            client,
+            posts: posts_table.into(),
+            people: people_table.into(),
         }
     }
-}
-
-/// What the feed index projects of a post ([`schema::SUMMARY_ATTRS`]).
-#[derive(Debug, Deserialize)]
-struct SummaryItem {
-    id: u64,
-    title: String,
-    excerpt: String,
-    author_sub: String,
-    author_name: String,
-    created_at: String,
-    updated_at: String,
-}
-
-impl From<SummaryItem> for PostSummary {
-    fn from(item: SummaryItem) -> Self {
-        PostSummary {
-            id: item.id,
-            title: item.title,
-            excerpt: item.excerpt,
-            author: Author {
-                sub: item.author_sub,
-                name: item.author_name,
-            },
-            created_at: item.created_at,
-            updated_at: item.updated_at,
-        }
-    }
-}
-
-/// Whether an item read back is a post (and not, say, the id counter).
-fn is_post(map: &HashMap<String, AttributeValue>) -> bool {
-    matches!(map.get(FEED_KEY), Some(AttributeValue::S(feed)) if feed == FEED)
 }
 
 fn number(n: u64) -> AttributeValue {
     AttributeValue::N(n.to_string())
+}
+
+fn string(s: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(s.into())
 }
 
 /// RFC 3339 in UTC with exactly three fractional digits, so timestamps also sort as
@@ -135,327 +91,18 @@ const TIMESTAMP: &[time::format_description::BorrowedFormatItem<'static>] = time
     "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
 );
 
+fn timestamp(at: OffsetDateTime) -> String {
+    at.format(TIMESTAMP)
+        .unwrap_or_else(|_| at.unix_timestamp().to_string())
+}
+
 fn now() -> String {
-    let now = OffsetDateTime::now_utc();
-    now.format(TIMESTAMP)
-        .unwrap_or_else(|_| now.unix_timestamp().to_string())
-}
-
-/// The posts table.
-#[derive(Clone)]
-pub struct Store {
-    client: Client,
-    table: String,
-}
-
-impl Store {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
-    }
-
-    /// Stores a new post under the next id. Title and contents must already be valid.
-    pub async fn create(
-        &self,
-        author: &Author,
-        title: String,
-        contents: String,
-    ) -> Result<Post, StoreError> {
-        let created_at = now();
-        let mut item = Item {
-            id: 0,
-            feed: FEED.to_owned(),
-            title,
-            excerpt: shared::api::excerpt(&contents),
-            contents,
-            author_sub: author.sub.clone(),
-            author_name: author.name.clone(),
-            updated_at: created_at.clone(),
-            created_at,
-        };
-        for _ in 0..CREATE_ATTEMPTS {
-            item.id = self.next_id().await?;
-            let map = item.to_map()?;
-            let put = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(map))
-                .condition_expression("attribute_not_exists(#id)")
-                .expression_attribute_names("#id", KEY)
-                .send()
-                .await;
-            match put {
-                Ok(_) => return Ok(item.into()),
-                Err(SdkError::ServiceError(e))
-                    if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-                {
-                    tracing::warn!(id = item.id, "post id already taken; taking the next one");
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(StoreError::IdsExhausted)
-    }
-
-    /// Takes the next id from the counter: one atomic write, whatever the concurrency.
-    async fn next_id(&self) -> Result<u64, StoreError> {
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(KEY, number(COUNTER_ID))
-            .update_expression("ADD #last :one")
-            .expression_attribute_names("#last", COUNTER_ATTR)
-            .expression_attribute_values(":one", number(1))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await?;
-        match out.attributes().and_then(|a| a.get(COUNTER_ATTR)) {
-            Some(AttributeValue::N(n)) => n
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("counter value {n:?}"))),
-            other => Err(StoreError::Corrupt(format!("counter returned {other:?}"))),
-        }
-    }
-
-    pub async fn get(&self, id: u64) -> Result<Post, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(KEY, number(id))
-            .consistent_read(true)
-            .send()
-            .await?;
-        match out.item {
-            Some(map) if is_post(&map) => Ok(Item::from_map(map)?.into()),
-            _ => Err(StoreError::NotFound),
-        }
-    }
-
-    /// One page of posts, newest first, starting after `cursor`.
-    ///
-    /// DynamoDB answers a Query with at most 1 MB, however many items were asked for;
-    /// when it stopped early (`LastEvaluatedKey`), the page ends there and still gets a
-    /// cursor, so no post ever drops out of the feed.
-    pub async fn list(&self, limit: u32, cursor: Option<&str>) -> Result<PostPage, StoreError> {
-        let start = match cursor {
-            None => None,
-            Some(c) => {
-                let after = cursor::decode(c).ok_or(StoreError::BadCursor)?;
-                Some(feed_key(after))
-            }
-        };
-        // One more than asked tells whether another page exists, so the last page never
-        // hands out a cursor that leads to an empty page.
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(FEED_INDEX)
-            .key_condition_expression("#feed = :feed")
-            .expression_attribute_names("#feed", FEED_KEY)
-            .expression_attribute_values(":feed", AttributeValue::S(FEED.to_owned()))
-            .scan_index_forward(false)
-            .limit(limit.saturating_add(1) as i32)
-            .set_exclusive_start_key(start)
-            .send()
-            .await?;
-        let stopped_at = match out.last_evaluated_key() {
-            None => None,
-            Some(key) => Some(key_id(key)?),
-        };
-        let posts = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|map| {
-                serde_dynamo::from_item::<_, SummaryItem>(map)
-                    .map(PostSummary::from)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(page(posts, limit as usize, stopped_at))
-    }
-
-    /// Replaces a post's title and contents if `sub` wrote it.
-    pub async fn update(
-        &self,
-        id: u64,
-        sub: &str,
-        title: String,
-        contents: String,
-    ) -> Result<Post, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(KEY, number(id))
-            .update_expression(
-                "SET #title = :title, #contents = :contents, #excerpt = :excerpt, #updated = :now",
-            )
-            .condition_expression("#feed = :feed AND #author = :sub")
-            .expression_attribute_names("#title", "title")
-            .expression_attribute_names("#contents", "contents")
-            .expression_attribute_names("#excerpt", "excerpt")
-            .expression_attribute_names("#updated", "updated_at")
-            .expression_attribute_names("#feed", FEED_KEY)
-            .expression_attribute_names("#author", "author_sub")
-            .expression_attribute_values(":title", AttributeValue::S(title))
-            .expression_attribute_values(
-                ":excerpt",
-                AttributeValue::S(shared::api::excerpt(&contents)),
-            )
-            .expression_attribute_values(":contents", AttributeValue::S(contents))
-            .expression_attribute_values(":now", AttributeValue::S(now()))
-            .expression_attribute_values(":feed", AttributeValue::S(FEED.to_owned()))
-            .expression_attribute_values(":sub", AttributeValue::S(sub.to_owned()))
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(out) => Item::from_map(out.attributes.unwrap_or_default()).map(Post::from),
-            Err(SdkError::ServiceError(e)) => match e.into_err() {
-                UpdateItemError::ConditionalCheckFailedException(failed) => {
-                    Err(refused(failed.item.as_ref()))
-                }
-                other => Err(StoreError::Dynamo(Box::new(other.into()))),
-            },
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Deletes a post if `sub` wrote it.
-    pub async fn delete(&self, id: u64, sub: &str) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(KEY, number(id))
-            .condition_expression("#feed = :feed AND #author = :sub")
-            .expression_attribute_names("#feed", FEED_KEY)
-            .expression_attribute_names("#author", "author_sub")
-            .expression_attribute_values(":feed", AttributeValue::S(FEED.to_owned()))
-            .expression_attribute_values(":sub", AttributeValue::S(sub.to_owned()))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) => match e.into_err() {
-                DeleteItemError::ConditionalCheckFailedException(failed) => {
-                    Err(refused(failed.item.as_ref()))
-                }
-                other => Err(StoreError::Dynamo(Box::new(other.into()))),
-            },
-            Err(e) => Err(e.into()),
-        }
-    }
-}
-
-/// The feed index's key of post `id`, where a page continues after it.
-fn feed_key(id: u64) -> HashMap<String, AttributeValue> {
-    HashMap::from([
-        (KEY.to_owned(), number(id)),
-        (FEED_KEY.to_owned(), AttributeValue::S(FEED.to_owned())),
-    ])
-}
-
-/// The post id in a `LastEvaluatedKey` of the feed index.
-fn key_id(key: &HashMap<String, AttributeValue>) -> Result<u64, StoreError> {
-    match key.get(KEY) {
-        Some(AttributeValue::N(n)) => n
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("LastEvaluatedKey id {n:?}"))),
-        other => Err(StoreError::Corrupt(format!(
-            "LastEvaluatedKey without a numeric id: {other:?}"
-        ))),
-    }
-}
-
-/// A page from one Query that asked for `limit + 1` items and, if DynamoDB stopped
-/// early, stopped after post `stopped_at`. There is a next page when the extra item
-/// came back, or when DynamoDB stopped before it could look further.
-fn page(mut posts: Vec<PostSummary>, limit: usize, stopped_at: Option<u64>) -> PostPage {
-    let next_after = if posts.len() > limit {
-        posts.truncate(limit);
-        posts.last().map(|last| last.id)
-    } else {
-        stopped_at.map(|stopped| posts.last().map_or(stopped, |last| last.id.min(stopped)))
-    };
-    PostPage {
-        posts,
-        next_cursor: next_after.map(cursor::encode),
-    }
-}
-
-/// Why a conditional edit or delete was refused, from the item as it stood.
-fn refused(old: Option<&HashMap<String, AttributeValue>>) -> StoreError {
-    match old {
-        Some(item) if is_post(item) => StoreError::NotAuthor,
-        _ => StoreError::NotFound,
-    }
+    timestamp(OffsetDateTime::now_utc())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn summary(id: u64) -> PostSummary {
-        PostSummary {
-            id,
-            title: format!("post {id}"),
-            excerpt: String::new(),
-            author: Author {
-                sub: "s".into(),
-                name: "n".into(),
-            },
-            created_at: String::new(),
-            updated_at: String::new(),
-        }
-    }
-
-    fn ids(page: &PostPage) -> Vec<u64> {
-        page.posts.iter().map(|p| p.id).collect()
-    }
-
-    #[test]
-    fn the_extra_item_means_another_page_and_is_not_shown() {
-        let page = page((1..=4).rev().map(summary).collect(), 3, Some(1));
-        assert_eq!(ids(&page), [4, 3, 2]);
-        assert_eq!(
-            page.next_cursor.as_deref().and_then(cursor::decode),
-            Some(2)
-        );
-    }
-
-    #[test]
-    fn a_query_cut_short_by_dynamodb_still_gives_a_cursor() {
-        // Asked for 21, DynamoDB stopped at 1 MB after 13: the page is short, not last.
-        let page = page((8..=20).rev().map(summary).collect(), 20, Some(8));
-        assert_eq!(page.posts.len(), 13);
-        assert_eq!(
-            page.next_cursor.as_deref().and_then(cursor::decode),
-            Some(8)
-        );
-        // Even an empty answer that stopped early continues where DynamoDB stopped.
-        let empty = super::page(Vec::new(), 20, Some(99));
-        assert_eq!(
-            empty.next_cursor.as_deref().and_then(cursor::decode),
-            Some(99)
-        );
-    }
-
-    #[test]
-    fn the_last_page_has_no_cursor() {
-        let page = page((1..=3).rev().map(summary).collect(), 20, None);
-        assert_eq!(ids(&page), [3, 2, 1]);
-        assert_eq!(page.next_cursor, None);
-    }
 
     #[test]
     fn timestamps_have_a_fixed_width_and_sort_as_strings() {

@@ -1,6 +1,7 @@
-//! The posts table: one definition used by the local stack's bootstrap, the tests and
+//! The tables: one definition used by the local stack's bootstrap, the tests and
 //! (checked against it) the deploy template.
 //!
+//! The posts table:
 //! - Key: `id` (Number). Posts have ids 1, 2, 3, ...; the item with id 0 is the counter
 //!   that hands them out (`ADD` on its `last_id`), so new ids never need a scan.
 //! - Index [`FEED_INDEX`]: partition `feed` (always [`FEED`]), sort `id`. Only posts carry
@@ -8,12 +9,21 @@
 //!   and a page costs O(page size) whatever the table's size. It projects only what
 //!   the list shows ([`SUMMARY_ATTRS`]), not the contents: a page stays far below
 //!   DynamoDB's 1 MB per Query, and a long post is written to the index at a fraction
-//!   of its size.
+//!   of its size. Posts keep their author's `sub`, not a name: the name shown is the
+//!   author's current one, from the people table.
+//!
+//! The people table, keyed by [`PEOPLE_KEY`] (String), holds three kinds of item:
+//! - `user#<sub>`: a person's display name, its key and when it was chosen;
+//! - `name#<key>`: the claim on a display name, by the `sub` that holds it. The key
+//!   is the name folded ([`super::names::key`]), so names differing only in case or
+//!   width claim one item and a conditional put keeps them unique;
+//! - `quota#<sub>#<day>`: one person's write counts for a UTC day, removed by
+//!   DynamoDB's time to live ([`TTL_ATTR`]) once the day is over.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
 /// The table's partition key.
@@ -27,16 +37,13 @@ pub const FEED: &str = "post";
 /// The id of the counter item.
 pub const COUNTER_ID: u64 = 0;
 /// The attributes the feed index carries besides its keys: a post's summary.
-pub const SUMMARY_ATTRS: [&str; 6] = [
-    "title",
-    "excerpt",
-    "author_sub",
-    "author_name",
-    "created_at",
-    "updated_at",
-];
+pub const SUMMARY_ATTRS: [&str; 5] = ["title", "excerpt", "author_sub", "created_at", "updated_at"];
 /// The counter item's attribute holding the last id handed out.
 pub const COUNTER_ATTR: &str = "last_id";
+/// The people table's partition key.
+pub const PEOPLE_KEY: &str = "pk";
+/// The people table's time-to-live attribute (seconds since the epoch).
+pub const TTL_ATTR: &str = "expires_at";
 
 /// The attributes the keys use, with their types.
 pub fn attribute_definitions() -> Vec<AttributeDefinition> {
@@ -98,6 +105,42 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), aws_sdk_dy
         .set_key_schema(Some(key_schema()))
         .set_global_secondary_indexes(Some(global_secondary_indexes()))
         .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// Creates the people table (on-demand billing, time to live on [`TTL_ATTR`]) as
+/// production has it.
+pub async fn create_people_table(
+    client: &Client,
+    table: &str,
+) -> Result<(), aws_sdk_dynamodb::Error> {
+    client
+        .create_table()
+        .table_name(table)
+        .set_attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(PEOPLE_KEY)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .ok()
+                .map(|d| vec![d]),
+        )
+        .set_key_schema(key((PEOPLE_KEY, KeyType::Hash)).map(|k| vec![k]))
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await?;
+    client
+        .update_time_to_live()
+        .table_name(table)
+        .set_time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name(TTL_ATTR)
+                .enabled(true)
+                .build()
+                .ok(),
+        )
         .send()
         .await?;
     Ok(())

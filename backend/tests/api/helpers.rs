@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use backend::config::{AuthConfig, Config};
+use backend::config::{AuthConfig, Config, Quota};
 use devstack::{Moto, Options, Stack};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -75,6 +75,7 @@ fn unique(prefix: &str) -> String {
 pub async fn fresh_stack(moto: &Moto) -> Stack {
     let options = Options {
         table: unique("posts"),
+        people_table: unique("people"),
         pool_name: unique("board"),
         ..Default::default()
     };
@@ -102,9 +103,17 @@ pub async fn sign_up(moto: &Moto, stack: &Stack, name: &str) -> User {
     }
 }
 
+/// Writes per person high enough that only the quota's own tests meet the limit.
+pub const GENEROUS: Quota = Quota {
+    per_minute: 10_000,
+    per_day: 100_000,
+};
+
 pub fn config_for(moto: &Moto, stack: &Stack) -> Config {
     Config {
         posts_table: stack.table.clone(),
+        people_table: stack.people_table.clone(),
+        quota: GENEROUS,
         auth: AuthConfig {
             issuer: stack.issuer.clone(),
             client_id: stack.client_id.clone(),
@@ -136,14 +145,9 @@ impl TestApp {
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_backend"));
         command
             .env_clear()
-            .env("AWS_REGION", devstack::REGION)
-            .env("AWS_ACCESS_KEY_ID", "local")
-            .env("AWS_SECRET_ACCESS_KEY", "local")
-            .env("AWS_ENDPOINT_URL_DYNAMODB", &self.moto.endpoint)
-            .env("POSTS_TABLE", &config.posts_table)
-            .env("COGNITO_ISSUER", &config.auth.issuer)
-            .env("COGNITO_CLIENT_ID", &config.auth.client_id)
-            .env("COGNITO_JWKS_URL", &config.auth.jwks_url)
+            .envs(self.stack.backend_env(&self.moto.endpoint))
+            .env("WRITES_PER_MINUTE", config.quota.per_minute.to_string())
+            .env("WRITES_PER_DAY", config.quota.per_day.to_string())
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
             .kill_on_drop(true);
         command
@@ -164,13 +168,57 @@ impl TestApp {
         let mut config = config_for(&moto, &stack);
         adjust(&mut config);
         let router = backend::app(&config, moto.dynamo.clone());
-        Self {
+        let app = Self {
             router,
             moto,
             stack,
             alice,
             bob,
+        };
+        app.name(&app.alice, "Alice").await;
+        app.name(&app.bob, "Bob").await;
+        app
+    }
+
+    /// Another confirmed, signed-in user of this app's pool, without a display name.
+    pub async fn sign_up(&self, name: &str) -> User {
+        sign_up(&self.moto, &self.stack, name).await
+    }
+
+    /// A user of this app's pool in the `moderators` group, signed in after joining it.
+    pub async fn moderator(&self, name: &str) -> User {
+        let user = self.sign_up(name).await;
+        self.moto
+            .add_moderator(&self.stack.user_pool_id, &user.email)
+            .await
+            .expect("add to moderators");
+        let tokens = self
+            .moto
+            .sign_in(&self.stack.client_id, &user.email, PASSWORD)
+            .await
+            .expect("sign in again");
+        User {
+            id_token: tokens.id_token,
+            access_token: tokens.access_token,
+            ..user
         }
+    }
+
+    /// `PUT /me/name` as `user`.
+    pub async fn set_name(&self, user: &User, name: &str) -> Reply {
+        self.call(
+            Method::PUT,
+            "/me/name",
+            Some(&user.id_token),
+            Some(serde_json::json!({ "display_name": name })),
+        )
+        .await
+    }
+
+    /// Gives `user` the display name `name`, failing the test if it is refused.
+    pub async fn name(&self, user: &User, name: &str) {
+        let reply = self.set_name(user, name).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     }
 
     /// Sends a request through the router.

@@ -74,6 +74,64 @@ async fn the_local_server_logs_no_token_at_trace() {
     assert_no_token(&log, &app.alice.id_token);
 }
 
+#[tokio::test]
+async fn a_moderators_deletion_is_logged_with_who_what_and_when() {
+    let app = TestApp::spawn().await;
+    let moderator = app.moderator("mod").await;
+    let own = app.create(&app.alice, "my own words", "c").await;
+    let theirs = app.create(&app.bob, "against the rules", "c").await;
+    let port = free_port();
+    let child = app
+        .local_server(port)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let delete = |token: String, id: u64| {
+        let http = http.clone();
+        async move {
+            let started = Instant::now();
+            loop {
+                match http
+                    .delete(format!("http://127.0.0.1:{port}/posts/{id}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                {
+                    Ok(reply) => return reply.status(),
+                    Err(_) if started.elapsed() < Duration::from_secs(20) => {
+                        tokio::time::sleep(Duration::from_millis(20)).await
+                    }
+                    Err(e) => panic!("the binary never answered: {e}"),
+                }
+            }
+        }
+    };
+    assert_eq!(delete(app.alice.id_token.clone(), own.id).await, 204);
+    assert_eq!(delete(moderator.id_token.clone(), theirs.id).await, 204);
+    let log = output_of(child).await;
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("a moderator deleted a post"))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "only the moderator's deletion:\n{log:.3000}"
+    );
+    let line = lines[0];
+    for expected in [
+        format!("moderator_sub={}", moderator.sub),
+        format!("post_id={}", theirs.id),
+        format!("author_sub={}", app.bob.sub),
+        "post_title=against the rules".to_owned(),
+        "deleted_at=20".to_owned(),
+    ] {
+        assert!(line.contains(&expected), "{expected} in {line}");
+    }
+}
+
 /// A stand-in for the Lambda Runtime API: hands out one event, then waits; records
 /// what the function answered.
 #[derive(Clone)]
@@ -165,6 +223,7 @@ async fn the_lambda_function_logs_no_token_at_trace() {
         .env("AWS_SECRET_ACCESS_KEY", "local")
         .env("AWS_ENDPOINT_URL_DYNAMODB", &app.moto.endpoint)
         .env("POSTS_TABLE", &app.stack.table)
+        .env("PEOPLE_TABLE", &app.stack.people_table)
         .env(
             "COGNITO_ISSUER",
             "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test",

@@ -155,13 +155,38 @@ async fn a_valid_id_token_passes_with_or_without_the_bearer_prefix() {
     let token = KEY.sign(&id_claims());
     let expected = Identity {
         sub: "8d2e0c4b-user".into(),
-        name: "ada".into(),
+        moderator: false,
     };
     assert_eq!(
         verifier.verify(&format!("Bearer {token}")).await,
         Ok(expected.clone())
     );
     assert_eq!(verifier.verify(&token).await, Ok(expected));
+}
+
+#[tokio::test]
+async fn only_the_moderators_group_in_a_signed_token_makes_a_moderator() {
+    let (verifier, _) = verifier().await;
+    let member = with(
+        id_claims(),
+        json!({"cognito:groups": ["readers", "moderators"]}),
+    );
+    let identity = verifier.verify(&KEY.sign(&member)).await.unwrap();
+    assert!(identity.moderator);
+    // Claims a user can set themselves say nothing about the role.
+    for claims in [
+        with(
+            id_claims(),
+            json!({"name": "moderators", "custom:role": "moderators"}),
+        ),
+        with(
+            id_claims(),
+            json!({"cognito:groups": ["Moderators", "readers"]}),
+        ),
+    ] {
+        let identity = verifier.verify(&KEY.sign(&claims)).await.unwrap();
+        assert!(!identity.moderator, "{claims}");
+    }
 }
 
 #[tokio::test]

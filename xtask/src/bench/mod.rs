@@ -22,7 +22,6 @@ use backend::store::Store;
 use backend::store::schema;
 use devstack::Moto;
 use serde::Serialize;
-use shared::Author;
 
 use self::stats::Spread;
 use crate::moto::{MotoServer, free_port};
@@ -286,14 +285,18 @@ fn startup(
         let tokens = client
             .sign_in(&stack.client_id, "bench@example.com", "Bench-pass-1")
             .await?;
-        let store = Store::new(client.dynamo.clone(), stack.table.clone());
-        let author = Author {
-            sub: "bench".into(),
-            name: "bench".into(),
-        };
+        let store = Store::new(
+            client.dynamo.clone(),
+            stack.table.clone(),
+            stack.people_table.clone(),
+        );
+        let sub = client
+            .user_sub(&stack.user_pool_id, "bench@example.com")
+            .await?;
+        store.set_name(&sub, "Bench").await?;
         for i in 0..20 {
             store
-                .create(&author, format!("post {i}"), "contents".into())
+                .create(&sub, "Bench", format!("post {i}"), "contents".into())
                 .await?;
         }
         anyhow::Ok((stack, tokens.id_token))
@@ -301,14 +304,7 @@ fn startup(
     let spawn = |port: u16| -> Result<ChildGuard> {
         let child = Command::new(binary)
             .env_clear()
-            .env("AWS_REGION", devstack::REGION)
-            .env("AWS_ACCESS_KEY_ID", "local")
-            .env("AWS_SECRET_ACCESS_KEY", "local")
-            .env("AWS_ENDPOINT_URL_DYNAMODB", &client.endpoint)
-            .env("POSTS_TABLE", &stack.table)
-            .env("COGNITO_ISSUER", &stack.issuer)
-            .env("COGNITO_CLIENT_ID", &stack.client_id)
-            .env("COGNITO_JWKS_URL", &stack.jwks_url)
+            .envs(stack.backend_env(&client.endpoint))
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -428,6 +424,7 @@ fn fresh_options(name: &str) -> devstack::Options {
     let unique = format!("{name}-{}", uuid::Uuid::new_v4().simple());
     devstack::Options {
         table: format!("bench-{unique}"),
+        people_table: format!("bench-people-{unique}"),
         pool_name: format!("bench-{unique}"),
         ..Default::default()
     }
@@ -437,6 +434,43 @@ async fn fresh_table(client: &Moto, name: &str) -> Result<String> {
     let table = fresh_options(name).table;
     schema::create_table(&client.dynamo, &table).await?;
     Ok(table)
+}
+
+/// The store over a fresh posts table and a fresh people table, with `writers`
+/// named writer-0, writer-1, ... (display names `Writer 0`, ...).
+async fn fresh_store(client: &Moto, name: &str, writers: usize) -> Result<(Store, String)> {
+    let options = fresh_options(name);
+    schema::create_table(&client.dynamo, &options.table).await?;
+    schema::create_people_table(&client.dynamo, &options.people_table).await?;
+    let store = Store::new(
+        client.dynamo.clone(),
+        options.table.clone(),
+        options.people_table,
+    );
+    for writer in 0..writers {
+        store
+            .set_name(&format!("writer-{writer}"), &format!("Writer {writer}"))
+            .await?;
+    }
+    Ok((store, options.table))
+}
+
+/// One post written as the API writes it: the writer's name read, a unit of their
+/// quota taken, the post stored.
+async fn write_as_api(store: &Store, sub: &str, title: String) -> Result<u64> {
+    let name = store
+        .profile(sub)
+        .await?
+        .and_then(|p| p.display_name)
+        .context("the writer has a name")?;
+    let unlimited = backend::config::Quota {
+        per_minute: u32::MAX,
+        per_day: u32::MAX,
+    };
+    store
+        .take_write(sub, unlimited, time::OffsetDateTime::now_utc())
+        .await?;
+    Ok(store.create(sub, &name, title, "contents".into()).await?.id)
 }
 
 /// Adds posts `from..to` (ids) to a table, 25 to a request.
@@ -509,13 +543,8 @@ async fn seed(client: &Moto, table: &str, from: usize, to: usize, app_items: boo
 }
 
 async fn write_cost(client: &Moto, plan: &Plan) -> Result<WriteCost> {
-    let app_table = fresh_table(client, "app").await?;
+    let (store, app_table) = fresh_store(client, "app", 1).await?;
     let base_table = fresh_table(client, "baseline").await?;
-    let store = Store::new(client.dynamo.clone(), app_table.clone());
-    let author = Author {
-        sub: "bench".into(),
-        name: "bench".into(),
-    };
     let (mut app_next, mut base_next) = (1, 1);
     let mut points = Vec::new();
     for &size in &plan.table_sizes {
@@ -525,9 +554,7 @@ async fn write_cost(client: &Moto, plan: &Plan) -> Result<WriteCost> {
         // Side by side: one write each, in turn, so drift hits both alike.
         for i in 0..plan.write_samples {
             let started = Instant::now();
-            store
-                .create(&author, format!("measured {i}"), "contents".into())
-                .await?;
+            write_as_api(&store, "writer-0", format!("measured {i}")).await?;
             app_ms.push(started.elapsed().as_secs_f64() * 1000.0);
             let started = Instant::now();
             baseline::create(&client.dynamo, &base_table, "measured").await?;
@@ -559,24 +586,15 @@ async fn write_cost(client: &Moto, plan: &Plan) -> Result<WriteCost> {
 async fn concurrency(client: &Moto, plan: &Plan) -> Result<Concurrency> {
     let attempted = plan.writers * plan.posts_per_writer;
 
-    let app_table = fresh_table(client, "app-concurrent").await?;
-    let store = Store::new(client.dynamo.clone(), app_table.clone());
+    let (store, app_table) = fresh_store(client, "app-concurrent", plan.writers).await?;
     let mut tasks = tokio::task::JoinSet::new();
     for writer in 0..plan.writers {
         let (store, per) = (store.clone(), plan.posts_per_writer);
         tasks.spawn(async move {
-            let author = Author {
-                sub: format!("writer-{writer}"),
-                name: "writer".into(),
-            };
+            let sub = format!("writer-{writer}");
             let mut ids = Vec::new();
             for i in 0..per {
-                ids.push(
-                    store
-                        .create(&author, format!("w{writer} p{i}"), "c".into())
-                        .await?
-                        .id,
-                );
+                ids.push(write_as_api(&store, &sub, format!("w{writer} p{i}")).await?);
             }
             anyhow::Ok(ids)
         });

@@ -1,51 +1,18 @@
-//! The HTTP API: see the table in the README.
+//! Posts: the feed, one post, writing, editing and deleting.
 
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
-use shared::{Author, ErrorBody, NewPost, Post, PostPage, PostUpdate};
+use serde::Deserialize;
+use shared::{ErrorBody, NewPost, Post, PostPage, PostUpdate};
+use time::OffsetDateTime;
 
+use super::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parse_id};
 use crate::AppState;
+use crate::auth::Identity;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Reader, Writer};
-
-/// Page size when the client names none.
-pub const DEFAULT_PAGE_SIZE: u32 = 20;
-/// Largest page a client may ask for.
-pub const MAX_PAGE_SIZE: u32 = 100;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health))
-        .route("/openapi.json", get(crate::openapi::openapi_json))
-        .route("/posts", get(list_posts).post(create_post))
-        // The original tutorial's path, kept for its clients.
-        .route("/post", post(create_post_tutorial))
-        .route(
-            "/posts/{id}",
-            get(get_post).put(update_post).delete(delete_post),
-        )
-        .fallback(|| async { ApiError::NotFound })
-}
-
-/// The body of `GET /health`.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Health {
-    /// Always `ok`.
-    #[schema(example = "ok")]
-    status: &'static str,
-}
-
-/// Whether the API is up; needs no token.
-#[utoipa::path(get, path = "/health", tag = "health", security(),
-    responses((status = 200, description = "The API is up", body = Health)))]
-pub async fn health() -> Json<Health> {
-    Json(Health { status: "ok" })
-}
 
 #[derive(Deserialize)]
 struct ListParams {
@@ -102,9 +69,12 @@ pub async fn list_posts(
             headers(("Location" = String, description = "`/posts/{id}` of the new post"))),
         (status = 400, description = "The body is not valid JSON", body = ErrorBody),
         (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
+        (status = 403, description = "`name_required`: the caller has no display name yet", body = ErrorBody),
         (status = 413, description = "The body is larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "The body is not `application/json`", body = ErrorBody),
         (status = 422, description = "A rule broken; `field` names the field", body = ErrorBody),
+        (status = 429, description = "The caller's write quota is used up", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the next write is allowed"))),
         (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
     ))]
 pub async fn create_post(
@@ -113,11 +83,11 @@ pub async fn create_post(
     JsonBody(new): JsonBody<NewPost>,
 ) -> Result<impl IntoResponse, ApiError> {
     let NewPost { title, contents } = new.validate()?;
-    let author = Author {
-        sub: user.sub,
-        name: user.name,
-    };
-    let post = state.store.create(&author, title, contents).await?;
+    let name = admit_write(&state, &user).await?;
+    let post = state
+        .store
+        .create(&user.sub, &name, title, contents)
+        .await?;
     let location = format!("/posts/{}", post.id);
     Ok((
         StatusCode::CREATED,
@@ -133,9 +103,12 @@ pub async fn create_post(
             headers(("Location" = String, description = "`/posts/{id}` of the new post"))),
         (status = 400, description = "The body is not valid JSON", body = ErrorBody),
         (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
+        (status = 403, description = "`name_required`: the caller has no display name yet", body = ErrorBody),
         (status = 413, description = "The body is larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "The body is not `application/json`", body = ErrorBody),
         (status = 422, description = "A rule broken; `field` names the field", body = ErrorBody),
+        (status = 429, description = "The caller's write quota is used up", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the next write is allowed"))),
         (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
     ))]
 pub async fn create_post_tutorial(
@@ -172,11 +145,13 @@ pub async fn get_post(
         (status = 200, description = "The post as stored now", body = Post),
         (status = 400, description = "A malformed id, or a body that is not valid JSON", body = ErrorBody),
         (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
-        (status = 403, description = "The post is someone else's", body = ErrorBody),
+        (status = 403, description = "The post is someone else's (`forbidden`), or the caller has no display name yet (`name_required`)", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
         (status = 413, description = "The body is larger than 256 KiB", body = ErrorBody),
         (status = 415, description = "The body is not `application/json`", body = ErrorBody),
         (status = 422, description = "A rule broken; `field` names the field", body = ErrorBody),
+        (status = 429, description = "The caller's write quota is used up", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the next write is allowed"))),
         (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
     ))]
 pub async fn update_post(
@@ -187,19 +162,23 @@ pub async fn update_post(
 ) -> Result<Json<Post>, ApiError> {
     let id = parse_id(&id)?;
     let PostUpdate { title, contents } = update.validate()?;
+    let name = admit_write(&state, &user).await?;
     Ok(Json(
-        state.store.update(id, &user.sub, title, contents).await?,
+        state
+            .store
+            .update(id, &user.sub, &name, title, contents)
+            .await?,
     ))
 }
 
-/// Deletes a post; only its author may.
+/// Deletes a post; its author may, and so may any member of the `moderators` group.
 #[utoipa::path(delete, path = "/posts/{id}", tag = "posts",
     params(("id" = u64, Path, minimum = 1, description = "The post's id")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "The id is not a whole number from 1 up", body = ErrorBody),
         (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
-        (status = 403, description = "The post is someone else's", body = ErrorBody),
+        (status = 403, description = "The post is someone else's and the caller is no moderator", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
         (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
     ))]
@@ -209,44 +188,37 @@ pub async fn delete_post(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id(&id)?;
-    state.store.delete(id, &user.sub).await?;
+    let deleted = state.store.delete(id, &user.sub, user.moderator).await?;
+    if deleted.author_sub != user.sub {
+        // Who removed whose words, and when: the record a moderation decision can be
+        // reviewed by (in Lambda, CloudWatch keeps it with the function's log).
+        let at = OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        tracing::warn!(
+            moderator_sub = %user.sub,
+            deleted_at = %at,
+            post_id = id,
+            post_title = %crate::error::clip(&deleted.title, 80),
+            author_sub = %deleted.author_sub,
+            "a moderator deleted a post"
+        );
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Post ids are 1, 2, 3, ..., written without leading zeros (one id, one path), the
-/// rule page cursors follow too.
-fn parse_id(raw: &str) -> Result<u64, ApiError> {
-    raw.parse::<u64>()
-        .ok()
-        .filter(|id| *id >= 1 && !raw.starts_with('0') && raw.bytes().all(|b| b.is_ascii_digit()))
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "id",
-                "a post id is a whole number from 1 up, without leading zeros",
-            )
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_are_positive_whole_numbers() {
-        assert_eq!(parse_id("1").unwrap(), 1);
-        assert_eq!(parse_id("18446744073709551615").unwrap(), u64::MAX);
-        for bad in [
-            "0",
-            "-1",
-            "+1",
-            "1.5",
-            "abc",
-            "",
-            "18446744073709551616",
-            "007",
-            "01",
-        ] {
-            assert!(parse_id(bad).is_err(), "{bad}");
-        }
-    }
+/// Whether `user` may write now: they need a display name (shown beside the post,
+/// returned here) and a unit of their write quota.
+async fn admit_write(state: &AppState, user: &Identity) -> Result<String, ApiError> {
+    let name = state
+        .store
+        .profile(&user.sub)
+        .await?
+        .and_then(|p| p.display_name)
+        .ok_or(ApiError::NameRequired)?;
+    state
+        .store
+        .take_write(&user.sub, state.quota, OffsetDateTime::now_utc())
+        .await?;
+    Ok(name)
 }

@@ -1,0 +1,296 @@
+//! Display names and moderators, against moto: names are the board's own, unique
+//! ignoring case and width, shown as they are now on every post; moderators (the
+//! Cognito group in a verified token) may delete any post and edit none but their own.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use axum::http::{Method, StatusCode, header};
+use serde_json::json;
+use shared::Profile;
+
+use crate::helpers::{TestApp, User};
+
+fn profile(reply: &crate::helpers::Reply) -> Profile {
+    serde_json::from_value(reply.body.clone()).unwrap_or_else(|e| panic!("{e}: {}", reply.body))
+}
+
+async fn me(app: &TestApp, user: &User) -> Profile {
+    let reply = app
+        .call(Method::GET, "/me", Some(&user.id_token), None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    profile(&reply)
+}
+
+/// Moves `user`'s last name change a day and a minute into the past, as if the day
+/// had gone by.
+async fn a_day_passes(app: &TestApp, user: &User) {
+    let key = HashMap::from([(
+        "pk".to_owned(),
+        AttributeValue::S(format!("user#{}", user.sub)),
+    )]);
+    let item = app
+        .moto
+        .dynamo
+        .get_item()
+        .table_name(&app.stack.people_table)
+        .set_key(Some(key.clone()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("a profile");
+    let AttributeValue::N(epoch) = &item["name_changed_epoch"] else {
+        panic!("{item:?}")
+    };
+    let earlier = epoch.parse::<u64>().unwrap() - 24 * 60 * 60 - 60;
+    app.moto
+        .dynamo
+        .update_item()
+        .table_name(&app.stack.people_table)
+        .set_key(Some(key))
+        .update_expression("SET name_changed_epoch = :earlier")
+        .expression_attribute_values(":earlier", AttributeValue::N(earlier.to_string()))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn writing_needs_a_display_name_and_nothing_is_stored_without_one() {
+    let app = TestApp::spawn().await;
+    let carol = app.sign_up("carol").await;
+    let before = me(&app, &carol).await;
+    assert_eq!(before.display_name, None);
+    assert!(!before.moderator);
+
+    let reply = app
+        .call(
+            Method::POST,
+            "/posts",
+            Some(&carol.id_token),
+            Some(json!({ "title": "t", "contents": "c" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.error_code(), "name_required");
+    let (posts, _) = app.list_all(&carol, 20).await;
+    assert!(posts.is_empty());
+
+    app.name(&carol, "  Carol   Ann ").await;
+    let after = me(&app, &carol).await;
+    assert_eq!(after.display_name.as_deref(), Some("Carol Ann"));
+    assert!(after.name_changed_at.is_some());
+    let post = app.create(&carol, "t", "c").await;
+    assert_eq!(post.author.name.as_deref(), Some("Carol Ann"));
+}
+
+#[tokio::test]
+async fn a_name_held_by_another_person_is_refused_in_any_case_or_width() {
+    let app = TestApp::spawn().await;
+    let carol = app.sign_up("carol").await;
+    for taken in ["Alice", "ALICE", "alice", "ａｌｉｃｅ", "Ａｌｉｃｅ"] {
+        let reply = app.set_name(&carol, taken).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CONFLICT,
+            "{taken}: {}",
+            reply.body
+        );
+        assert_eq!(reply.error_code(), "conflict");
+        assert_eq!(reply.error_field(), Some("display_name"));
+    }
+    assert_eq!(me(&app, &carol).await.display_name, None);
+    // The holder asking for the name they hold is no change at all.
+    let again = app.set_name(&app.alice, "Alice").await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(profile(&again).display_name.as_deref(), Some("Alice"));
+}
+
+#[tokio::test]
+async fn the_boards_own_words_cannot_be_taken() {
+    let app = TestApp::spawn().await;
+    let carol = app.sign_up("carol").await;
+    for reserved in [
+        "Moderator",
+        "ADMIN",
+        "ｍｏｄｅｒａｔｏｒ",
+        "Mod-erator",
+        "Board",
+    ] {
+        let reply = app.set_name(&carol, reserved).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CONFLICT,
+            "{reserved}: {}",
+            reply.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn names_break_the_shared_rules_with_a_422_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let carol = app.sign_up("carol").await;
+    for bad in [
+        "a".to_owned(),
+        "x".repeat(25),
+        "   ".to_owned(),
+        "Ali\u{202E}ce".to_owned(),
+        "Al\u{200B}ice".to_owned(),
+        "a\nb".to_owned(),
+    ] {
+        let reply = app.set_name(&carol, &bad).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+        assert_eq!(reply.error_field(), Some("display_name"), "{bad:?}");
+    }
+    let unknown = app
+        .call(
+            Method::PUT,
+            "/me/name",
+            Some(&carol.id_token),
+            Some(json!({ "display_name": "Carol", "name": "Moderator" })),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(me(&app, &carol).await.display_name, None);
+}
+
+#[tokio::test]
+async fn two_people_claiming_one_name_at_once_get_it_once() {
+    let app = TestApp::spawn().await;
+    let people: Vec<User> = futures_util::future::join_all((0..8).map(|i| {
+        let app = &app;
+        async move { app.sign_up(&format!("p{i}")).await }
+    }))
+    .await;
+    let replies =
+        futures_util::future::join_all(people.iter().map(|p| app.set_name(p, "Zed"))).await;
+    let winners: Vec<&User> = people
+        .iter()
+        .zip(&replies)
+        .filter(|(_, r)| r.status == StatusCode::OK)
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(
+        winners.len(),
+        1,
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    for reply in &replies {
+        assert!(
+            reply.status == StatusCode::OK || reply.status == StatusCode::CONFLICT,
+            "{}",
+            reply.body
+        );
+    }
+    for person in &people {
+        let name = me(&app, person).await.display_name;
+        if person.sub == winners[0].sub {
+            assert_eq!(name.as_deref(), Some("Zed"));
+        } else {
+            assert_eq!(name, None);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_name_changes_once_a_day_and_every_post_then_shows_the_new_one() {
+    let app = TestApp::spawn().await;
+    let post = app.create(&app.alice, "before the change", "c").await;
+    let reply = app.set_name(&app.alice, "Alicia").await;
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.error_code(), "too_many_requests");
+    let wait: u64 = reply.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((86_300..=86_400).contains(&wait), "{wait}");
+
+    a_day_passes(&app, &app.alice).await;
+    app.name(&app.alice, "Alicia").await;
+    let read = app.get(&app.bob, post.id).await.post();
+    assert_eq!(read.author.name.as_deref(), Some("Alicia"));
+    let (listed, _) = app.list_all(&app.bob, 20).await;
+    assert_eq!(listed[0].author.name.as_deref(), Some("Alicia"));
+    // The old name is free again, and whoever takes it does not take the old posts.
+    let carol = app.sign_up("carol").await;
+    app.name(&carol, "alice").await;
+    let read = app.get(&app.bob, post.id).await.post();
+    assert_eq!(read.author.name.as_deref(), Some("Alicia"));
+    assert_eq!(read.author.sub, app.alice.sub);
+}
+
+#[tokio::test]
+async fn a_moderator_deletes_someone_elses_post() {
+    let app = TestApp::spawn().await;
+    let moderator = app.moderator("mod").await;
+    assert!(me(&app, &moderator).await.moderator);
+    let post = app.create(&app.alice, "against the rules", "c").await;
+    let reply = app
+        .call(
+            Method::DELETE,
+            &format!("/posts/{}", post.id),
+            Some(&moderator.id_token),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+    assert_eq!(
+        app.get(&app.bob, post.id).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The access token carries the group too.
+    let second = app.create(&app.bob, "also", "c").await;
+    let reply = app
+        .call(
+            Method::DELETE,
+            &format!("/posts/{}", second.id),
+            Some(&moderator.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn a_non_moderator_cannot_delete_and_a_moderator_cannot_edit_someone_elses_post() {
+    let app = TestApp::spawn().await;
+    let moderator = app.moderator("mod").await;
+    app.name(&moderator, "Mo").await;
+    let post = app.create(&app.alice, "mine", "my words").await;
+
+    let refused = app
+        .call(
+            Method::DELETE,
+            &format!("/posts/{}", post.id),
+            Some(&app.bob.id_token),
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.error_code(), "forbidden");
+
+    let edit = app
+        .call(
+            Method::PUT,
+            &format!("/posts/{}", post.id),
+            Some(&moderator.id_token),
+            Some(json!({ "title": "changed", "contents": "other words" })),
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::FORBIDDEN);
+    let read = app.get(&app.bob, post.id).await.post();
+    assert_eq!(
+        (read.title.as_str(), read.contents.as_str()),
+        ("mine", "my words")
+    );
+}
