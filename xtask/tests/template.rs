@@ -77,7 +77,7 @@ fn the_authorizer_trusts_this_pool_and_client_on_every_route_but_health_openapi_
             )
         })
         .collect();
-    assert_eq!(routes.len(), 6);
+    assert_eq!(routes.len(), 11);
     for (key, route) in routes {
         match key {
             "GET /health" | "GET /openapi.json" | "OPTIONS /{proxy+}" => {
@@ -209,6 +209,7 @@ fn the_function_may_touch_only_its_table_index_and_log_group() {
             let allowed = [
                 tagged("GetAtt", "PostsTable.Arn"),
                 tagged("Sub", "${PostsTable.Arn}/index/feed-by-id"),
+                tagged("GetAtt", "PeopleTable.Arn"),
                 tagged("GetAtt", "ApiFunctionLogs.Arn"),
             ];
             assert!(
@@ -217,7 +218,7 @@ fn the_function_may_touch_only_its_table_index_and_log_group() {
             );
             for action in strings(&statement["Action"]) {
                 assert!(!action.contains('*'), "{action}");
-                actions.push(action);
+                actions.push(format!("{action} on {}", target(resource)));
             }
         }
     }
@@ -225,15 +226,97 @@ fn the_function_may_touch_only_its_table_index_and_log_group() {
     assert_eq!(
         actions,
         [
-            "dynamodb:DeleteItem",
-            "dynamodb:GetItem",
-            "dynamodb:PutItem",
-            "dynamodb:Query",
-            "dynamodb:UpdateItem",
-            "logs:CreateLogStream",
-            "logs:PutLogEvents",
+            "dynamodb:BatchGetItem on PeopleTable.Arn",
+            "dynamodb:DeleteItem on PeopleTable.Arn",
+            "dynamodb:DeleteItem on PostsTable.Arn",
+            "dynamodb:GetItem on PeopleTable.Arn",
+            "dynamodb:GetItem on PostsTable.Arn",
+            "dynamodb:PutItem on PeopleTable.Arn",
+            "dynamodb:PutItem on PostsTable.Arn",
+            "dynamodb:Query on ${PostsTable.Arn}/index/feed-by-id",
+            "dynamodb:UpdateItem on PeopleTable.Arn",
+            "dynamodb:UpdateItem on PostsTable.Arn",
+            "logs:CreateLogStream on ApiFunctionLogs.Arn",
+            "logs:PutLogEvents on ApiFunctionLogs.Arn",
         ]
     );
+}
+
+/// The name or expression a `!GetAtt` / `!Sub` resource points at.
+fn target(resource: &Value) -> String {
+    match resource {
+        Value::Tagged(tagged) => tagged.value.as_str().unwrap().to_owned(),
+        other => panic!("a resource that is not !GetAtt or !Sub: {other:?}"),
+    }
+}
+
+#[test]
+fn writes_have_their_own_lower_throttle_than_reads() {
+    let t = template();
+    let stage = props(&t, "ApiStage");
+    let default = &stage["DefaultRouteSettings"];
+    let (read_burst, read_rate) = (
+        default["ThrottlingBurstLimit"].as_u64().unwrap(),
+        default["ThrottlingRateLimit"].as_u64().unwrap(),
+    );
+    let writes = [
+        "POST /posts",
+        "POST /post",
+        "PUT /posts/{id}",
+        "DELETE /posts/{id}",
+        "PUT /me/name",
+    ];
+    let declared: Vec<&str> = t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::ApiGatewayV2::Route")
+        .filter_map(|r| r["Properties"]["RouteKey"].as_str())
+        .collect();
+    let settings = stage["RouteSettings"].as_mapping().unwrap();
+    assert_eq!(settings.len(), writes.len());
+    for key in writes {
+        assert!(declared.contains(&key), "{key} is a route of its own");
+        let route = &settings[key];
+        let burst = route["ThrottlingBurstLimit"].as_u64().unwrap();
+        let rate = route["ThrottlingRateLimit"].as_u64().unwrap();
+        assert!(
+            burst < read_burst && rate < read_rate,
+            "{key}: {burst}/{rate}"
+        );
+    }
+    let env = &props(&t, "ApiFunction")["Environment"]["Variables"];
+    assert_eq!(env["WRITES_PER_MINUTE"], tagged("Ref", "WritesPerMinute"));
+    assert_eq!(env["WRITES_PER_DAY"], tagged("Ref", "WritesPerDay"));
+    assert_eq!(t["Parameters"]["WritesPerMinute"]["Default"], 5);
+    assert_eq!(t["Parameters"]["WritesPerDay"]["Default"], 100);
+}
+
+#[test]
+fn names_and_roles_cannot_be_set_by_users_themselves() {
+    let t = template();
+    let client = props(&t, "UserPoolClient");
+    assert_eq!(
+        strings(&client["ExplicitAuthFlows"]),
+        ["ALLOW_REFRESH_TOKEN_AUTH"],
+        "no SRP or password sign-in around the hosted UI"
+    );
+    assert_eq!(strings(&client["WriteAttributes"]), ["email"]);
+    assert_eq!(
+        strings(
+            &props(&t, "UserPool")["UserAttributeUpdateSettings"]["AttributesRequireVerificationBeforeUpdate"]
+        ),
+        ["email"]
+    );
+    let group = props(&t, "ModeratorsGroup");
+    assert_eq!(
+        resource(&t, "ModeratorsGroup")["Type"],
+        "AWS::Cognito::UserPoolGroup"
+    );
+    assert_eq!(group["GroupName"], backend::auth::MODERATORS);
+    assert_eq!(group["UserPoolId"], tagged("Ref", "UserPool"));
+    let env = &props(&t, "ApiFunction")["Environment"]["Variables"];
+    assert_eq!(env["PEOPLE_TABLE"], tagged("Ref", "PeopleTable"));
 }
 
 #[test]
@@ -390,6 +473,40 @@ fn the_table_has_the_schema_bootstrap_creates() {
     );
     assert_eq!(resource(&t, "PostsTable")["DeletionPolicy"], "Retain");
     assert_eq!(resource(&t, "UserPool")["DeletionPolicy"], "Retain");
+}
+
+#[test]
+fn the_people_table_has_the_schema_bootstrap_creates() {
+    use backend::store::schema;
+    let t = template();
+    let table = props(&t, "PeopleTable");
+    assert_eq!(
+        table["AttributeDefinitions"],
+        serde_yaml::from_str::<Value>(&format!(
+            "[{{AttributeName: {}, AttributeType: S}}]",
+            schema::PEOPLE_KEY
+        ))
+        .unwrap()
+    );
+    assert_eq!(
+        table["KeySchema"],
+        serde_yaml::from_str::<Value>(&format!(
+            "[{{AttributeName: {}, KeyType: HASH}}]",
+            schema::PEOPLE_KEY
+        ))
+        .unwrap()
+    );
+    assert_eq!(
+        table["TimeToLiveSpecification"]["AttributeName"],
+        schema::TTL_ATTR
+    );
+    assert_eq!(table["TimeToLiveSpecification"]["Enabled"], true);
+    assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(resource(&t, "PeopleTable")["DeletionPolicy"], "Retain");
 }
 
 #[test]
