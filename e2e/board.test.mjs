@@ -9,6 +9,9 @@ import { chromium } from 'playwright-core';
 const APP = required('BOARD_URL'); // e.g. http://127.0.0.1:8080/
 const API = required('BOARD_API'); // the backend itself, for checks behind the app's back
 const MAILBOX = required('BOARD_MAILBOX');
+const MODERATOR = required('BOARD_MODERATOR'); // the demo moderator's email
+const MODERATOR_PASSWORD = required('BOARD_MODERATOR_PASSWORD');
+const WRITES_PER_MINUTE = Number(required('BOARD_WRITES_PER_MINUTE'));
 const ARTIFACTS = process.env.BOARD_ARTIFACTS ?? path.resolve('e2e/artifacts');
 const PASSWORD = 'Correct-horse-9';
 const TIMEOUT = 120_000;
@@ -57,6 +60,12 @@ function newEmail(who) {
   return `${who}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}@example.com`;
 }
 
+/** The display name a test person chooses: who they are and the email's random part. */
+function nameFor(email) {
+  const [, who, random] = email.split('@')[0].match(/^(.*)-\d+-([0-9a-f]+)$/);
+  return `${who}-${random}`;
+}
+
 /** The confirmation code the hosted UI "emailed" (it writes `email code` lines). */
 function codeFor(email) {
   const lines = fs.readFileSync(MAILBOX, 'utf8').trim().split('\n').reverse();
@@ -67,14 +76,21 @@ function codeFor(email) {
 
 async function expectSignedIn(page, email) {
   await page.getByTestId('user-name').waitFor();
-  assert.equal(await page.getByTestId('user-name').textContent(), email.split('@')[0]);
+  assert.equal(await page.getByTestId('user-name').textContent(), nameFor(email));
+}
+
+/** The board asks a new member for a display name before anything else. */
+async function chooseName(page, name) {
+  await page.getByRole('heading', { name: 'Choose your display name' }).waitFor();
+  await page.getByLabel('Display name').fill(name);
+  await page.getByRole('button', { name: 'Save name' }).click();
 }
 
 /** From the app, through the hosted UI's sign-in form, back to the app. */
-async function signInThroughHostedUi(page, email) {
+async function signInThroughHostedUi(page, email, password = PASSWORD) {
   await page.waitForURL(/\/oauth2\/authorize/);
   await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => url.href.startsWith(APP) && !url.href.includes('/oauth2/'));
 }
@@ -95,8 +111,14 @@ async function signUp(page, who) {
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => url.href.startsWith(APP));
+  await chooseName(page, nameFor(email));
   await expectSignedIn(page, email);
   return email;
+}
+
+/** Seconds left in the current minute (the quota's window). */
+function secondsLeftInMinute() {
+  return 60 - (Math.floor(Date.now() / 1000) % 60);
 }
 
 async function idToken(page) {
@@ -404,6 +426,93 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'ko');
       await page.reload();
       await page.getByRole('button', { name: '로그인' }).first().waitFor();
+    }));
+
+  test('a new member chooses a display name, sees it on their post, and cannot take a name already held', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      const first = await signUp(page, 'namer');
+      const title = `Named ${Date.now()}`;
+      await writePost(page, title, 'c');
+      assert.equal(await page.locator('article .meta .author').textContent(), nameFor(first));
+      assert.ok(!(await page.locator('article').textContent()).includes('@'), 'no email shown');
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Welcome to the board' }).waitFor();
+
+      // Someone else asks for the same name, in capitals: the board says it is taken.
+      const second = newEmail('copycat');
+      await page.getByRole('button', { name: 'Sign in' }).first().click();
+      await page.waitForURL(/\/oauth2\/authorize/);
+      await page.getByRole('link', { name: 'Sign up' }).click();
+      await page.getByLabel('Email').fill(second);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.getByLabel('Confirmation code').fill(codeFor(second));
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await page.getByText('Your account is confirmed').waitFor();
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await chooseName(page, nameFor(first).toUpperCase());
+      await page.getByText('That name is taken. Please choose another.').waitFor();
+      assert.equal(await page.getByTestId('user-name').count(), 0);
+      // The rules are checked as the name is typed, as the API checks them.
+      await page.getByLabel('Display name').fill('x');
+      await page.getByLabel('Display name').blur();
+      await page.getByText('Display name must be at least 2 characters.').waitFor();
+      await chooseName(page, nameFor(second));
+      await expectSignedIn(page, second);
+    }));
+
+  test('a moderator sees Delete but not Edit on someone else\'s post, and deletes it', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      await signUp(page, 'ruled');
+      const id = await writePost(page, `Against the rules ${Date.now()}`, 'c');
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Welcome to the board' }).waitFor();
+
+      await page.getByRole('button', { name: 'Sign in' }).first().click();
+      await signInThroughHostedUi(page, MODERATOR, MODERATOR_PASSWORD);
+      await page.getByTestId('moderator-badge').waitFor();
+      await page.goto(new URL(`/posts/${id}`, APP).href);
+      await page.getByTestId('post-title').waitFor();
+      assert.equal(await page.getByRole('link', { name: 'Edit' }).count(), 0);
+      let question = '';
+      page.once('dialog', (dialog) => {
+        question = dialog.message();
+        dialog.accept();
+      });
+      await page.getByRole('button', { name: 'Delete' }).click();
+      await page.waitForURL(APP);
+      assert.match(question, /as a moderator/);
+      await page.getByTestId('post-list').waitFor();
+      assert.equal(await page.locator(`[data-post-id="${id}"]`).count(), 0);
+      assert.equal((await api('GET', `/posts/${id}`, await idToken(page))).status, 404);
+    }));
+
+  test('past the write quota the form says when to try again and keeps the draft', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      await signUp(page, 'prolific');
+      // The whole test inside one quota minute.
+      if (secondsLeftInMinute() < 40) await page.waitForTimeout((secondsLeftInMinute() + 1) * 1000);
+      const token = await idToken(page);
+      let refused = null;
+      for (let i = 0; i <= WRITES_PER_MINUTE && !refused; i++) {
+        const reply = await api('POST', '/posts', token, { title: `Busy ${i}`, contents: 'c' });
+        if (reply.status === 429) refused = reply;
+        else assert.equal(reply.status, 201);
+      }
+      assert.ok(refused, 'the quota ran out');
+      assert.equal(refused.body.error.code, 'too_many_requests');
+
+      await page.getByRole('link', { name: 'Write' }).click();
+      await page.getByLabel('Title').fill('One more thought');
+      await page.getByLabel('Contents').fill('kept while I wait');
+      await page.getByRole('button', { name: 'Publish' }).click();
+      const alert = page.getByText('You have posted a lot in a short time.');
+      await alert.waitFor();
+      assert.match(await alert.textContent(), /You can post again in \d+ seconds; what you wrote is kept\./);
+      assert.match(page.url(), /\/write$/);
+      assert.equal(await page.getByLabel('Title').inputValue(), 'One more thought');
+      assert.equal(await page.getByLabel('Contents').inputValue(), 'kept while I wait');
     }));
 
   test('sign out returns to the sign-in prompt', { timeout: TIMEOUT }, (t) =>

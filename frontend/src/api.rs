@@ -2,7 +2,7 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
-use shared::{ErrorBody, ErrorCode, NewPost, Post, PostPage, PostUpdate};
+use shared::{ErrorBody, ErrorCode, NameChange, NewPost, Post, PostPage, PostUpdate, Profile};
 
 use crate::config::RuntimeConfig;
 
@@ -12,7 +12,16 @@ pub enum ApiError {
     /// The token is missing, expired or refused: sign in again.
     Unauthorized,
     Forbidden,
+    /// Writing needs a display name first.
+    NameRequired,
     NotFound,
+    /// The display name is taken (or reserved).
+    Conflict,
+    /// Too many writes (or name changes) for now; the next is allowed after
+    /// `retry_after` seconds, when the server said.
+    TooManyRequests {
+        retry_after: Option<u64>,
+    },
     /// The request broke a rule; `field` names the input at fault.
     Invalid {
         field: Option<String>,
@@ -77,6 +86,22 @@ impl<'a> Api<'a> {
         json(request.map_err(|_| ApiError::Network)?.send().await).await
     }
 
+    pub async fn me(&self) -> Result<Profile, ApiError> {
+        json(
+            self.authorized(Request::get(&self.config.api_url("/me")))
+                .send()
+                .await,
+        )
+        .await
+    }
+
+    pub async fn set_name(&self, change: &NameChange) -> Result<Profile, ApiError> {
+        let request = self
+            .authorized(Request::put(&self.config.api_url("/me/name")))
+            .json(change);
+        json(request.map_err(|_| ApiError::Network)?.send().await).await
+    }
+
     pub async fn delete(&self, id: u64) -> Result<(), ApiError> {
         let response = self
             .authorized(Request::delete(
@@ -94,8 +119,12 @@ async fn check(response: Result<Response, gloo_net::Error>) -> Result<Response, 
         return Ok(response);
     }
     let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.trim().parse().ok());
     let body: Option<ErrorBody> = response.json().await.ok();
-    Err(classify(status, body))
+    Err(classify(status, body, retry_after))
 }
 
 async fn json<T: DeserializeOwned>(
@@ -108,12 +137,17 @@ async fn json<T: DeserializeOwned>(
         .map_err(|_| ApiError::Server)
 }
 
-/// Maps a failed response to what the interface says about it.
-pub fn classify(status: u16, body: Option<ErrorBody>) -> ApiError {
+/// Maps a failed response (its status, error body and `Retry-After` seconds) to
+/// what the interface says about it.
+pub fn classify(status: u16, body: Option<ErrorBody>, retry_after: Option<u64>) -> ApiError {
+    let code = body.as_ref().map(|b| b.error.code);
     match status {
         401 => ApiError::Unauthorized,
+        403 if code == Some(ErrorCode::NameRequired) => ApiError::NameRequired,
         403 => ApiError::Forbidden,
         404 => ApiError::NotFound,
+        409 if code == Some(ErrorCode::Conflict) => ApiError::Conflict,
+        429 => ApiError::TooManyRequests { retry_after },
         400..=499 => match body {
             Some(ErrorBody { error })
                 if error.code != ErrorCode::Unknown || !error.message.is_empty() =>
@@ -139,12 +173,26 @@ mod tests {
 
     #[test]
     fn statuses_map_to_what_the_user_must_do() {
-        assert_eq!(classify(401, None), ApiError::Unauthorized);
-        assert_eq!(classify(403, None), ApiError::Forbidden);
-        assert_eq!(classify(404, None), ApiError::NotFound);
-        assert_eq!(classify(502, None), ApiError::Server);
+        assert_eq!(classify(401, None, None), ApiError::Unauthorized);
+        assert_eq!(classify(403, None, None), ApiError::Forbidden);
+        assert_eq!(classify(404, None, None), ApiError::NotFound);
+        assert_eq!(classify(502, None, None), ApiError::Server);
+        let name_required = ErrorBody::new(ErrorCode::NameRequired, "choose a name", None);
         assert_eq!(
-            classify(503, None),
+            classify(403, Some(name_required), None),
+            ApiError::NameRequired
+        );
+        let taken = ErrorBody::new(ErrorCode::Conflict, "taken", Some("display_name".into()));
+        assert_eq!(classify(409, Some(taken), None), ApiError::Conflict);
+        let busy = ErrorBody::new(ErrorCode::TooManyRequests, "slow down", None);
+        assert_eq!(
+            classify(429, Some(busy), Some(42)),
+            ApiError::TooManyRequests {
+                retry_after: Some(42)
+            }
+        );
+        assert_eq!(
+            classify(503, None, None),
             ApiError::Unavailable,
             "a 503 keeps the session"
         );
@@ -154,14 +202,14 @@ mod tests {
             Some("title".into()),
         );
         assert_eq!(
-            classify(422, Some(body)),
+            classify(422, Some(body), None),
             ApiError::Invalid {
                 field: Some("title".into()),
                 message: "title must not be blank".into()
             }
         );
         assert!(matches!(
-            classify(413, None),
+            classify(413, None, None),
             ApiError::Invalid { field: None, .. }
         ));
     }

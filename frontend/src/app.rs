@@ -4,9 +4,10 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::api::ApiError;
 use crate::auth::{Session, SignInError};
 use crate::config::RuntimeConfig;
-use crate::pages::{EditPage, Home, PostPage, WritePage};
+use crate::pages::{EditPage, Home, LoadError, NameForm, PostPage, ProfilePage, WritePage};
 use crate::state::{AppState, Notice, use_app, use_config};
 
 #[component]
@@ -52,22 +53,63 @@ fn ConfigError(reason: String) -> impl IntoView {
     }
 }
 
+/// What the main area shows for who is (or is not) signed in.
+#[derive(Clone, PartialEq)]
+enum Gate {
+    /// The routes: a visitor, or a person with a display name.
+    Open,
+    /// The signed-in person's profile is on its way.
+    Loading,
+    /// It could not be loaded.
+    Failed(ApiError),
+    /// They have no display name yet: the board asks for one first.
+    NeedsName,
+}
+
 #[component]
 fn Shell(config: RuntimeConfig) -> impl IntoView {
-    provide_context(config);
+    provide_context(config.clone());
     let app = use_app();
+    // Whoever signs in, the board needs to know their name and role.
+    Effect::new(move |previous: Option<Option<String>>| {
+        let sub = app.session.with(|s| s.as_ref().map(|s| s.sub.clone()));
+        if previous.as_ref() != Some(&sub) {
+            app.load_profile(&config);
+        }
+        sub
+    });
+    let gate = Memo::new(move |_| {
+        if app.session.with(Option::is_none) {
+            return Gate::Open;
+        }
+        app.profile.with(|profile| match profile {
+            None => Gate::Loading,
+            Some(Err(error)) => Gate::Failed(error.clone()),
+            Some(Ok(p)) if p.display_name.is_none() => Gate::NeedsName,
+            Some(Ok(_)) => Gate::Open,
+        })
+    });
     view! {
         <Router>
             <a class="skip-link" href="#main">{move || app.t().skip_to_content}</a>
             <Header/>
             <Notices/>
             <main id="main" class="page" tabindex="-1">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Home/>
-                    <Route path=path!("/write") view=WritePage/>
-                    <Route path=path!("/posts/:id") view=PostPage/>
-                    <Route path=path!("/posts/:id/edit") view=EditPage/>
-                </Routes>
+                {move || match gate.get() {
+                    Gate::Loading => view! { <p class="loading" role="status">{app.t().loading}</p> }.into_any(),
+                    Gate::Failed(error) => view! { <LoadError error/> }.into_any(),
+                    Gate::NeedsName => view! { <NameForm first=true/> }.into_any(),
+                    Gate::Open => view! {
+                        <Routes fallback=NotFound>
+                            <Route path=path!("/") view=Home/>
+                            <Route path=path!("/write") view=WritePage/>
+                            <Route path=path!("/me") view=ProfilePage/>
+                            <Route path=path!("/posts/:id") view=PostPage/>
+                            <Route path=path!("/posts/:id/edit") view=EditPage/>
+                        </Routes>
+                    }
+                    .into_any(),
+                }}
             </main>
         </Router>
     }
@@ -85,14 +127,28 @@ fn Header() -> impl IntoView {
                 <A href="/" attr:class="brand">{move || app.t().app_name}</A>
                 <div class="nav-actions">
                     {move || match app.session.get() {
-                        Some(session) => {
+                        Some(_) => {
                             let config = config.clone();
+                            let name = move || {
+                                app.profile.with(|p| match p {
+                                    Some(Ok(profile)) => profile.display_name.clone(),
+                                    _ => None,
+                                })
+                            };
                             view! {
                                 <A href="/write" attr:class="button primary">{move || app.t().write}</A>
-                                <span class="who">
-                                    <span class="visually-hidden">{move || app.t().signed_in_as}" "</span>
-                                    <strong data-testid="user-name">{session.name}</strong>
-                                </span>
+                                {move || name().map(|name| view! {
+                                    <span class="who">
+                                        <span class="visually-hidden">{move || app.t().signed_in_as}" "</span>
+                                        <A href="/me" attr:title=move || app.t().your_name>
+                                            <bdi data-testid="user-name">{name}</bdi>
+                                        </A>
+                                        <Show when=move || app.is_moderator()>
+                                            " "
+                                            <span class="badge" data-testid="moderator-badge">{move || app.t().moderator}</span>
+                                        </Show>
+                                    </span>
+                                })}
                                 <button type="button" class="button" on:click=move |_| app.sign_out(&config)>
                                     {move || app.t().sign_out}
                                 </button>

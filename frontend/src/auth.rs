@@ -30,7 +30,6 @@ pub struct PendingSignIn {
 pub struct Session {
     pub id_token: String,
     pub sub: String,
-    pub name: String,
     /// Unix seconds.
     pub expires_at: u64,
 }
@@ -116,34 +115,6 @@ pub struct Claims {
     pub exp: u64,
     #[serde(default)]
     pub nonce: Option<String>,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub preferred_username: Option<String>,
-    #[serde(default)]
-    pub email: Option<String>,
-}
-
-impl Claims {
-    /// The name the backend will show beside posts (same order of preference).
-    pub fn display_name(&self) -> String {
-        let pick = |s: &Option<String>| {
-            s.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        };
-        pick(&self.name)
-            .or_else(|| pick(&self.preferred_username))
-            .or_else(|| {
-                self.email
-                    .as_deref()
-                    .and_then(|e| e.split('@').next())
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-            })
-            .unwrap_or_else(|| "member".to_owned())
-    }
 }
 
 /// The hosted UI's sign-in page for a new sign-in.
@@ -241,7 +212,6 @@ pub fn complete_sign_in(
     }
     let session = Session {
         sub: claims.sub.clone(),
-        name: claims.display_name(),
         expires_at: claims.exp,
         id_token,
     };
@@ -391,7 +361,6 @@ mod tests {
         };
         let (session, back) = complete_sign_in(callback, Some(&pending()), NOW).unwrap();
         assert_eq!(session.sub, "u1");
-        assert_eq!(session.name, "ada");
         assert_eq!(session.expires_at, NOW + 3600);
         assert_eq!(session.id_token, good_token());
         assert_eq!(back, "/posts/7");
@@ -494,7 +463,6 @@ mod tests {
         let session = Session {
             id_token: "t".into(),
             sub: "u".into(),
-            name: "n".into(),
             expires_at: NOW + 100,
         };
         assert!(!session.is_expired(NOW));

@@ -73,6 +73,24 @@ pub struct Texts {
     pub oauth_misconfigured: &'static str,
     pub oauth_unavailable: &'static str,
     pub oauth_other: &'static str,
+    pub choose_name_title: &'static str,
+    pub choose_name_body: &'static str,
+    pub name_label: &'static str,
+    pub name_hint: &'static str,
+    pub save_name: &'static str,
+    pub your_name: &'static str,
+    pub name_saved: &'static str,
+    pub name_taken: &'static str,
+    pub name_changed_recently: &'static str,
+    pub too_many_writes: &'static str,
+    pub in_seconds: &'static str,
+    pub at_time: &'static str,
+    pub former_member: &'static str,
+    pub moderator: &'static str,
+    pub confirm_moderator_delete: &'static str,
+    pub name_required: &'static str,
+    pub name_field: &'static str,
+    pub too_short: &'static str,
 }
 
 impl Texts {
@@ -89,11 +107,22 @@ impl Texts {
         }
     }
 
+    /// When something can be done again, `secs` from now: in seconds while that is
+    /// short, else as the clock time `time` (in the reader's time zone).
+    pub fn wait(&self, secs: u64, time: &str) -> String {
+        if secs <= 90 {
+            self.in_seconds.replace("{n}", &secs.to_string())
+        } else {
+            self.at_time.replace("{time}", time)
+        }
+    }
+
     /// A broken rule, said for the form.
     pub fn rule(&self, error: &ValidationError) -> String {
         let field = match error.field {
             Field::Title => self.title_field,
             Field::Contents => self.contents_field,
+            Field::DisplayName => self.name_field,
         };
         match (error.rule, error.field) {
             (Rule::Blank, _) => self.blank.replace("{field}", field),
@@ -101,7 +130,13 @@ impl Texts {
                 .too_long
                 .replace("{field}", field)
                 .replace("{max}", &max.to_string()),
-            (Rule::ControlCharacter, Field::Title) => self.control.replace("{field}", field),
+            (Rule::TooShort { min }, _) => self
+                .too_short
+                .replace("{field}", field)
+                .replace("{min}", &min.to_string()),
+            (Rule::ControlCharacter, Field::Title | Field::DisplayName) => {
+                self.control.replace("{field}", field)
+            }
             (Rule::ControlCharacter, Field::Contents) => {
                 self.control_contents.replace("{field}", field)
             }
@@ -169,6 +204,24 @@ pub static EN: Texts = Texts {
     oauth_misconfigured: "The sign-in service refused this board's request. Please tell the board's administrators.",
     oauth_unavailable: "The sign-in service is unavailable at the moment. Please try again shortly.",
     oauth_other: "The sign-in service reported an error. Please try again.",
+    choose_name_title: "Choose your display name",
+    choose_name_body: "Others see this name beside your posts. Your email address is never shown.",
+    name_label: "Display name",
+    name_hint: "2 to 24 characters, unique on the board. You can change it once a day.",
+    save_name: "Save name",
+    your_name: "Your display name",
+    name_saved: "Your display name is saved.",
+    name_taken: "That name is taken. Please choose another.",
+    name_changed_recently: "A display name can change once a day. You can change it again {when}.",
+    too_many_writes: "You have posted a lot in a short time. You can post again {when}; what you wrote is kept.",
+    in_seconds: "in {n} seconds",
+    at_time: "at {time}",
+    former_member: "former member",
+    moderator: "moderator",
+    confirm_moderator_delete: "Delete someone else's post as a moderator? This cannot be undone.",
+    name_required: "Choose a display name before writing.",
+    name_field: "Display name",
+    too_short: "{field} must be at least {min} characters.",
 };
 
 pub static KO: Texts = Texts {
@@ -230,6 +283,24 @@ pub static KO: Texts = Texts {
     oauth_misconfigured: "로그인 서비스가 이 게시판의 요청을 거부했습니다. 게시판 관리자에게 알려 주세요.",
     oauth_unavailable: "지금은 로그인 서비스를 사용할 수 없습니다. 잠시 후 다시 시도해 주세요.",
     oauth_other: "로그인 서비스에서 오류가 발생했습니다. 다시 시도해 주세요.",
+    choose_name_title: "표시 이름 정하기",
+    choose_name_body: "다른 사람에게는 글 옆에 이 이름이 보입니다. 이메일 주소는 보이지 않습니다.",
+    name_label: "표시 이름",
+    name_hint: "2~24자이며 게시판에서 하나뿐이어야 합니다. 하루에 한 번 바꿀 수 있습니다.",
+    save_name: "이름 저장",
+    your_name: "내 표시 이름",
+    name_saved: "표시 이름을 저장했습니다.",
+    name_taken: "이미 쓰이는 이름입니다. 다른 이름을 골라 주세요.",
+    name_changed_recently: "표시 이름은 하루에 한 번 바꿀 수 있습니다. {when} 다시 바꿀 수 있습니다.",
+    too_many_writes: "짧은 시간에 글을 많이 썼습니다. {when} 다시 올릴 수 있으며, 쓴 글은 보관됩니다.",
+    in_seconds: "{n}초 후",
+    at_time: "{time}에",
+    former_member: "탈퇴한 회원",
+    moderator: "운영자",
+    confirm_moderator_delete: "운영자로서 다른 사람의 글을 삭제할까요? 되돌릴 수 없습니다.",
+    name_required: "글을 쓰기 전에 표시 이름을 정해 주세요.",
+    name_field: "표시 이름",
+    too_short: "{field}은(는) {min}자 이상이어야 합니다.",
 };
 
 #[cfg(test)]
@@ -244,5 +315,21 @@ mod tests {
         };
         assert_eq!(EN.rule(&error), "Title must be at most 200 characters.");
         assert_eq!(KO.rule(&error), "제목은(는) 200자 이하여야 합니다.");
+        let short = ValidationError {
+            field: Field::DisplayName,
+            rule: Rule::TooShort { min: 2 },
+        };
+        assert_eq!(
+            EN.rule(&short),
+            "Display name must be at least 2 characters."
+        );
+    }
+
+    /// When the next write (or name change) is allowed, said for a person.
+    #[test]
+    fn waits_are_said_in_seconds_or_as_a_time() {
+        assert_eq!(EN.wait(45, "14:05"), "in 45 seconds");
+        assert_eq!(EN.wait(3600, "14:05"), "at 14:05");
+        assert_eq!(KO.wait(45, "14:05"), "45초 후");
     }
 }

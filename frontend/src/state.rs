@@ -3,6 +3,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use shared::Profile;
+
+use crate::api::{Api, ApiError};
 use crate::auth::{self, PendingSignIn, Session, SignInError};
 use crate::browser;
 use crate::config::RuntimeConfig;
@@ -31,6 +34,9 @@ pub struct AppState {
     pub session: RwSignal<Option<Session>>,
     pub lang: RwSignal<Lang>,
     pub notice: RwSignal<Option<Notice>>,
+    /// The signed-in person as the board knows them (`GET /me`): their display
+    /// name and role. `None` while it loads, or while nobody is signed in.
+    pub profile: RwSignal<Option<Result<Profile, ApiError>>>,
 }
 
 impl AppState {
@@ -50,7 +56,37 @@ impl AppState {
             session: RwSignal::new(session),
             lang: RwSignal::new(lang),
             notice: RwSignal::new(notice),
+            profile: RwSignal::new(None),
         }
+    }
+
+    /// Loads the signed-in person's profile into [`profile`](Self::profile), or
+    /// clears it when nobody is signed in.
+    pub fn load_profile(&self, config: &RuntimeConfig) {
+        let app = *self;
+        app.profile.set(None);
+        let Some(token) = app.token() else { return };
+        let config = config.clone();
+        leptos::task::spawn_local(async move {
+            let result = Api::new(&config, Some(&token)).me().await;
+            if result == Err(ApiError::Unauthorized) {
+                app.expire();
+                return;
+            }
+            // A sign-out (or another sign-in) meanwhile makes this answer stale.
+            let current = app
+                .session
+                .with_untracked(|s| s.as_ref().is_some_and(|s| s.id_token == token));
+            if current {
+                app.profile.set(Some(result));
+            }
+        });
+    }
+
+    /// Whether the signed-in person moderates the board.
+    pub fn is_moderator(&self) -> bool {
+        self.profile
+            .with(|p| matches!(p, Some(Ok(profile)) if profile.moderator))
     }
 
     /// The interface's strings in the current language (reactive).
@@ -124,6 +160,7 @@ impl AppState {
         }
         browser::remove(browser::SESSION_KEY);
         self.session.set(None);
+        self.profile.set(None);
         browser::go_to(&auth::logout_url(config));
     }
 }

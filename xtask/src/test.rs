@@ -8,7 +8,9 @@ use backend::config::Quota;
 
 use crate::moto::MotoServer;
 use crate::setup::{self, chromium_path, run_cmd, tool_path};
-use crate::stack::{Ports, RunningStack, StackOptions};
+use crate::stack::{
+    DEMO_MODERATOR_EMAIL, DEMO_MODERATOR_PASSWORD, Ports, RunningStack, StackOptions,
+};
 
 pub fn run(root: &Path) -> Result<()> {
     setup::run(root)?;
@@ -115,6 +117,8 @@ fn browser_tests(root: &Path) -> Result<()> {
     let result = run_cmd(
         Command::new("node")
             .env("BOARD_WRITES_PER_MINUTE", E2E_WRITES_PER_MINUTE.to_string())
+            .env("BOARD_MODERATOR", DEMO_MODERATOR_EMAIL)
+            .env("BOARD_MODERATOR_PASSWORD", DEMO_MODERATOR_PASSWORD)
             .current_dir(root)
             .args(["--test", "--test-reporter=spec", "e2e/"])
             .env("BOARD_URL", &stack.app_url)

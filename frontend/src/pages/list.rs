@@ -5,7 +5,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use shared::PostSummary;
 
-use super::{LoadError, format_time};
+use super::{LoadError, author_name, format_time};
 use crate::api::Api;
 use crate::app::SignInPrompt;
 use crate::state::{use_app, use_config};
@@ -86,7 +86,7 @@ fn PostItem(post: PostSummary) -> impl IntoView {
             <A href=href attr:class="post-link" attr:dir="auto">{post.title}</A>
             <p class="excerpt" dir="auto">{post.excerpt}</p>
             <span class="meta">
-                <bdi class="author">{post.author.name}</bdi>
+                <bdi class="author">{author_name(post.author.name)}</bdi>
                 " · "
                 <time datetime=post.created_at.clone()>{move || format_time(&created_at, app.lang.get().tag())}</time>
             </span>

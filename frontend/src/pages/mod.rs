@@ -2,10 +2,12 @@
 
 mod form;
 mod list;
+mod name;
 mod post;
 
 pub use form::{EditPage, WritePage};
 pub use list::Home;
+pub use name::{NameForm, ProfilePage};
 pub use post::PostPage;
 
 use leptos::prelude::*;
@@ -19,7 +21,12 @@ pub fn describe(error: &ApiError) -> String {
     match error {
         ApiError::Unauthorized => t.session_expired.to_owned(),
         ApiError::Forbidden => t.forbidden.to_owned(),
+        ApiError::NameRequired => t.name_required.to_owned(),
         ApiError::NotFound => t.post_not_found.to_owned(),
+        ApiError::Conflict => t.name_taken.to_owned(),
+        ApiError::TooManyRequests { retry_after } => {
+            t.too_many_writes.replace("{when}", &when(*retry_after))
+        }
         ApiError::Invalid { message, .. } => message.clone(),
         ApiError::Server => t.server_error.to_owned(),
         ApiError::Unavailable => t.unavailable.to_owned(),
@@ -36,6 +43,31 @@ pub fn LoadError(error: ApiError) -> impl IntoView {
     }
     let message = describe(&error);
     view! { <p class="notice error" role="alert">{message}</p> }
+}
+
+/// When something is allowed again, `retry_after` seconds from now, in the reader's
+/// words ("in 40 seconds", "at 28 Nov 2026, 09:00"); a minute when the server did
+/// not say.
+pub fn when(retry_after: Option<u64>) -> String {
+    let app = use_app();
+    let secs = retry_after.unwrap_or(60);
+    let at = js_sys::Date::new_0();
+    at.set_time(at.get_time() + secs as f64 * 1000.0);
+    let time = format_time(
+        &String::from(at.to_iso_string()),
+        app.lang.get_untracked().tag(),
+    );
+    app.t().wait(secs, &time)
+}
+
+/// The name shown for a post's author: theirs, or a reactive "former member" for an
+/// author the board no longer knows.
+pub fn author_name(name: Option<String>) -> impl IntoView {
+    let app = use_app();
+    move || {
+        name.clone()
+            .unwrap_or_else(|| app.t().former_member.to_owned())
+    }
 }
 
 /// A post's timestamp in the reader's language and time zone.

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::Post;
 
-use super::{LoadError, describe, format_time};
+use super::{LoadError, author_name, describe, format_time};
 use crate::api::{Api, ApiError};
 use crate::app::SignInPrompt;
 use crate::browser;
@@ -77,11 +77,18 @@ fn Article(post: Post) -> impl IntoView {
         .session
         .get_untracked()
         .is_some_and(|s| s.sub == post.author.sub);
+    // A moderator may delete anyone's post, but edits nobody's words but their own.
+    let may_delete = move || is_author || app.is_moderator();
     let edited = post.updated_at != post.created_at;
     let id = post.id;
     let created_at = post.created_at.clone();
     let delete = move |_| {
-        if !browser::confirm(app.t().confirm_delete) {
+        let question = if is_author {
+            app.t().confirm_delete
+        } else {
+            app.t().confirm_moderator_delete
+        };
+        if !browser::confirm(question) {
             return;
         }
         let Some(token) = app.token() else { return };
@@ -105,7 +112,7 @@ fn Article(post: Post) -> impl IntoView {
                 // tries to reverse what follows) cannot reorder the text around it.
                 <h1 data-testid="post-title" dir="auto">{post.title}</h1>
                 <p class="meta">
-                    <bdi class="author">{post.author.name}</bdi>
+                    <bdi class="author">{author_name(post.author.name)}</bdi>
                     " · "
                     <time datetime=post.created_at.clone()>{move || format_time(&created_at, app.lang.get().tag())}</time>
                     <Show when=move || edited>
@@ -122,6 +129,8 @@ fn Article(post: Post) -> impl IntoView {
                 <A href="/">{move || app.t().back_to_list}</A>
                 <Show when=move || is_author>
                     <A href=format!("/posts/{id}/edit") attr:class="button">{move || app.t().edit}</A>
+                </Show>
+                <Show when=may_delete>
                     <button type="button" class="button danger" disabled=move || deleting.get() on:click=delete.clone()>
                         {move || app.t().delete}
                     </button>
