@@ -136,7 +136,7 @@ async function api(method, urlPath, token, body) {
 }
 
 async function writePost(page, title, contents) {
-  await page.getByRole('link', { name: 'Write' }).click();
+  await page.getByRole('link', { name: 'Write', exact: true }).click();
   await page.getByLabel('Title').fill(title);
   await page.getByLabel('Contents').fill(contents);
   await page.getByRole('button', { name: 'Publish' }).click();
@@ -192,7 +192,7 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
   test('the form checks the rules as you type and keeps what you typed', { timeout: TIMEOUT }, (t) =>
     inBrowser(t, async (page) => {
       await signUp(page, 'careful');
-      await page.getByRole('link', { name: 'Write' }).click();
+      await page.getByRole('link', { name: 'Write', exact: true }).click();
       await page.getByLabel('Title').fill('x'.repeat(201));
       await page.getByLabel('Contents').focus();
       await page.getByText('Title must be at most 200 characters.').waitFor();
@@ -297,7 +297,7 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
   test('the form refuses characters that hide or reorder text, as the API does', { timeout: TIMEOUT }, (t) =>
     inBrowser(t, async (page) => {
       await signUp(page, 'trickster');
-      await page.getByRole('link', { name: 'Write' }).click();
+      await page.getByRole('link', { name: 'Write', exact: true }).click();
       await page.getByLabel('Title').fill('invoice\u202Efdp.exe');
       await page.getByLabel('Contents').fill(' \u200D ');
       await page.getByRole('button', { name: 'Publish' }).click();
@@ -347,7 +347,7 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
     inBrowser(t, async (page, context) => {
       await context.clock.install();
       const email = await signUp(page, 'sleepy');
-      await page.getByRole('link', { name: 'Write' }).click();
+      await page.getByRole('link', { name: 'Write', exact: true }).click();
       await page.getByLabel('Title').fill('Written before lunch');
       await page.getByLabel('Contents').fill('and sent after it');
       // Two hours later: the one-hour token is long expired.
@@ -370,7 +370,7 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
     inBrowser(t, async (page, context) => {
       await context.clock.install();
       const alice = await signUp(page, 'alice-shared');
-      await page.getByRole('link', { name: 'Write' }).click();
+      await page.getByRole('link', { name: 'Write', exact: true }).click();
       await page.getByLabel('Title').fill("Alice's unsent title");
       await page.getByLabel('Contents').fill("Alice's unsent words");
       await page.clock.setSystemTime(Date.now() + 2 * 3600 * 1000);
@@ -380,7 +380,7 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
 
       // Someone else signs in in the same tab and opens the form.
       await signUp(page, 'bob-shared');
-      await page.getByRole('link', { name: 'Write' }).click();
+      await page.getByRole('link', { name: 'Write', exact: true }).click();
       await page.getByLabel('Title').waitFor();
       assert.equal(await page.getByLabel('Title').inputValue(), '');
       assert.equal(await page.getByLabel('Contents').inputValue(), '');
@@ -397,7 +397,7 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       await page.getByRole('button', { name: 'Sign in' }).first().click();
       await signInThroughHostedUi(page, alice);
       await expectSignedIn(page, alice);
-      await page.getByRole('link', { name: 'Write' }).click();
+      await page.getByRole('link', { name: 'Write', exact: true }).click();
       await page.getByText('Your draft was restored.').waitFor();
       assert.equal(await page.getByLabel('Title').inputValue(), "Alice's unsent title");
       assert.equal(await page.getByLabel('Contents').inputValue(), "Alice's unsent words");
@@ -503,7 +503,7 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       assert.ok(refused, 'the quota ran out');
       assert.equal(refused.body.error.code, 'too_many_requests');
 
-      await page.getByRole('link', { name: 'Write' }).click();
+      await page.getByRole('link', { name: 'Write', exact: true }).click();
       await page.getByLabel('Title').fill('One more thought');
       await page.getByLabel('Contents').fill('kept while I wait');
       await page.getByRole('button', { name: 'Publish' }).click();

@@ -165,7 +165,7 @@ fn PostForm(existing: Option<Post>) -> impl IntoView {
                 Err(ApiError::Invalid { field, message }) => {
                     server_error.set(Some((field, message)))
                 }
-                Err(other) => server_error.set(Some((None, describe(&other)))),
+                Err(other) => server_error.set(Some((None, describe(app, &other)))),
             }
         });
     };

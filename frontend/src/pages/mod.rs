@@ -13,20 +13,21 @@ pub use post::PostPage;
 use leptos::prelude::*;
 
 use crate::api::ApiError;
-use crate::state::use_app;
+use crate::state::{AppState, use_app};
 
-/// A failed call, said in the current language.
-pub fn describe(error: &ApiError) -> String {
-    let t = use_app().t();
+/// A failed call, said in the current language. Takes the app's state rather than
+/// reading the context, so it also works in a task spawned after a call returned.
+pub fn describe(app: AppState, error: &ApiError) -> String {
+    let t = app.t();
     match error {
         ApiError::Unauthorized => t.session_expired.to_owned(),
         ApiError::Forbidden => t.forbidden.to_owned(),
         ApiError::NameRequired => t.name_required.to_owned(),
         ApiError::NotFound => t.post_not_found.to_owned(),
         ApiError::Conflict => t.name_taken.to_owned(),
-        ApiError::TooManyRequests { retry_after } => {
-            t.too_many_writes.replace("{when}", &when(*retry_after))
-        }
+        ApiError::TooManyRequests { retry_after } => t
+            .too_many_writes
+            .replace("{when}", &when(app, *retry_after)),
         ApiError::Invalid { message, .. } => message.clone(),
         ApiError::Server => t.server_error.to_owned(),
         ApiError::Unavailable => t.unavailable.to_owned(),
@@ -41,15 +42,14 @@ pub fn LoadError(error: ApiError) -> impl IntoView {
     if error == ApiError::Unauthorized {
         app.expire();
     }
-    let message = describe(&error);
+    let message = describe(app, &error);
     view! { <p class="notice error" role="alert">{message}</p> }
 }
 
 /// When something is allowed again, `retry_after` seconds from now, in the reader's
 /// words ("in 40 seconds", "at 28 Nov 2026, 09:00"); a minute when the server did
 /// not say.
-pub fn when(retry_after: Option<u64>) -> String {
-    let app = use_app();
+pub fn when(app: AppState, retry_after: Option<u64>) -> String {
     let secs = retry_after.unwrap_or(60);
     let at = js_sys::Date::new_0();
     at.set_time(at.get_time() + secs as f64 * 1000.0);

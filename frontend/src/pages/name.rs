@@ -77,10 +77,10 @@ pub fn NameForm(first: bool) -> impl IntoView {
                 Err(ApiError::Conflict) => server_error.set(Some(t.name_taken.to_owned())),
                 Err(ApiError::TooManyRequests { retry_after }) => server_error.set(Some(
                     t.name_changed_recently
-                        .replace("{when}", &when(retry_after)),
+                        .replace("{when}", &when(app, retry_after)),
                 )),
                 Err(ApiError::Invalid { message, .. }) => server_error.set(Some(message)),
-                Err(other) => server_error.set(Some(describe(&other))),
+                Err(other) => server_error.set(Some(describe(app, &other))),
             }
         });
     };

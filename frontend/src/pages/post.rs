@@ -101,7 +101,7 @@ fn Article(post: Post) -> impl IntoView {
             match result {
                 Ok(()) | Err(ApiError::NotFound) => navigate("/", Default::default()),
                 Err(ApiError::Unauthorized) => app.expire(),
-                Err(other) => error.set(Some(describe(&other))),
+                Err(other) => error.set(Some(describe(app, &other))),
             }
         });
     };
