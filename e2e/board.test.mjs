@@ -95,9 +95,8 @@ async function signInThroughHostedUi(page, email, password = PASSWORD) {
   await page.waitForURL((url) => url.href.startsWith(APP) && !url.href.includes('/oauth2/'));
 }
 
-/** Signs a new person up through the hosted UI and comes back signed in. */
-async function signUp(page, who) {
-  const email = newEmail(who);
+/** Signs `email` up through the hosted UI and comes back signed in, before the board asks for a name. */
+async function register(page, email) {
   await page.goto(APP);
   await page.getByRole('button', { name: 'Sign in' }).first().click();
   await page.waitForURL(/\/oauth2\/authorize/);
@@ -111,6 +110,12 @@ async function signUp(page, who) {
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => url.href.startsWith(APP));
+}
+
+/** Signs a new person up, chooses their display name, and comes back signed in. */
+async function signUp(page, who) {
+  const email = newEmail(who);
+  await register(page, email);
   await chooseName(page, nameFor(email));
   await expectSignedIn(page, email);
   return email;
@@ -440,17 +445,7 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
 
       // Someone else asks for the same name, in capitals: the board says it is taken.
       const second = newEmail('copycat');
-      await page.getByRole('button', { name: 'Sign in' }).first().click();
-      await page.waitForURL(/\/oauth2\/authorize/);
-      await page.getByRole('link', { name: 'Sign up' }).click();
-      await page.getByLabel('Email').fill(second);
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign up' }).click();
-      await page.getByLabel('Confirmation code').fill(codeFor(second));
-      await page.getByRole('button', { name: 'Confirm' }).click();
-      await page.getByText('Your account is confirmed').waitFor();
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await register(page, second);
       await chooseName(page, nameFor(first).toUpperCase());
       await page.getByText('That name is taken. Please choose another.').waitFor();
       assert.equal(await page.getByTestId('user-name').count(), 0);

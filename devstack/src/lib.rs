@@ -173,6 +173,9 @@ impl Moto {
             .user_pool_id(&user_pool_id)
             .client_name(format!("{}-web", options.pool_name))
             .generate_secret(false)
+            // The hosted-UI imitation signs people in through InitiateAuth with their
+            // password; the deployed client (infra/template.yaml) allows neither this
+            // nor SRP, since Cognito's own hosted UI needs no client flow.
             .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
             .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
             .allowed_o_auth_flows_user_pool_client(true)
