@@ -1,10 +1,12 @@
 //! `cargo xtask <task>`: the board's set-up, local stack and test runner.
 
+mod app;
 mod bench;
 mod deploy;
 mod dev;
 mod fuzz;
 mod moto;
+mod outputs;
 mod setup;
 mod stack;
 mod test;

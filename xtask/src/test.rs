@@ -7,7 +7,7 @@ use anyhow::Result;
 use backend::config::Quota;
 
 use crate::moto::MotoServer;
-use crate::setup::{self, chromium_path, run_cmd, tool_path};
+use crate::setup::{self, chromium_path, run_cmd};
 use crate::stack::{
     DEMO_MODERATOR_EMAIL, DEMO_MODERATOR_PASSWORD, Ports, RunningStack, StackOptions,
 };
@@ -63,7 +63,7 @@ pub fn run(root: &Path) -> Result<()> {
     println!("test: Schemathesis against the API's OpenAPI description (quick, seeded)");
     crate::fuzz::against(root, &moto.endpoint, crate::fuzz::Budget::Quick)?;
     println!("test: the app's release build (trunk, offline)");
-    build_app(root)?;
+    crate::app::build(root)?;
     drop(moto);
 
     println!("test: browser tests (Chromium) against the local stack");
@@ -73,16 +73,6 @@ pub fn run(root: &Path) -> Result<()> {
     crate::bench::measure(root, true)?;
     println!("test: all passed");
     Ok(())
-}
-
-/// `trunk build --release --offline` into `dist/`, with the pinned tools on PATH.
-pub fn build_app(root: &Path) -> Result<()> {
-    run_cmd(
-        Command::new("trunk")
-            .current_dir(root)
-            .args(["build", "--release", "--offline"])
-            .env("PATH", tool_path(root)),
-    )
 }
 
 /// Writes per person and minute in the browser tests' stack.

@@ -1,18 +1,24 @@
-//! `cargo xtask deploy --dry-run`: every step printed, nothing remote touched, and
-//! `config.json` written from a stack-outputs file.
+//! `cargo xtask deploy` offline: a dry run prints every step and writes `config.json`;
+//! the rest runs the real deploy against fake `aws`, `sam` and `cargo lambda` on PATH
+//! that answer with recorded CLI output and log every call, so the preflight checks,
+//! the recovery from a failed first create and the upload order are tested without
+//! an AWS account.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
 
 #[test]
 fn a_dry_run_writes_the_apps_config_from_the_stack_outputs_and_prints_every_step() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let out_dir = std::env::temp_dir().join(format!("deploy-dry-run-{}", std::process::id()));
     let config = out_dir.join("config.json");
     let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .current_dir(root)
+        .current_dir(root())
         .args([
             "deploy",
             "--stage",
@@ -22,7 +28,7 @@ fn a_dry_run_writes_the_apps_config_from_the_stack_outputs_and_prints_every_step
             "--dry-run",
         ])
         .arg("--outputs")
-        .arg(root.join("infra/sample-outputs.json"))
+        .arg(root().join("infra/sample-outputs.json"))
         .arg("--config-out")
         .arg(&config)
         // No tool may run: an empty PATH makes any attempt fail.
@@ -50,17 +56,478 @@ fn a_dry_run_writes_the_apps_config_from_the_stack_outputs_and_prints_every_step
         })
     );
     for step in [
+        "check: aws sts get-caller-identity",
+        "check: aws cloudformation describe-stacks --stack-name board-test",
+        "check: aws cognito-idp describe-user-pool-domain --domain board-test",
+        "check: aws dynamodb describe-table --table-name board-test-posts",
+        "check: aws dynamodb describe-table --table-name board-test-people",
         "trunk build --release --offline",
         "sam build --template-file infra/template.yaml --beta-features",
         "sam deploy --stack-name board-test",
         "StageName=test AuthDomainPrefix=board-test",
-        "aws s3 sync dist/ s3://board-test-sitebucket-1a2b3c4d5e6f/ --delete --exclude index.html --exclude config.json --cache-control public,max-age=31536000,immutable",
-        "aws s3 cp dist/index.html s3://board-test-sitebucket-1a2b3c4d5e6f/index.html --cache-control no-cache",
-        "aws s3 cp dist/config.json s3://board-test-sitebucket-1a2b3c4d5e6f/config.json --cache-control no-cache",
+        "aws s3 sync",
         "aws cloudfront create-invalidation --distribution-id E2ABCDEF123456",
         "the board is at https://d1234abcd.cloudfront.net/",
     ] {
         assert!(stdout.contains(step), "missing step {step:?} in:\n{stdout}");
     }
     let _ = std::fs::remove_dir_all(out_dir);
+}
+
+/// A fake `aws`, `sam` and `cargo` on PATH: each call is logged, and answered by the
+/// first rule whose command-line prefix matches (a `once:` rule answers one call).
+struct Fakes {
+    dir: PathBuf,
+    dist: PathBuf,
+}
+
+const FAKE: &str = r#"#!/bin/sh
+line="$(basename "$0") $*"
+echo "$line" >> "$FAKE_DIR/log"
+n=0
+while IFS='	' read -r prefix code file; do
+  n=$((n + 1))
+  case "$line" in
+    "$prefix"*)
+      case "$code" in
+        once:*) code=${code#once:}; sed -i "${n}d" "$FAKE_DIR/rules" ;;
+      esac
+      if [ -n "$file" ]; then
+        if [ "$code" = 0 ]; then cat "$FAKE_DIR/$file"; else cat "$FAKE_DIR/$file" >&2; fi
+      fi
+      exit "$code" ;;
+  esac
+done < "$FAKE_DIR/rules"
+exit 0
+"#;
+
+const INDEX: &str = r#"<html><head><link rel="stylesheet" href="/style-new.css"><script type="module">import init from '/frontend-new.js'; await init({ module_or_path: '/frontend-new_bg.wasm' });</script></head></html>"#;
+const PREVIOUS_INDEX: &str = r#"<html><head><link rel="stylesheet" href="/style-old.css"><script type="module">import init from '/frontend-old.js'; await init({ module_or_path: '/frontend-old_bg.wasm' });</script></head></html>"#;
+
+impl Fakes {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("deploy-fakes-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let bin = dir.join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        for tool in ["aws", "sam", "cargo"] {
+            let path = bin.join(tool);
+            std::fs::write(&path, FAKE).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let dist = dir.join("dist");
+        std::fs::create_dir_all(&dist).unwrap();
+        std::fs::write(dist.join("index.html"), INDEX).unwrap();
+        std::fs::write(dist.join("frontend-new.js"), "js").unwrap();
+        std::fs::write(dir.join("rules"), "").unwrap();
+        std::fs::write(dir.join("log"), "").unwrap();
+        Self { dir, dist }
+    }
+
+    /// Answers calls starting with `prefix` with exit `code` (`once:N` for one call)
+    /// and `body` on stdout (stderr when failing).
+    fn rule(&self, prefix: &str, code: &str, body: &str) -> &Self {
+        let file = format!("answer-{}", std::fs::read_dir(&self.dir).unwrap().count());
+        std::fs::write(self.dir.join(&file), body).unwrap();
+        let mut rules = std::fs::read_to_string(self.dir.join("rules")).unwrap();
+        rules.push_str(&format!("{prefix}\t{code}\t{file}\n"));
+        std::fs::write(self.dir.join("rules"), rules).unwrap();
+        self
+    }
+
+    /// The calls the fakes answered, one a line.
+    fn log(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join("log"))
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn deploy(&self, extra: &[&str]) -> Output {
+        let path = format!("{}:/usr/bin:/bin", self.dir.join("bin").display());
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .current_dir(root())
+            .args([
+                "deploy",
+                "--stage",
+                "t",
+                "--auth-domain-prefix",
+                "board-t",
+                "--region",
+                "eu-west-1",
+                "--skip-build",
+            ])
+            .arg("--dist")
+            .arg(&self.dist)
+            .args(extra)
+            .env("PATH", path)
+            .env("FAKE_DIR", &self.dir)
+            .output()
+            .unwrap()
+    }
+
+    /// The index of the first logged call that starts with `prefix`.
+    fn position(&self, prefix: &str) -> usize {
+        let log = self.log();
+        log.iter()
+            .position(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no call {prefix:?} in:\n{}", log.join("\n")))
+    }
+
+    fn called(&self, prefix: &str) -> bool {
+        self.log().iter().any(|l| l.starts_with(prefix))
+    }
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+const IDENTITY: &str =
+    r#"{"Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/ada"}"#;
+const NO_STACK: &str = "An error occurred (ValidationError) when calling the DescribeStacks operation: Stack with id board-t does not exist";
+const NO_TABLE: &str = "An error occurred (ResourceNotFoundException) when calling the DescribeTable operation: Requested resource not found";
+const FREE_DOMAIN: &str = r#"{"DomainDescription": {}}"#;
+
+fn stack_json(status: &str, script_hash: &str) -> String {
+    let outputs = std::fs::read_to_string(root().join("infra/sample-outputs.json")).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&outputs).unwrap();
+    value["Stacks"][0]["StackStatus"] = status.into();
+    value["Stacks"][0]["Parameters"] = serde_json::json!([
+        {"ParameterKey": "AppScriptHash", "ParameterValue": script_hash},
+    ]);
+    value.to_string()
+}
+
+/// The rules of a healthy account where stack board-t does not exist yet.
+fn first_create(f: &Fakes) {
+    f.rule("cargo lambda --version", "0", "cargo-lambda 1.8.5")
+        .rule("aws sts get-caller-identity", "0", IDENTITY)
+        .rule("aws cloudformation describe-stacks", "once:255", NO_STACK)
+        .rule("aws cloudformation describe-stacks", "0", &stack_json("CREATE_COMPLETE", ""))
+        .rule("aws cognito-idp describe-user-pool-domain", "0", FREE_DOMAIN)
+        .rule("aws dynamodb describe-table", "255", NO_TABLE)
+        .rule("aws s3 cp s3://", "1", "fatal error: An error occurred (404) when calling the HeadObject operation: Key \"index.html\" does not exist");
+}
+
+#[test]
+fn a_first_deploy_checks_creates_without_protection_then_protects_and_uploads_in_order() {
+    let f = Fakes::new("first");
+    first_create(&f);
+    let output = f.deploy(&[]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("deploying to account 123456789012 in eu-west-1"));
+
+    let order = [
+        "aws sts get-caller-identity",
+        "aws cloudformation describe-stacks",
+        "aws cognito-idp describe-user-pool-domain --domain board-t",
+        "aws dynamodb describe-table --table-name board-t-posts",
+        "aws dynamodb describe-table --table-name board-t-people",
+        "sam build",
+        "sam deploy",
+    ];
+    let positions: Vec<usize> = order.iter().map(|p| f.position(p)).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{:#?}", f.log());
+
+    let deploys: Vec<String> = f
+        .log()
+        .into_iter()
+        .filter(|l| l.starts_with("sam deploy"))
+        .collect();
+    assert_eq!(deploys.len(), 2, "{deploys:#?}");
+    assert!(
+        deploys[0].contains("DataProtection=false"),
+        "the first create can roll back whole"
+    );
+    assert!(
+        deploys[1].contains("DataProtection=true"),
+        "then the data is protected"
+    );
+    assert!(deploys[0].contains("--region eu-west-1"));
+    assert!(
+        deploys[0].contains("PreviousAppScriptHash= "),
+        "no release before"
+    );
+
+    // Hashed files, then config.json, then index.html, then the invalidation, then
+    // the removal of older files.
+    let upload = [
+        "aws s3 sync",
+        "aws s3 cp",
+        "aws s3 cp",
+        "aws cloudfront create-invalidation",
+    ];
+    let log = f.log();
+    let after_deploy = f.position("sam deploy");
+    let sync = f.position("aws s3 sync");
+    assert!(sync > after_deploy);
+    assert!(
+        !log[sync].contains("--delete"),
+        "nothing is removed before the switch"
+    );
+    assert!(log[sync].contains("--exclude index.html --exclude config.json"));
+    assert!(
+        log[sync + 1].contains("/config.json s3://board-test-sitebucket-1a2b3c4d5e6f/config.json")
+    );
+    assert!(
+        log[sync + 2].contains("/index.html s3://board-test-sitebucket-1a2b3c4d5e6f/index.html")
+    );
+    for (i, step) in upload.iter().enumerate() {
+        assert!(log[sync + i].starts_with(step), "{:#?}", &log[sync..]);
+    }
+    assert!(log[sync + 4].starts_with("aws s3 sync") && log[sync + 4].contains("--delete"));
+    let config = std::fs::read_to_string(f.dist.join("config.json")).unwrap();
+    assert!(config.contains("https://board-test.auth.eu-west-1.amazoncognito.com"));
+}
+
+#[test]
+fn an_update_keeps_the_live_releases_files_and_script_hash_during_the_switch() {
+    let f = Fakes::new("update");
+    f.rule("cargo lambda --version", "0", "cargo-lambda 1.8.5")
+        .rule("aws sts get-caller-identity", "0", IDENTITY)
+        .rule(
+            "aws cloudformation describe-stacks",
+            "0",
+            &stack_json("UPDATE_COMPLETE", "sha256-OLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDO="),
+        )
+        .rule(
+            "aws cognito-idp describe-user-pool-domain",
+            "0",
+            r#"{"DomainDescription": {"UserPoolId": "eu-west-1_AbCdEf123"}}"#,
+        )
+        .rule("aws dynamodb describe-table", "0", r#"{"Table": {}}"#)
+        .rule(
+            "aws cloudformation describe-stack-resource --stack-name board-t --logical-resource-id PostsTable",
+            "0",
+            r#"{"StackResourceDetail": {"PhysicalResourceId": "board-t-posts"}}"#,
+        )
+        .rule(
+            "aws cloudformation describe-stack-resource --stack-name board-t --logical-resource-id PeopleTable",
+            "0",
+            r#"{"StackResourceDetail": {"PhysicalResourceId": "board-t-people"}}"#,
+        )
+        .rule("aws s3 cp s3://", "0", PREVIOUS_INDEX);
+    let output = f.deploy(&[]);
+    assert!(output.status.success(), "{}", text(&output));
+    let log = f.log();
+    let deploys: Vec<&String> = log.iter().filter(|l| l.starts_with("sam deploy")).collect();
+    assert_eq!(deploys.len(), 1);
+    assert!(deploys[0].contains("DataProtection=true"));
+    assert!(
+        deploys[0]
+            .contains("PreviousAppScriptHash=sha256-OLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDO="),
+        "the live page's script stays allowed: {}",
+        deploys[0]
+    );
+    let prune = log
+        .iter()
+        .find(|l| l.starts_with("aws s3 sync") && l.contains("--delete"))
+        .unwrap();
+    for kept in ["frontend-old.js", "frontend-old_bg.wasm", "style-old.css"] {
+        assert!(prune.contains(&format!("--exclude {kept}")), "{prune}");
+    }
+}
+
+#[test]
+fn a_stack_left_by_a_failed_first_create_is_explained_and_removed_only_with_yes() {
+    let events = r#"{"StackEvents": [
+        {"LogicalResourceId": "board-t", "ResourceType": "AWS::CloudFormation::Stack", "ResourceStatus": "ROLLBACK_COMPLETE", "ResourceStatusReason": null},
+        {"LogicalResourceId": "PostsTable", "ResourceType": "AWS::DynamoDB::Table", "ResourceStatus": "CREATE_FAILED", "ResourceStatusReason": "Resource creation cancelled"},
+        {"LogicalResourceId": "UserPoolDomain", "ResourceType": "AWS::Cognito::UserPoolDomain", "ResourceStatus": "CREATE_FAILED", "ResourceStatusReason": "Domain already associated with another user pool."},
+        {"LogicalResourceId": "board-t", "ResourceType": "AWS::CloudFormation::Stack", "ResourceStatus": "CREATE_IN_PROGRESS", "ResourceStatusReason": "User Initiated"}
+    ]}"#;
+    let rules = |f: &Fakes| {
+        f.rule("cargo lambda --version", "0", "cargo-lambda 1.8.5")
+            .rule("aws sts get-caller-identity", "0", IDENTITY)
+            .rule(
+                "aws cloudformation describe-stacks",
+                "once:0",
+                &stack_json("ROLLBACK_COMPLETE", ""),
+            )
+            .rule("aws cloudformation describe-stack-events", "0", events)
+            .rule(
+                "aws cloudformation describe-stacks",
+                "0",
+                &stack_json("CREATE_COMPLETE", ""),
+            )
+            .rule(
+                "aws cognito-idp describe-user-pool-domain",
+                "0",
+                FREE_DOMAIN,
+            )
+            .rule("aws dynamodb describe-table", "255", NO_TABLE)
+            .rule("aws s3 cp s3://", "1", "not found");
+    };
+
+    let f = Fakes::new("rollback-ask");
+    rules(&f);
+    let output = f.deploy(&[]);
+    assert!(!output.status.success());
+    let said = text(&output);
+    assert!(
+        said.contains("UserPoolDomain (AWS::Cognito::UserPoolDomain): Domain already associated with another user pool."),
+        "the first real failure, not the cancellations: {said}"
+    );
+    assert!(said.contains("--yes"), "{said}");
+    assert!(!f.called("aws cloudformation delete-stack"));
+    assert!(!f.called("sam build") && !f.called("sam deploy"));
+
+    let f = Fakes::new("rollback-yes");
+    rules(&f);
+    let output = f.deploy(&["--yes"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let delete = f.position("aws cloudformation delete-stack --stack-name board-t");
+    let wait = f.position("aws cloudformation wait stack-delete-complete --stack-name board-t");
+    let create = f.position("sam deploy");
+    assert!(delete < wait && wait < create);
+    assert!(
+        f.log()[create].contains("DataProtection=false"),
+        "created afresh"
+    );
+}
+
+#[test]
+fn names_in_use_busy_stacks_and_bad_credentials_stop_the_deploy_before_anything_is_created() {
+    type Setup = fn(&Fakes);
+    let cases: [(&str, Setup, &str); 5] = [
+        (
+            "taken-domain",
+            |f| {
+                first_create(f);
+                f.rule(
+                    "aws cognito-idp describe-user-pool-domain",
+                    "once:0",
+                    r#"{"DomainDescription": {"UserPoolId": "eu-west-1_SomeoneElse"}}"#,
+                );
+                // The rule above must win over first_create's: rules match in order.
+                move_last_rule_first(f);
+            },
+            "the hosted-UI domain prefix board-t is taken",
+        ),
+        (
+            "leftover-table",
+            |f| {
+                first_create(f);
+                f.rule(
+                    "aws dynamodb describe-table --table-name board-t-posts",
+                    "0",
+                    r#"{"Table": {}}"#,
+                );
+                move_last_rule_first(f);
+            },
+            "table board-t-posts already exists outside stack board-t",
+        ),
+        (
+            "busy",
+            |f| {
+                f.rule("cargo lambda --version", "0", "cargo-lambda 1.8.5")
+                    .rule("aws sts get-caller-identity", "0", IDENTITY)
+                    .rule(
+                        "aws cloudformation describe-stacks",
+                        "0",
+                        &stack_json("UPDATE_IN_PROGRESS", ""),
+                    );
+            },
+            "is busy (UPDATE_IN_PROGRESS)",
+        ),
+        (
+            "credentials",
+            |f| {
+                f.rule("cargo lambda --version", "0", "cargo-lambda 1.8.5").rule(
+                    "aws sts get-caller-identity",
+                    "255",
+                    "Unable to locate credentials. You can configure credentials by running \"aws configure\".",
+                );
+            },
+            "the AWS credentials do not work",
+        ),
+        (
+            "tools",
+            |f| {
+                f.rule("cargo lambda --version", "1", "no such command: `lambda`");
+            },
+            "cargo-lambda: `pipx install cargo-lambda`",
+        ),
+    ];
+    for (name, setup, expected) in cases {
+        let f = Fakes::new(name);
+        setup(&f);
+        let output = f.deploy(&[]);
+        let said = text(&output);
+        assert!(!output.status.success(), "{name}: {said}");
+        assert!(said.contains(expected), "{name}: {said}");
+        assert!(
+            !f.called("sam build") && !f.called("sam deploy"),
+            "{name}: {:#?}",
+            f.log()
+        );
+        assert!(!f.called("aws s3"), "{name}");
+    }
+}
+
+fn move_last_rule_first(f: &Fakes) {
+    let rules = std::fs::read_to_string(f.dir.join("rules")).unwrap();
+    let mut lines: Vec<&str> = rules.lines().collect();
+    let last = lines.pop().unwrap();
+    lines.insert(0, last);
+    std::fs::write(f.dir.join("rules"), lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn skip_infra_uploads_again_only_when_the_deployed_csp_allows_the_build() {
+    let html = std::fs::read_to_string(Fakes::new("hash").dist.join("index.html")).unwrap();
+    let hash = xtask_hash(&html);
+    let rules = |f: &Fakes, deployed: &str| {
+        f.rule("cargo lambda --version", "0", "cargo-lambda 1.8.5")
+            .rule("aws sts get-caller-identity", "0", IDENTITY)
+            .rule(
+                "aws cloudformation describe-stacks",
+                "0",
+                &stack_json("UPDATE_COMPLETE", deployed),
+            )
+            .rule("aws s3 cp s3://", "0", PREVIOUS_INDEX);
+    };
+    let f = Fakes::new("skip-ok");
+    rules(&f, &hash);
+    let output = f.deploy(&["--skip-infra"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        !f.called("sam build") && !f.called("sam deploy"),
+        "{:#?}",
+        f.log()
+    );
+    assert!(!f.called("aws cognito-idp") && !f.called("aws dynamodb"));
+    assert!(f.called("aws cloudfront create-invalidation"));
+
+    let f = Fakes::new("skip-stale");
+    rules(&f, "sha256-OLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDO=");
+    let output = f.deploy(&["--skip-infra"]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("deploy without --skip-infra"),
+        "{}",
+        text(&output)
+    );
+    assert!(!f.called("aws s3"));
+}
+
+/// The CSP hash of index.html's inline script, as the deploy computes it.
+fn xtask_hash(html: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let start = html.find("<script").unwrap();
+    let open_end = start + html[start..].find('>').unwrap() + 1;
+    let close = open_end + html[open_end..].find("</script>").unwrap();
+    let digest = sha2::Sha256::digest(&html.as_bytes()[open_end..close]);
+    format!(
+        "sha256-{}",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
 }

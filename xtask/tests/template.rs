@@ -471,8 +471,78 @@ fn the_table_has_the_schema_bootstrap_creates() {
         table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
         true
     );
-    assert_eq!(resource(&t, "PostsTable")["DeletionPolicy"], "Retain");
-    assert_eq!(resource(&t, "UserPool")["DeletionPolicy"], "Retain");
+}
+
+#[test]
+fn a_failed_first_create_leaves_nothing_while_a_created_stack_keeps_its_data() {
+    let t = template();
+    for name in ["UserPool", "PostsTable", "PeopleTable"] {
+        let r = resource(&t, name);
+        assert_eq!(r["DeletionPolicy"], "RetainExceptOnCreate", "{name}");
+        assert_eq!(r["UpdateReplacePolicy"], "Retain", "{name}");
+    }
+    // Deletion protection would stop a failed create's rollback from removing them: it
+    // follows DataProtection, which the deploy turns on once the create succeeded.
+    assert_eq!(t["Parameters"]["DataProtection"]["Default"], "true");
+    assert_eq!(
+        t["Conditions"]["IsDataProtected"],
+        tagged(
+            "Equals",
+            Value::Sequence(vec![tagged("Ref", "DataProtection"), Value::from("true")])
+        )
+    );
+    let protected = |value: Value, off: Value| {
+        tagged(
+            "If",
+            Value::Sequence(vec![Value::from("IsDataProtected"), value, off]),
+        )
+    };
+    for table in ["PostsTable", "PeopleTable"] {
+        assert_eq!(
+            props(&t, table)["DeletionProtectionEnabled"],
+            protected(Value::from(true), Value::from(false)),
+            "{table}"
+        );
+    }
+    assert_eq!(
+        props(&t, "UserPool")["DeletionProtection"],
+        protected(Value::from("ACTIVE"), Value::from("INACTIVE"))
+    );
+}
+
+#[test]
+fn the_hosted_ui_version_the_app_is_written_against_is_pinned() {
+    let t = template();
+    assert_eq!(props(&t, "UserPoolDomain")["ManagedLoginVersion"], 1);
+}
+
+#[test]
+fn api_answers_are_compressed_at_the_edge() {
+    let t = template();
+    let parameters = &props(&t, "ApiCachePolicy")["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"];
+    assert_eq!(parameters["EnableAcceptEncodingGzip"], true);
+    assert_eq!(parameters["EnableAcceptEncodingBrotli"], true);
+    let behaviours = &props(&t, "Distribution")["DistributionConfig"]["CacheBehaviors"];
+    assert_eq!(behaviours[0]["PathPattern"], "/api/*");
+    assert_eq!(behaviours[0]["Compress"], true);
+}
+
+#[test]
+fn the_csp_allows_the_new_start_up_script_and_the_live_one_during_a_deploy() {
+    let t = template();
+    let csp = &props(&t, "SecurityHeaders")["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+        ["ContentSecurityPolicy"]["ContentSecurityPolicy"];
+    let Value::Tagged(sub) = csp else {
+        panic!("the CSP is not a !Sub")
+    };
+    let text = sub.value[0].as_str().unwrap();
+    assert!(
+        text.contains("script-src 'self' 'wasm-unsafe-eval'${ScriptHash}${PreviousScriptHash};"),
+        "{text}"
+    );
+    for parameter in ["AppScriptHash", "PreviousAppScriptHash"] {
+        assert_eq!(t["Parameters"][parameter]["Default"], "", "{parameter}");
+    }
 }
 
 #[test]
@@ -506,7 +576,6 @@ fn the_people_table_has_the_schema_bootstrap_creates() {
         table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
         true
     );
-    assert_eq!(resource(&t, "PeopleTable")["DeletionPolicy"], "Retain");
 }
 
 #[test]

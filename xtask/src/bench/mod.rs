@@ -151,7 +151,7 @@ pub fn measure(root: &Path, quick: bool) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
 
     println!("bench: building the app and the release backend");
-    crate::test::build_app(root)?;
+    crate::app::build(root)?;
     run_cmd(Command::new(&cargo).current_dir(root).args([
         "build",
         "--release",
@@ -172,7 +172,7 @@ pub fn measure(root: &Path, quick: bool) -> Result<()> {
     if !dist.join("config.json").exists() {
         // What a deployment writes there, so the total counts it as a browser would.
         let sample = std::fs::read_to_string(root.join("infra/sample-outputs.json"))?;
-        let config = crate::deploy::config_json(&crate::deploy::parse_outputs(&sample)?)?;
+        let config = crate::outputs::config_json(&crate::outputs::parse(&sample)?)?;
         std::fs::write(dist.join("config.json"), config)?;
     }
     let first_load = first_load(&dist)?;

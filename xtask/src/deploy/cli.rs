@@ -1,0 +1,110 @@
+//! The AWS and SAM command lines, as the deploy runs them: each step printed, run
+//! unless this is a dry run, and JSON answers read.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::setup::run_cmd;
+
+pub struct Cli {
+    pub dry_run: bool,
+    pub root: PathBuf,
+    /// `--region R`, for every `aws` and `sam deploy` call, when one was chosen.
+    pub region: Vec<String>,
+}
+
+/// What a command that may fail answered.
+pub enum Answer {
+    Ok(Value),
+    /// It failed; its error output.
+    Failed(String),
+}
+
+impl Cli {
+    pub fn say(&self, step: &str) {
+        println!("deploy: {step}");
+    }
+
+    /// Runs a step that changes something (printed; skipped on a dry run).
+    pub fn run(&self, args: &[&str]) -> Result<()> {
+        let shown = self.with_region(args);
+        self.say(&shown.join(" "));
+        if self.dry_run {
+            return Ok(());
+        }
+        run_cmd(
+            Command::new(&shown[0])
+                .current_dir(&self.root)
+                .args(&shown[1..]),
+        )
+    }
+
+    /// Runs a read-only `aws` call and parses its JSON (`--output json` is added).
+    /// `None` on a dry run, where nothing runs.
+    pub fn query(&self, args: &[&str]) -> Result<Option<Answer>> {
+        let mut shown = self.with_region(args);
+        shown.extend(["--output".to_owned(), "json".to_owned()]);
+        self.say(&format!("check: {}", shown.join(" ")));
+        if self.dry_run {
+            return Ok(None);
+        }
+        let out = Command::new(&shown[0])
+            .current_dir(&self.root)
+            .args(&shown[1..])
+            .output()
+            .with_context(|| format!("running {}", shown.join(" ")))?;
+        if !out.status.success() {
+            return Ok(Some(Answer::Failed(
+                String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            )));
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let value = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} did not answer JSON: {text}", shown.join(" ")))?
+        };
+        Ok(Some(Answer::Ok(value)))
+    }
+
+    /// Like [`query`](Self::query), but a failure is an error.
+    pub fn query_ok(&self, args: &[&str]) -> Result<Option<Value>> {
+        match self.query(args)? {
+            None => Ok(None),
+            Some(Answer::Ok(value)) => Ok(Some(value)),
+            Some(Answer::Failed(stderr)) => bail!("`{}` failed: {stderr}", args.join(" ")),
+        }
+    }
+
+    /// Text a read-only command prints, or `None` if it failed (or on a dry run).
+    pub fn text(&self, args: &[&str]) -> Result<Option<String>> {
+        let shown = self.with_region(args);
+        self.say(&format!("check: {}", shown.join(" ")));
+        if self.dry_run {
+            return Ok(None);
+        }
+        let out = Command::new(&shown[0])
+            .current_dir(&self.root)
+            .args(&shown[1..])
+            .output()
+            .with_context(|| format!("running {}", shown.join(" ")))?;
+        Ok(out
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
+    }
+
+    fn with_region(&self, args: &[&str]) -> Vec<String> {
+        let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        let regional =
+            matches!(args.first(), Some(&"aws")) || matches!(args, ["sam", "deploy", ..]);
+        if regional {
+            all.extend(self.region.iter().cloned());
+        }
+        all
+    }
+}

@@ -1,0 +1,267 @@
+//! `cargo xtask deploy --stage NAME`: the board to AWS from `infra/template.yaml`.
+//!
+//! 1. The tools: what `setup` installs (to build the app) and `sam`, `cargo lambda`,
+//!    `aws`; each missing one named with the command that installs it.
+//! 2. Preflight ([`preflight`]): the credentials' account and region; the stack's state
+//!    (a stack left in `ROLLBACK_COMPLETE` by a failed first create is explained and,
+//!    with `--yes`, removed); the hosted-UI domain prefix and the table names free or
+//!    already this stack's.
+//! 3. The app's release build; `sam build` and `sam deploy`. A first create runs with
+//!    deletion protection off, so that a failure rolls back completely (the template's
+//!    data resources are `RetainExceptOnCreate`), and a second `sam deploy` turns it on.
+//!    The CSP names the new start-up script's hash and the live one's, so the page a
+//!    visitor already holds keeps working while `index.html` switches over.
+//! 4. The stack's outputs, `config.json` from them, the upload ([`upload`]) and the
+//!    CloudFront invalidation. `--skip-infra` runs only this part again.
+//!
+//! `--dry-run` prints every step and writes `config.json` from an outputs file,
+//! touching nothing remote.
+
+mod cli;
+mod preflight;
+mod upload;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+
+use self::cli::Cli;
+use crate::{app, outputs};
+
+#[derive(clap::Args)]
+pub struct DeployOptions {
+    /// Names the deployment: the stack is board-STAGE.
+    #[arg(long)]
+    pub stage: String,
+    /// The hosted UI's domain prefix (unique in the region).
+    #[arg(long)]
+    pub auth_domain_prefix: Option<String>,
+    /// Also allow sign-in from a local app at this URL, e.g. http://localhost:8080/.
+    #[arg(long)]
+    pub local_dev_url: Option<String>,
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Let visitors without a token read posts (the read routes skip the authorizer;
+    /// writing always needs a token).
+    #[arg(long)]
+    pub public_read: bool,
+    /// Remove a stack left in ROLLBACK_COMPLETE by a failed first create without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// Only the steps after `sam deploy`: config.json, upload, invalidation (after one
+    /// of them failed). The stack must be deployed and its CSP must already allow this
+    /// build's start-up script.
+    #[arg(long)]
+    pub skip_infra: bool,
+    /// Deploy the app already built in --dist instead of building it.
+    #[arg(long)]
+    pub skip_build: bool,
+    /// The built app (default dist/).
+    #[arg(long)]
+    pub dist: Option<PathBuf>,
+    /// Print every step, run none, and write config.json from --outputs.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The stack's outputs, as `aws cloudformation describe-stacks` prints them.
+    #[arg(long)]
+    pub outputs: Option<PathBuf>,
+    /// Where config.json is written (default DIST/config.json).
+    #[arg(long)]
+    pub config_out: Option<PathBuf>,
+}
+
+pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
+    let stack = format!("board-{}", options.stage);
+    let dist = options.dist.clone().unwrap_or_else(|| root.join("dist"));
+    let config_out = options
+        .config_out
+        .clone()
+        .unwrap_or_else(|| dist.join("config.json"));
+    let cli = Cli {
+        dry_run: options.dry_run,
+        root: root.to_path_buf(),
+        region: options
+            .region
+            .iter()
+            .flat_map(|r| ["--region".to_owned(), r.clone()])
+            .collect(),
+    };
+
+    // 1. Tools.
+    if !options.dry_run {
+        if !options.skip_build {
+            crate::setup::run(root)?;
+        }
+        preflight::require_tools()?;
+    }
+
+    // 2. Preflight.
+    preflight::account(&cli)?;
+    let existing = preflight::stack(&cli, &stack, options.yes)?;
+    if options.skip_infra && existing.is_none() && !options.dry_run {
+        bail!("--skip-infra needs the stack {stack} deployed: run the deploy without it first");
+    }
+    let prefix = match (&options.auth_domain_prefix, options.skip_infra) {
+        (Some(prefix), _) => prefix.clone(),
+        (None, true) => String::new(),
+        (None, false) if options.dry_run => "<prefix>".to_owned(),
+        (None, false) => {
+            bail!("--auth-domain-prefix is needed: the hosted UI's domain, unique in the region")
+        }
+    };
+    if !options.skip_infra {
+        preflight::domain(&cli, &prefix, existing.as_ref())?;
+        let tables = [
+            ("PostsTable", format!("{stack}-posts")),
+            ("PeopleTable", format!("{stack}-people")),
+        ];
+        let tables: Vec<(&str, String)> = tables.into_iter().collect();
+        preflight::tables(&cli, &stack, &tables, existing.as_ref())?;
+    }
+
+    // 3. The app, then the stack.
+    if options.skip_build {
+        cli.say(&format!("use the app already built in {}", dist.display()));
+    } else {
+        cli.say("build the app: trunk build --release --offline");
+        if !options.dry_run {
+            app::build(root)?;
+        }
+    }
+    let index = dist.join("index.html");
+    let script_hash = match std::fs::read_to_string(&index) {
+        Ok(html) => Some(app::inline_script_hash(&html)?),
+        Err(_) if options.dry_run => None,
+        Err(e) => return Err(e).with_context(|| format!("reading {}", index.display())),
+    };
+    let live_hash = existing
+        .as_ref()
+        .and_then(|e| e.parameters.get("AppScriptHash"))
+        .filter(|h| !h.is_empty())
+        .cloned();
+
+    if options.skip_infra {
+        let allowed = existing.as_ref().map(|e| {
+            ["AppScriptHash", "PreviousAppScriptHash"]
+                .iter()
+                .filter_map(|k| e.parameters.get(*k))
+                .any(|h| Some(h) == script_hash.as_ref())
+        });
+        if allowed == Some(false) {
+            bail!(
+                "this build's start-up script is not the deployed one (its CSP hash differs): \
+                 deploy without --skip-infra so that the CSP allows it"
+            );
+        }
+        cli.say("skip sam build and sam deploy (--skip-infra)");
+    } else {
+        let first_create = existing.is_none();
+        let mut overrides = vec![
+            format!("StageName={}", options.stage),
+            format!("AuthDomainPrefix={prefix}"),
+            format!("PublicRead={}", options.public_read),
+            format!(
+                "AppScriptHash={}",
+                script_hash
+                    .as_deref()
+                    .unwrap_or("<hash of dist/index.html>")
+            ),
+        ];
+        // The live page's script stays allowed while index.html switches over.
+        overrides.push(format!(
+            "PreviousAppScriptHash={}",
+            live_hash
+                .as_ref()
+                .filter(|h| Some(*h) != script_hash.as_ref())
+                .map_or("", String::as_str)
+        ));
+        if let Some(url) = &options.local_dev_url {
+            overrides.push(format!("LocalDevUrl={url}"));
+        }
+        cli.run(&[
+            "sam",
+            "build",
+            "--template-file",
+            "infra/template.yaml",
+            "--beta-features",
+        ])?;
+        let deploy = |protect: bool| -> Result<()> {
+            let mut args = vec![
+                "sam",
+                "deploy",
+                "--stack-name",
+                &stack,
+                "--resolve-s3",
+                "--capabilities",
+                "CAPABILITY_IAM",
+                "--no-fail-on-empty-changeset",
+                "--parameter-overrides",
+            ];
+            let protection = format!("DataProtection={protect}");
+            args.extend(overrides.iter().map(String::as_str));
+            args.push(&protection);
+            cli.run(&args)
+        };
+        if let Err(error) = deploy(!first_create) {
+            if first_create && !options.dry_run {
+                let why = preflight::first_failure(&cli, &stack)
+                    .unwrap_or_else(|e| format!("its events could not be read: {e}"));
+                bail!(
+                    "{error:#}\nthe first create of {stack} failed: {why}. Nothing of it is \
+                     kept; fix the cause and run the deploy again with --yes to remove the \
+                     failed stack and retry"
+                );
+            }
+            return Err(error);
+        }
+        if first_create {
+            cli.say("the stack exists: turn on deletion protection for its tables and user pool");
+            deploy(true)?;
+        }
+    }
+
+    // 4. Outputs, config, upload, invalidation.
+    let outputs = match &options.outputs {
+        Some(file) => {
+            cli.say(&format!("read the stack's outputs from {}", file.display()));
+            outputs::parse(
+                &std::fs::read_to_string(file)
+                    .with_context(|| format!("reading {}", file.display()))?,
+            )?
+        }
+        None if options.dry_run => bail!(
+            "--dry-run needs --outputs FILE (as `aws cloudformation describe-stacks` prints it)"
+        ),
+        None => {
+            let described = cli
+                .query_ok(&[
+                    "aws",
+                    "cloudformation",
+                    "describe-stacks",
+                    "--stack-name",
+                    &stack,
+                ])?
+                .context("describe-stacks answered nothing")?;
+            outputs::from_value(&described)?
+        }
+    };
+    let output = |key: &str| {
+        outputs
+            .get(key)
+            .cloned()
+            .with_context(|| format!("the stack has no output {key}"))
+    };
+    let (site, bucket, distribution) = (
+        output("SiteUrl")?,
+        output("SiteBucketName")?,
+        output("DistributionId")?,
+    );
+    cli.say(&format!("write {}", config_out.display()));
+    if let Some(dir) = config_out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&config_out, outputs::config_json(&outputs)?)?;
+    upload::upload(&cli, &dist, &bucket, &distribution)?;
+    println!("deploy: the board is at {site}");
+    Ok(())
+}
