@@ -34,17 +34,26 @@ before(async () => {
 });
 after(async () => browser?.close());
 
-/** Runs `body` with a fresh browser context; on failure keeps a screenshot and the console log. */
+/**
+ * Runs `body` with a fresh browser context; on failure keeps a screenshot and the console
+ * log. Any Content-Security-Policy violation the browser reports fails the test: the app
+ * is served with the deployed template's CSP.
+ */
 async function inBrowser(t, body) {
   const context = await browser.newContext({ locale: 'en-US' });
   context.setDefaultTimeout(30_000);
   const page = await context.newPage();
   const log = [];
-  page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
+  const violations = [];
+  page.on('console', (m) => {
+    log.push(`[${m.type()}] ${m.text()}`);
+    if (m.text().includes('Content Security Policy')) violations.push(m.text());
+  });
   page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
   page.on('dialog', (d) => log.push(`[dialog] ${d.type()}: ${d.message()}`));
   try {
     await body(page, context);
+    assert.deepEqual(violations, [], 'CSP violations');
   } catch (error) {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const name = t.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
@@ -149,6 +158,55 @@ async function writePost(page, title, contents) {
   await page.getByTestId('post-title').waitFor();
   return Number(new URL(page.url()).pathname.split('/').pop());
 }
+
+describe('the site as CloudFront serves it (the local stand-in, from the template)', () => {
+  const get = (urlPath, headers = {}) => fetch(new URL(urlPath, APP), { headers, redirect: 'manual' });
+
+  test('every answer carries the template\'s security headers, the API\'s too', async () => {
+    for (const urlPath of ['/', '/api/health']) {
+      const response = await get(urlPath);
+      assert.equal(response.status, 200, urlPath);
+      const csp = response.headers.get('content-security-policy');
+      assert.match(csp, /script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/]{43}='/, urlPath);
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.equal(response.headers.get('x-frame-options'), 'DENY', urlPath);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', urlPath);
+      assert.match(response.headers.get('strict-transport-security'), /^max-age=\d+/, urlPath);
+    }
+  });
+
+  test('deep links get the app, files are served as they are, and a missing file is 403 as from S3', async () => {
+    const home = await (await get('/')).text();
+    for (const deep of ['/posts/7', '/posts/7/edit', '/write', '/me']) {
+      const response = await get(deep);
+      assert.equal(response.status, 200, deep);
+      assert.equal(await response.text(), home, deep);
+    }
+    const config = await get('/config.json');
+    assert.equal(config.headers.get('content-type'), 'application/json');
+    assert.equal((await config.json()).api_base, '/api');
+    assert.equal((await get('/frontend-missing.js')).status, 403);
+  });
+
+  test('/api/* reaches the API with the prefix stripped and the query kept, compressed like the site', async () => {
+    const health = await get('/api/health');
+    assert.deepEqual(await health.json(), { status: 'ok' });
+    const bad = await get('/api/posts?limit=0');
+    assert.equal(bad.status, 401, 'the API answered, not the site');
+    const script = home().match(/\/frontend-[0-9a-f]+\.js/)[0];
+    const raw = await fetch(new URL(script, APP), { headers: { 'accept-encoding': 'br' } });
+    assert.equal(raw.headers.get('content-encoding'), 'br');
+    const spec = await get('/api/openapi.json', { 'accept-encoding': 'gzip' });
+    assert.equal(spec.headers.get('content-encoding'), 'gzip');
+    assert.equal((await spec.json()).info.title, 'The board');
+  });
+
+  let homeHtml = '';
+  before(async () => {
+    homeHtml = await (await get('/')).text();
+  });
+  const home = () => homeHtml;
+});
 
 describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
   test('sign up, confirm with the emailed code, sign in, and come back signed in with no token in the address bar', { timeout: TIMEOUT }, (t) =>

@@ -7,15 +7,15 @@ use anyhow::Result;
 
 use crate::setup;
 use crate::stack::{
-    DEMO_EMAIL, DEMO_MODERATOR_EMAIL, DEMO_MODERATOR_PASSWORD, DEMO_PASSWORD, Ports, RunningStack,
-    StackOptions,
+    AppServer, DEMO_EMAIL, DEMO_MODERATOR_EMAIL, DEMO_MODERATOR_PASSWORD, DEMO_PASSWORD, Ports,
+    RunningStack, StackOptions,
 };
 
 pub fn run(root: &Path) -> Result<()> {
     setup::run(root)?;
     let options = StackOptions {
         ports: Ports::PREFERRED,
-        release: false,
+        app: AppServer::Trunk,
         mailbox: None,
         quiet: false,
         quota: None,

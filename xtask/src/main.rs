@@ -4,6 +4,7 @@ mod app;
 mod bench;
 mod deploy;
 mod dev;
+mod edge;
 mod fuzz;
 mod moto;
 mod outputs;

@@ -14,6 +14,7 @@ use backend::config::Quota;
 use backend::store::Store;
 use devstack::{Moto, Options, Stack};
 
+use crate::edge;
 use crate::moto::{MotoServer, free_port};
 use crate::setup::{run_cmd, tool_path};
 
@@ -52,10 +53,20 @@ impl Ports {
     };
 }
 
+/// How the stack serves the app.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum AppServer {
+    /// `trunk serve` of a debug build, `/api` proxied to the backend (development).
+    Trunk,
+    /// The release build already in `dist/`, through the local CloudFront stand-in
+    /// with the template's headers and functions (as deployed).
+    Edge,
+}
+
 pub struct StackOptions {
     pub ports: Ports,
-    /// Build the app with the release profile (as deployed) instead of the debug one.
-    pub release: bool,
+    /// How the app is served.
+    pub app: AppServer,
     /// Where the hosted UI also writes confirmation codes (`email code` lines).
     pub mailbox: Option<PathBuf>,
     /// Hide the children's output (tests); `dev` shows it.
@@ -67,7 +78,7 @@ pub struct StackOptions {
 /// A running stack; dropping it stops every part.
 pub struct RunningStack {
     // Dropped in this order: the app server, the backend, then moto.
-    trunk: ChildGuard,
+    app: AppProcess,
     backend: ChildGuard,
     _runtime: tokio::runtime::Runtime,
     _moto: MotoServer,
@@ -169,37 +180,28 @@ impl RunningStack {
         });
         std::fs::write(&config_path, serde_json::to_string_pretty(&config)?)?;
 
-        step("starting the app (trunk serve; the first build takes a few minutes)");
-        let mut trunk = Command::new("trunk");
-        trunk
-            .current_dir(root)
-            .arg("serve")
-            .args([
-                "--offline",
-                "--address",
-                "127.0.0.1",
-                "--port",
-                &app_port.to_string(),
-            ])
-            .args([
-                "--proxy-backend",
-                &format!("{api_url}/"),
-                "--proxy-rewrite",
-                "/api/",
-            ])
-            .args(["--no-autoreload"])
-            .env("PATH", tool_path(root))
-            .env("BOARD_CONFIG_JSON", &config_path);
-        if options.release {
-            trunk.arg("--release");
-        }
-        quiet(&mut trunk, options.quiet);
-        let trunk = ChildGuard(
-            trunk
-                .spawn()
-                .context("starting trunk (run `cargo xtask setup`)")?,
-        );
-        wait_for_port(app_port, Duration::from_secs(20 * 60), "trunk serve")?;
+        let app = match options.app {
+            AppServer::Trunk => {
+                step("starting the app (trunk serve; the first build takes a few minutes)");
+                AppProcess::Trunk(trunk_serve(
+                    root,
+                    app_port,
+                    &api_url,
+                    &config_path,
+                    options.quiet,
+                )?)
+            }
+            AppServer::Edge => {
+                step("starting the CloudFront stand-in for the release build in dist/");
+                let local = edge::Local {
+                    dist: &root.join("dist"),
+                    config_json: &config_path,
+                    api_url: &api_url,
+                    auth_url: &auth_url,
+                };
+                AppProcess::Edge(edge::start(root, &local, app_port, options.quiet)?)
+            }
+        };
         wait_for_page(&app_url, Duration::from_secs(20 * 60))?;
         step(&format!(
             "ready in {:.1} s",
@@ -207,7 +209,7 @@ impl RunningStack {
         ));
 
         Ok(Self {
-            trunk,
+            app,
             backend,
             _runtime: runtime,
             _moto: moto,
@@ -219,16 +221,62 @@ impl RunningStack {
 
     /// Whether every child is still running.
     pub fn check_alive(&mut self) -> Result<()> {
-        for (name, child) in [
-            ("trunk", &mut self.trunk),
-            ("the backend", &mut self.backend),
-        ] {
-            if let Some(status) = child.0.try_wait()? {
-                bail!("{name} stopped ({status})");
-            }
+        let app = match &mut self.app {
+            AppProcess::Trunk(trunk) => trunk.0.try_wait()?,
+            AppProcess::Edge(edge) => edge.try_wait()?,
+        };
+        if let Some(status) = app {
+            bail!("the app's server stopped ({status})");
+        }
+        if let Some(status) = self.backend.0.try_wait()? {
+            bail!("the backend stopped ({status})");
         }
         Ok(())
     }
+}
+
+/// What serves the app.
+enum AppProcess {
+    Trunk(ChildGuard),
+    Edge(edge::Edge),
+}
+
+/// `trunk serve` (debug build) on `port`, `/api` proxied to the backend at `api_url`.
+fn trunk_serve(
+    root: &Path,
+    port: u16,
+    api_url: &str,
+    config_path: &Path,
+    quiet_output: bool,
+) -> Result<ChildGuard> {
+    let mut trunk = Command::new("trunk");
+    trunk
+        .current_dir(root)
+        .arg("serve")
+        .args([
+            "--offline",
+            "--address",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ])
+        .args([
+            "--proxy-backend",
+            &format!("{api_url}/"),
+            "--proxy-rewrite",
+            "/api/",
+        ])
+        .args(["--no-autoreload"])
+        .env("PATH", tool_path(root))
+        .env("BOARD_CONFIG_JSON", config_path);
+    quiet(&mut trunk, quiet_output);
+    let trunk = ChildGuard(
+        trunk
+            .spawn()
+            .context("starting trunk (run `cargo xtask setup`)")?,
+    );
+    wait_for_port(port, Duration::from_secs(20 * 60), "trunk serve")?;
+    Ok(trunk)
 }
 
 /// The backend's local server on `port`, configured for `stack` in the moto at

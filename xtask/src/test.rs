@@ -9,7 +9,7 @@ use backend::config::Quota;
 use crate::moto::MotoServer;
 use crate::setup::{self, chromium_path, run_cmd};
 use crate::stack::{
-    DEMO_MODERATOR_EMAIL, DEMO_MODERATOR_PASSWORD, Ports, RunningStack, StackOptions,
+    AppServer, DEMO_MODERATOR_EMAIL, DEMO_MODERATOR_PASSWORD, Ports, RunningStack, StackOptions,
 };
 
 pub fn run(root: &Path) -> Result<()> {
@@ -94,7 +94,7 @@ fn browser_tests(root: &Path) -> Result<()> {
             backend: 0,
             app: 0,
         },
-        release: true,
+        app: AppServer::Edge,
         mailbox: Some(mailbox.clone()),
         quiet: true,
         // Enough for the paging test's 25 posts in a minute; the quota test fills it.

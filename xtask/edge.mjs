@@ -1,0 +1,177 @@
+// A local stand-in for the board's CloudFront distribution, for the release build:
+// `dist/` as the S3 origin, the backend as the API origin, the template's CloudFront
+// Functions run on each viewer request, its response-headers policy on each answer,
+// and compression as CloudFront applies it. `cargo xtask` writes the configuration
+// (edge.json) from infra/template.yaml, so nothing here restates the template.
+//
+//   node xtask/edge.mjs edge.json PORT
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import vm from 'node:vm';
+import zlib from 'node:zlib';
+
+const [configPath, port] = process.argv.slice(2);
+const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+
+// The Content-Type values CloudFront compresses, and the sizes (AWS CloudFront
+// Developer Guide, "Serve compressed files"). Others, application/wasm among them,
+// travel as the origin sent them.
+const COMPRESSIBLE = new Set([
+  'application/dash+xml', 'application/eot', 'application/font', 'application/font-sfnt',
+  'application/javascript', 'application/json', 'application/opentype', 'application/otf',
+  'application/pkcs7-mime', 'application/protobuf', 'application/rss+xml', 'application/truetype',
+  'application/ttf', 'application/vnd.apple.mpegurl', 'application/vnd.ms-fontobject',
+  'application/xhtml+xml', 'application/xml', 'application/x-font-opentype',
+  'application/x-font-truetype', 'application/x-font-ttf', 'application/x-httpd-cgi',
+  'application/x-javascript', 'application/x-mpegurl', 'application/x-opentype', 'application/x-otf',
+  'application/x-perl', 'application/x-ttf', 'font/eot', 'font/opentype', 'font/otf', 'font/ttf',
+  'image/svg+xml', 'text/css', 'text/csv', 'text/html', 'text/javascript', 'text/js', 'text/plain',
+  'text/richtext', 'text/tab-separated-values', 'text/xml', 'text/x-component', 'text/x-java-source',
+  'text/x-script', 'vnd.apple.mpegurl',
+]);
+const MIN_SIZE = 1000;
+const MAX_SIZE = 10_000_000;
+
+// What S3 answers for each kind of file the app has.
+const TYPES = {
+  '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
+  '.wasm': 'application/wasm', '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon',
+  '.txt': 'text/plain', '.webmanifest': 'application/manifest+json',
+};
+
+const functions = new Map();
+/** Runs a CloudFront Function's handler on `event`, as a viewer-request function. */
+function runFunction(code, event) {
+  let script = functions.get(code);
+  if (!script) {
+    script = new vm.Script(`${code}\nhandler(event);`);
+    functions.set(code, script);
+  }
+  return script.runInNewContext({ event }, { timeout: 100 });
+}
+
+function behaviourFor(uri) {
+  for (const b of config.behaviors) {
+    const prefix = b.pattern.endsWith('*') ? b.pattern.slice(0, -1) : b.pattern;
+    if (b.pattern.endsWith('*') ? uri.startsWith(prefix) : uri === prefix) return b;
+  }
+  return config.default;
+}
+
+function viewerEvent(req, url) {
+  const headers = {};
+  for (const [name, value] of Object.entries(req.headers)) headers[name] = { value: String(value) };
+  const querystring = {};
+  for (const [key, value] of url.searchParams) querystring[key] = { value };
+  return {
+    version: '1.0',
+    context: { eventType: 'viewer-request' },
+    viewer: { ip: req.socket.remoteAddress },
+    request: { method: req.method, uri: url.pathname, querystring, headers, cookies: {} },
+  };
+}
+
+function queryOf(request) {
+  const params = new URLSearchParams();
+  for (const [key, { value }] of Object.entries(request.querystring ?? {})) params.append(key, value);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** The response-headers policy: its headers override whatever the origin sent. */
+function withPolicy(headers) {
+  const out = { ...headers };
+  for (const name of Object.keys(out)) {
+    if (config.headers[name.toLowerCase()] !== undefined) delete out[name];
+  }
+  return { ...out, ...config.headers };
+}
+
+function send(req, res, behaviour, status, headers, body) {
+  const type = String(headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const accept = String(req.headers['accept-encoding'] ?? '');
+  const size = body.length;
+  let encoded = body;
+  if (behaviour.compress && !headers['content-encoding'] && req.method !== 'HEAD'
+      && COMPRESSIBLE.has(type) && size >= MIN_SIZE && size <= MAX_SIZE) {
+    if (/\bbr\b/.test(accept)) {
+      encoded = zlib.brotliCompressSync(body);
+      headers['content-encoding'] = 'br';
+    } else if (/\bgzip\b/.test(accept)) {
+      encoded = zlib.gzipSync(body);
+      headers['content-encoding'] = 'gzip';
+    }
+    if (encoded !== body) headers.vary = 'Accept-Encoding';
+  }
+  headers['content-length'] = String(encoded.length);
+  res.writeHead(status, withPolicy(headers));
+  res.end(req.method === 'HEAD' ? undefined : encoded);
+}
+
+function fromSite(req, res, behaviour, request) {
+  const uri = decodeURIComponent(request.uri);
+  const override = config.overrides[uri];
+  const file = override ?? path.join(config.dist, path.normalize(uri).replace(/^(\.\.[/\\])+/, ''));
+  if (!file.startsWith(config.dist) && !override) return s3Denied(req, res, behaviour);
+  fs.readFile(file, (error, body) => {
+    // With origin access control and no ListBucket, S3 answers a missing key with 403.
+    if (error) return s3Denied(req, res, behaviour);
+    const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
+    send(req, res, behaviour, 200, { 'content-type': type }, body);
+  });
+}
+
+function s3Denied(req, res, behaviour) {
+  const body = Buffer.from('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
+  send(req, res, behaviour, 403, { 'content-type': 'application/xml' }, body);
+}
+
+function fromApi(req, res, behaviour, request, body) {
+  const target = new URL(request.uri + queryOf(request), config.api);
+  const headers = { ...req.headers };
+  delete headers.host;
+  delete headers['accept-encoding'];
+  const upstream = http.request(target, { method: req.method, headers }, (answer) => {
+    const chunks = [];
+    answer.on('data', (c) => chunks.push(c));
+    answer.on('end', () => {
+      const out = { ...answer.headers };
+      delete out['transfer-encoding'];
+      delete out.connection;
+      send(req, res, behaviour, answer.statusCode, out, Buffer.concat(chunks));
+    });
+  });
+  upstream.on('error', () => {
+    send(req, res, behaviour, 502, { 'content-type': 'text/plain' }, Buffer.from('502 Bad Gateway'));
+  });
+  upstream.end(body);
+}
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    try {
+      const url = new URL(req.url, 'http://edge');
+      const behaviour = behaviourFor(url.pathname);
+      let request = viewerEvent(req, url).request;
+      if (behaviour.function) {
+        const result = runFunction(behaviour.function, viewerEvent(req, url));
+        if (result.statusCode) {
+          const headers = {};
+          for (const [name, { value }] of Object.entries(result.headers ?? {})) headers[name] = value;
+          return send(req, res, behaviour, result.statusCode, headers, Buffer.from(result.body ?? ''));
+        }
+        request = result;
+      }
+      if (behaviour.origin === 'api') fromApi(req, res, behaviour, request, Buffer.concat(chunks));
+      else fromSite(req, res, behaviour, request);
+    } catch (error) {
+      console.error(`edge: ${error.stack}`);
+      res.writeHead(500);
+      res.end();
+    }
+  });
+});
+server.listen(Number(port), '127.0.0.1', () => console.log(`edge: http://127.0.0.1:${port}/`));
