@@ -196,6 +196,15 @@ describe('the site as CloudFront serves it (the local stand-in, from the templat
     const script = home().match(/\/frontend-[0-9a-f]+\.js/)[0];
     const raw = await fetch(new URL(script, APP), { headers: { 'accept-encoding': 'br' } });
     assert.equal(raw.headers.get('content-encoding'), 'br');
+    // CloudFront does not compress WebAssembly: a browser that accepts brotli gets the
+    // deploy's brotli copy, any other the module as it is.
+    const wasm = home().match(/\/frontend-[0-9a-f]+_bg\.wasm/)[0];
+    const packed = await fetch(new URL(wasm, APP), { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    assert.equal(packed.headers.get('content-encoding'), 'br');
+    assert.equal(packed.headers.get('content-type'), 'application/wasm');
+    const plain = await fetch(new URL(wasm, APP), { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(plain.headers.get('content-encoding'), null);
+    assert.deepEqual(Buffer.from(await packed.arrayBuffer()), Buffer.from(await plain.arrayBuffer()));
     const spec = await get('/api/openapi.json', { 'accept-encoding': 'gzip' });
     assert.equal(spec.headers.get('content-encoding'), 'gzip');
     assert.equal((await spec.json()).info.title, 'The board');

@@ -117,8 +117,12 @@ function fromSite(req, res, behaviour, request) {
   fs.readFile(file, (error, body) => {
     // With origin access control and no ListBucket, S3 answers a missing key with 403.
     if (error) return s3Denied(req, res, behaviour);
-    const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
-    send(req, res, behaviour, 200, { 'content-type': type }, body);
+    // A precompressed copy carries the metadata the deploy uploads it with.
+    const packed = file.endsWith('.br');
+    const type = TYPES[path.extname(packed ? file.slice(0, -3) : file)] ?? 'application/octet-stream';
+    const headers = { 'content-type': type };
+    if (packed) headers['content-encoding'] = 'br';
+    send(req, res, behaviour, 200, headers, body);
   });
 }
 

@@ -120,6 +120,11 @@ impl Fakes {
         std::fs::create_dir_all(&dist).unwrap();
         std::fs::write(dist.join("index.html"), INDEX).unwrap();
         std::fs::write(dist.join("frontend-new.js"), "js").unwrap();
+        std::fs::write(
+            dist.join("frontend-new_bg.wasm"),
+            b"\0asm\x01\0\0\0".repeat(200),
+        )
+        .unwrap();
         std::fs::write(dir.join("rules"), "").unwrap();
         std::fs::write(dir.join("log"), "").unwrap();
         Self { dir, dist }
@@ -256,33 +261,32 @@ fn a_first_deploy_checks_creates_without_protection_then_protects_and_uploads_in
         "no release before"
     );
 
-    // Hashed files, then config.json, then index.html, then the invalidation, then
-    // the removal of older files.
-    let upload = [
-        "aws s3 sync",
-        "aws s3 cp",
-        "aws s3 cp",
-        "aws cloudfront create-invalidation",
-    ];
+    // Hashed files (the brotli copy of the WebAssembly with its encoding), then
+    // config.json, then index.html, then the invalidation, then the old files' removal.
+    let bucket = "s3://board-test-sitebucket-1a2b3c4d5e6f/";
+    let dist = f.dist.display();
     let log = f.log();
-    let after_deploy = f.position("sam deploy");
     let sync = f.position("aws s3 sync");
-    assert!(sync > after_deploy);
-    assert!(
-        !log[sync].contains("--delete"),
-        "nothing is removed before the switch"
-    );
-    assert!(log[sync].contains("--exclude index.html --exclude config.json"));
-    assert!(
-        log[sync + 1].contains("/config.json s3://board-test-sitebucket-1a2b3c4d5e6f/config.json")
-    );
-    assert!(
-        log[sync + 2].contains("/index.html s3://board-test-sitebucket-1a2b3c4d5e6f/index.html")
-    );
-    for (i, step) in upload.iter().enumerate() {
-        assert!(log[sync + i].starts_with(step), "{:#?}", &log[sync..]);
+    assert!(sync > f.position("sam deploy"));
+    assert!(log[sync].contains("--exclude index.html --exclude config.json --exclude *.br"));
+    let expected = [
+        format!(
+            "aws s3 cp {dist}/frontend-new_bg.wasm.br {bucket}frontend-new_bg.wasm.br \
+             --content-encoding br --content-type application/wasm"
+        ),
+        format!("aws s3 cp {dist}/config.json {bucket}config.json --cache-control no-cache"),
+        format!("aws s3 cp {dist}/index.html {bucket}index.html --cache-control no-cache"),
+        "aws cloudfront create-invalidation --distribution-id E2ABCDEF123456".to_owned(),
+        "aws s3api list-objects-v2 --bucket board-test-sitebucket-1a2b3c4d5e6f".to_owned(),
+    ];
+    for (i, step) in expected.iter().enumerate() {
+        assert!(
+            log[sync + 1 + i].starts_with(step),
+            "{step}\n{:#?}",
+            &log[sync..]
+        );
     }
-    assert!(log[sync + 4].starts_with("aws s3 sync") && log[sync + 4].contains("--delete"));
+    assert!(!f.called("aws s3 rm"), "an empty bucket has nothing old");
     let config = std::fs::read_to_string(f.dist.join("config.json")).unwrap();
     assert!(config.contains("https://board-test.auth.eu-west-1.amazoncognito.com"));
 }
@@ -313,7 +317,15 @@ fn an_update_keeps_the_live_releases_files_and_script_hash_during_the_switch() {
             "0",
             r#"{"StackResourceDetail": {"PhysicalResourceId": "board-t-people"}}"#,
         )
-        .rule("aws s3 cp s3://", "0", PREVIOUS_INDEX);
+        .rule("aws s3 cp s3://", "0", PREVIOUS_INDEX)
+        .rule(
+            "aws s3api list-objects-v2",
+            "0",
+            r#"["config.json", "index.html", "frontend-new.js", "frontend-new_bg.wasm",
+                "frontend-new_bg.wasm.br", "frontend-old.js", "frontend-old_bg.wasm",
+                "frontend-old_bg.wasm.br", "style-old.css", "frontend-older.js",
+                "frontend-older_bg.wasm", "frontend-older_bg.wasm.br", "style-older.css"]"#,
+        );
     let output = f.deploy(&[]);
     assert!(output.status.success(), "{}", text(&output));
     let log = f.log();
@@ -326,13 +338,22 @@ fn an_update_keeps_the_live_releases_files_and_script_hash_during_the_switch() {
         "the live page's script stays allowed: {}",
         deploys[0]
     );
-    let prune = log
+    // Only the release before the live one goes, and only after the switch.
+    let removed: Vec<&str> = log
         .iter()
-        .find(|l| l.starts_with("aws s3 sync") && l.contains("--delete"))
-        .unwrap();
-    for kept in ["frontend-old.js", "frontend-old_bg.wasm", "style-old.css"] {
-        assert!(prune.contains(&format!("--exclude {kept}")), "{prune}");
-    }
+        .filter_map(|l| l.strip_prefix("aws s3 rm s3://board-test-sitebucket-1a2b3c4d5e6f/"))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        removed,
+        [
+            "frontend-older.js",
+            "frontend-older_bg.wasm",
+            "frontend-older_bg.wasm.br",
+            "style-older.css"
+        ]
+    );
+    assert!(f.position("aws s3 rm") > f.position("aws cloudfront create-invalidation"));
 }
 
 #[test]

@@ -607,11 +607,17 @@ fn the_site_bucket_is_private_and_read_only_through_cloudfront() {
 
 /// Runs a CloudFront Function's code from the template under Node for each URI.
 fn run_function(name: &str, events: &[(&str, &str)]) -> Vec<(String, String)> {
+    let with_headers: Vec<(&str, &str, &str)> = events.iter().map(|(u, q)| (*u, *q, "")).collect();
+    run_function_with(name, &with_headers)
+}
+
+/// Runs the function on (uri, query, Accept-Encoding) requests.
+fn run_function_with(name: &str, events: &[(&str, &str, &str)]) -> Vec<(String, String)> {
     let t = template();
     let code = props(&t, name)["FunctionCode"].as_str().unwrap().to_owned();
     let events_json: Vec<serde_json::Value> = events
         .iter()
-        .map(|(uri, query)| {
+        .map(|(uri, query, accept)| {
             let querystring: serde_json::Map<String, serde_json::Value> = query
                 .split('&')
                 .filter(|p| !p.is_empty())
@@ -620,7 +626,12 @@ fn run_function(name: &str, events: &[(&str, &str)]) -> Vec<(String, String)> {
                     (k.to_owned(), serde_json::json!({ "value": v }))
                 })
                 .collect();
-            serde_json::json!({ "version": "1.0", "request": { "method": "GET", "uri": uri, "querystring": querystring, "headers": {} } })
+            let headers = if accept.is_empty() {
+                serde_json::json!({})
+            } else {
+                serde_json::json!({ "accept-encoding": { "value": accept } })
+            };
+            serde_json::json!({ "version": "1.0", "request": { "method": "GET", "uri": uri, "querystring": querystring, "headers": headers } })
         })
         .collect();
     let script = format!(
@@ -665,6 +676,37 @@ fn deep_links_are_rewritten_to_the_app_and_files_are_not() {
             "/frontend-abc.wasm",
             "/config.json",
             "/style-1a2b.css"
+        ]
+    );
+}
+
+#[test]
+fn a_browser_that_accepts_brotli_gets_the_brotli_copy_of_the_webassembly() {
+    let results = run_function_with(
+        "SpaRewriteFunction",
+        &[
+            ("/frontend-abc_bg.wasm", "", "gzip, deflate, br, zstd"),
+            ("/frontend-abc_bg.wasm", "", "br;q=1.0, gzip;q=0.8"),
+            ("/frontend-abc_bg.wasm", "", "gzip, deflate"),
+            ("/frontend-abc_bg.wasm", "", "br;q=0, gzip"),
+            ("/frontend-abc_bg.wasm", "", "brotli-ish"),
+            ("/frontend-abc_bg.wasm", "", ""),
+            ("/frontend-abc.js", "", "br"),
+            ("/posts/7", "", "br"),
+        ],
+    );
+    let uris: Vec<&str> = results.iter().map(|(u, _)| u.as_str()).collect();
+    assert_eq!(
+        uris,
+        [
+            "/frontend-abc_bg.wasm.br",
+            "/frontend-abc_bg.wasm.br",
+            "/frontend-abc_bg.wasm",
+            "/frontend-abc_bg.wasm",
+            "/frontend-abc_bg.wasm",
+            "/frontend-abc_bg.wasm",
+            "/frontend-abc.js",
+            "/index.html",
         ]
     );
 }

@@ -241,6 +241,10 @@ fn first_load(dist: &Path) -> Result<FirstLoad> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // A precompressed copy is another encoding of a file counted already.
+        if name.ends_with(crate::app::BROTLI_SUFFIX) {
+            continue;
+        }
         files.push(sizes(name, &std::fs::read(&path)?)?);
     }
     files.sort_by_key(|f| std::cmp::Reverse(f.raw));

@@ -128,6 +128,10 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
             app::build(root)?;
         }
     }
+    if dist.exists() && !options.dry_run {
+        // Also for an app built elsewhere: CloudFront does not compress WebAssembly.
+        app::precompress(&dist)?;
+    }
     let index = dist.join("index.html");
     let script_hash = match std::fs::read_to_string(&index) {
         Ok(html) => Some(app::inline_script_hash(&html)?),

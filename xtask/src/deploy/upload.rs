@@ -6,31 +6,51 @@
 //! those the release before needs: a visitor who loaded its `index.html` a moment ago
 //! still gets every script it asks for.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use super::cli::Cli;
-use crate::app::referenced_files;
+use crate::app::{BROTLI_SUFFIX, referenced_files};
 
 /// Hashed files never change under one name: a year, immutable.
 const LONG: &str = "public,max-age=31536000,immutable";
 
 pub fn upload(cli: &Cli, dist: &Path, bucket: &str, distribution: &str) -> Result<()> {
     let target = format!("s3://{bucket}/");
-    let dist = format!("{}/", dist.display());
+    let dir = format!("{}/", dist.display());
+    // A dry run may have no build to look at.
+    let new_files = if cli.dry_run && !dist.exists() {
+        Vec::new()
+    } else {
+        files(dist)?
+    };
     // What the release now live needs; read before anything changes.
     let previous = cli
         .text(&["aws", "s3", "cp", &format!("{target}index.html"), "-"])?
         .map(|html| referenced_files(&html))
         .unwrap_or_default();
 
-    let mut sync = vec!["aws", "s3", "sync", &dist, &target];
+    let mut sync = vec!["aws", "s3", "sync", &dir, &target];
     sync.extend(["--exclude", "index.html", "--exclude", "config.json"]);
-    sync.extend(["--cache-control", LONG]);
+    sync.extend(["--exclude", "*.br", "--cache-control", LONG]);
     cli.run(&sync)?;
+    // The brotli copies, with the encoding CloudFront passes on to the browser.
+    for packed in new_files.iter().filter(|f| f.ends_with(BROTLI_SUFFIX)) {
+        let from = format!("{dir}{packed}");
+        let to = format!("{target}{packed}");
+        let mut cp = vec!["aws", "s3", "cp", &from, &to, "--content-encoding", "br"];
+        cp.extend([
+            "--content-type",
+            "application/wasm",
+            "--cache-control",
+            LONG,
+        ]);
+        cli.run(&cp)?;
+    }
     for file in ["config.json", "index.html"] {
-        let from = format!("{dist}{file}");
+        let from = format!("{dir}{file}");
         let to = format!("{target}{file}");
         cli.run(&["aws", "s3", "cp", &from, &to, "--cache-control", "no-cache"])?;
     }
@@ -45,11 +65,45 @@ pub fn upload(cli: &Cli, dist: &Path, bucket: &str, distribution: &str) -> Resul
         "/index.html",
         "/config.json",
     ])?;
+
     // Older releases go; this one and the one before stay.
-    let mut prune = sync.clone();
-    prune.push("--delete");
-    for file in &previous {
-        prune.extend(["--exclude", file]);
+    let mut keep: BTreeSet<String> = new_files.into_iter().collect();
+    for file in previous {
+        keep.insert(format!("{file}{BROTLI_SUFFIX}"));
+        keep.insert(file);
     }
-    cli.run(&prune)
+    let listed = cli.query_ok(&[
+        "aws",
+        "s3api",
+        "list-objects-v2",
+        "--bucket",
+        bucket,
+        "--query",
+        "Contents[].Key",
+    ])?;
+    let Some(listed) = listed else {
+        cli.say("remove files of older releases (none on a dry run)");
+        return Ok(());
+    };
+    let keys: Vec<String> = match listed {
+        serde_json::Value::Null => Vec::new(),
+        value => serde_json::from_value(value).context("the bucket's keys")?,
+    };
+    for key in keys.iter().filter(|k| !keep.contains(*k)) {
+        cli.run(&["aws", "s3", "rm", &format!("{target}{key}")])?;
+    }
+    Ok(())
+}
+
+/// The names of the files in `dist`.
+fn files(dist: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dist).with_context(|| format!("reading {}", dist.display()))? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
 }
