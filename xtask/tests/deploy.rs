@@ -415,6 +415,36 @@ fn a_stack_left_by_a_failed_first_create_is_explained_and_removed_only_with_yes(
 }
 
 #[test]
+fn a_stack_whose_first_change_set_never_ran_is_created_as_new() {
+    let f = Fakes::new("review");
+    f.rule("cargo lambda --version", "0", "cargo-lambda 1.8.5")
+        .rule("aws sts get-caller-identity", "0", IDENTITY)
+        .rule(
+            "aws cloudformation describe-stacks",
+            "once:0",
+            &stack_json("REVIEW_IN_PROGRESS", ""),
+        )
+        .rule(
+            "aws cloudformation describe-stacks",
+            "0",
+            &stack_json("CREATE_COMPLETE", ""),
+        )
+        .rule(
+            "aws cognito-idp describe-user-pool-domain",
+            "0",
+            FREE_DOMAIN,
+        )
+        .rule("aws dynamodb describe-table", "255", NO_TABLE)
+        .rule("aws s3 cp s3://", "1", "not found");
+    let output = f.deploy(&[]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("was never created"));
+    let create = f.position("sam deploy");
+    assert!(f.log()[create].contains("DataProtection=false"));
+    assert!(!f.called("aws cloudformation delete-stack"));
+}
+
+#[test]
 fn names_in_use_busy_stacks_and_bad_credentials_stop_the_deploy_before_anything_is_created() {
     type Setup = fn(&Fakes);
     let cases: [(&str, Setup, &str); 5] = [

@@ -47,15 +47,9 @@ impl Cli {
     pub fn query(&self, args: &[&str]) -> Result<Option<Answer>> {
         let mut shown = self.with_region(args);
         shown.extend(["--output".to_owned(), "json".to_owned()]);
-        self.say(&format!("check: {}", shown.join(" ")));
-        if self.dry_run {
+        let Some(out) = self.check(&shown)? else {
             return Ok(None);
-        }
-        let out = Command::new(&shown[0])
-            .current_dir(&self.root)
-            .args(&shown[1..])
-            .output()
-            .with_context(|| format!("running {}", shown.join(" ")))?;
+        };
         if !out.status.success() {
             return Ok(Some(Answer::Failed(
                 String::from_utf8_lossy(&out.stderr).trim().to_owned(),
@@ -82,20 +76,28 @@ impl Cli {
 
     /// Text a read-only command prints, or `None` if it failed (or on a dry run).
     pub fn text(&self, args: &[&str]) -> Result<Option<String>> {
-        let shown = self.with_region(args);
-        self.say(&format!("check: {}", shown.join(" ")));
-        if self.dry_run {
+        let Some(out) = self.check(&self.with_region(args))? else {
             return Ok(None);
-        }
-        let out = Command::new(&shown[0])
-            .current_dir(&self.root)
-            .args(&shown[1..])
-            .output()
-            .with_context(|| format!("running {}", shown.join(" ")))?;
+        };
         Ok(out
             .status
             .success()
             .then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
+    }
+
+    /// Runs a read-only command (said as a check) and returns what it printed; nothing
+    /// runs on a dry run.
+    fn check(&self, shown: &[String]) -> Result<Option<std::process::Output>> {
+        self.say(&format!("check: {}", shown.join(" ")));
+        if self.dry_run {
+            return Ok(None);
+        }
+        Command::new(&shown[0])
+            .current_dir(&self.root)
+            .args(&shown[1..])
+            .output()
+            .map(Some)
+            .with_context(|| format!("running {}", shown.join(" ")))
     }
 
     fn with_region(&self, args: &[&str]) -> Vec<String> {

@@ -166,7 +166,9 @@ pub fn stack(cli: &Cli, name: &str, yes: bool) -> Result<Option<Existing>> {
         // A change set was made but never run (an interrupted first deploy): nothing
         // exists yet, and `sam deploy` creates it as new.
         "REVIEW_IN_PROGRESS" => {
-            cli.say(&format!("stack {name} was never created: it will be created"));
+            cli.say(&format!(
+                "stack {name} was never created: it will be created"
+            ));
             Ok(None)
         }
         s if s.ends_with("_IN_PROGRESS") => bail!(
