@@ -183,10 +183,12 @@ impl Store {
         match out.item {
             Some(map) if is_post(&map) => {
                 let item = Item::from_map(map)?;
+                // Resolved as a page resolves its authors: eventually consistent, half
+                // the read cost of the profile's consistent read (which writes need).
                 let name = self
-                    .profile(&item.author_sub)
+                    .names([item.author_sub.as_str()])
                     .await?
-                    .and_then(|p| p.display_name);
+                    .remove(&item.author_sub);
                 Ok(item.into_post(name))
             }
             _ => Err(StoreError::NotFound),

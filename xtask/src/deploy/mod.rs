@@ -115,7 +115,6 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
             ("PostsTable", format!("{stack}-posts")),
             ("PeopleTable", format!("{stack}-people")),
         ];
-        let tables: Vec<(&str, String)> = tables.into_iter().collect();
         preflight::tables(&cli, &stack, &tables, existing.as_ref())?;
     }
 
