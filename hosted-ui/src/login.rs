@@ -1,0 +1,134 @@
+//! `GET /oauth2/authorize` (the sign-in page) and `POST /login` (the password checked
+//! with moto's `InitiateAuth`, the tokens sent back in the fragment), with the lock
+//! after wrong passwords.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
+use axum::extract::{Form, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::HostedUi;
+use crate::request::{AuthorizeRequest, Credentials, Refusal};
+use crate::text;
+use crate::ui::Ui;
+
+/// Wrong passwords in a row before the account is locked for a while.
+pub const PASSWORD_ATTEMPTS: u32 = 5;
+/// The longest lock after wrong passwords, as Cognito's.
+const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
+
+/// Wrong passwords in a row for one account, and until when it is locked.
+#[derive(Default)]
+pub(crate) struct Failures {
+    pub(crate) count: u32,
+    pub(crate) locked_until: Option<Instant>,
+}
+
+impl HostedUi {
+    /// Whether `email` is locked after wrong passwords.
+    fn is_locked(&self, email: &str) -> bool {
+        self.failures.lock().is_ok_and(|failures| {
+            failures
+                .get(&email.to_lowercase())
+                .and_then(|f| f.locked_until)
+                .is_some_and(|until| Instant::now() < until)
+        })
+    }
+
+    /// Counts a wrong password; from the [`PASSWORD_ATTEMPTS`]th in a row on, the
+    /// account is locked for 1 s, doubling each time up to [`MAX_LOCK`].
+    fn password_failed(&self, email: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            let entry = failures.entry(email.to_lowercase()).or_default();
+            entry.count += 1;
+            if entry.count >= PASSWORD_ATTEMPTS {
+                let doublings = (entry.count - PASSWORD_ATTEMPTS).min(10);
+                let lock = Duration::from_secs(1u64 << doublings).min(MAX_LOCK);
+                entry.locked_until = Some(Instant::now() + lock);
+            }
+        }
+    }
+
+    fn password_succeeded(&self, email: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            failures.remove(&email.to_lowercase());
+        }
+    }
+}
+
+pub(crate) async fn authorize(
+    State(ui): State<Arc<HostedUi>>,
+    headers: HeaderMap,
+    Query(request): Query<AuthorizeRequest>,
+) -> Response {
+    let page = Ui::new(&request, &headers);
+    match ui.check(&request).await {
+        Ok(_) => page.sign_in(&request, "", None),
+        Err(rejected) => page.rejected(rejected, &request),
+    }
+}
+
+pub(crate) async fn login(
+    State(ui): State<Arc<HostedUi>>,
+    headers: HeaderMap,
+    Form(form): Form<Credentials>,
+) -> Response {
+    let request = &form.request;
+    let page = Ui::new(request, &headers);
+    let t = text::texts(page.lang);
+    let checked = match ui.check(request).await {
+        Ok(checked) => checked,
+        Err(rejected) => return page.rejected(rejected, request),
+    };
+    let email = form.email.trim();
+    if ui.is_locked(email) {
+        return page.sign_in(request, &form.email, Some(("error", t.password_attempts)));
+    }
+    let result = ui
+        .moto
+        .cognito
+        .initiate_auth()
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .client_id(&checked.client_id)
+        .auth_parameters("USERNAME", form.email.trim())
+        .auth_parameters("PASSWORD", &form.password)
+        .send()
+        .await;
+    let tokens = match result {
+        Ok(out) => out.authentication_result,
+        Err(err) => {
+            let service = err.as_service_error();
+            if service.is_some_and(|e| e.is_user_not_confirmed_exception()) {
+                ui.send_code(form.email.trim());
+                return page.confirm(request, form.email.trim(), Some(t.not_confirmed));
+            }
+            if service
+                .is_some_and(|e| e.is_not_authorized_exception() || e.is_user_not_found_exception())
+            {
+                ui.password_failed(email);
+                return page.sign_in(request, &form.email, Some(("error", t.bad_credentials)));
+            }
+            tracing::error!(error = %aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(&err), "InitiateAuth failed");
+            return page.refusal(Refusal::Unavailable, request);
+        }
+    };
+    let Some((id_token, access_token, expires_in)) =
+        tokens.and_then(|t| Some((t.id_token?, t.access_token?, t.expires_in)))
+    else {
+        return page.refusal(Refusal::Unavailable, request);
+    };
+    ui.password_succeeded(email);
+    let mut fragment = form_urlencoded::Serializer::new(String::new());
+    fragment
+        .append_pair("id_token", &id_token)
+        .append_pair("access_token", &access_token)
+        .append_pair("expires_in", &expires_in.to_string())
+        .append_pair("token_type", "Bearer");
+    if let Some(state) = &request.state {
+        fragment.append_pair("state", state);
+    }
+    Redirect::to(&format!("{}#{}", checked.redirect_uri, fragment.finish())).into_response()
+}

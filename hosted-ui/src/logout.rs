@@ -1,0 +1,59 @@
+//! `GET /logout`: back to the app only at a registered logout URI.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::request::{AuthorizeRequest, Refusal};
+use crate::ui::Ui;
+use crate::{HostedUi, html, text};
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LogoutRequest {
+    client_id: Option<String>,
+    logout_uri: Option<String>,
+    lang: Option<String>,
+}
+
+pub(crate) async fn logout(
+    State(ui): State<Arc<HostedUi>>,
+    headers: HeaderMap,
+    Query(query): Query<LogoutRequest>,
+) -> Response {
+    let request = AuthorizeRequest {
+        client_id: query.client_id.clone(),
+        lang: query.lang,
+        ..Default::default()
+    };
+    let page = Ui::new(&request, &headers);
+    let Some(client_id) = query.client_id else {
+        return page.refusal(Refusal::InvalidClient, &request);
+    };
+    let described = ui
+        .moto
+        .cognito
+        .describe_user_pool_client()
+        .user_pool_id(&ui.user_pool_id)
+        .client_id(&client_id)
+        .send()
+        .await;
+    let Some(client) = described.ok().and_then(|out| out.user_pool_client) else {
+        return page.refusal(Refusal::InvalidClient, &request);
+    };
+    match query.logout_uri {
+        Some(uri) if client.logout_urls().contains(&uri) => Redirect::to(&uri).into_response(),
+        _ => {
+            let t = text::texts(page.lang);
+            page.page(
+                StatusCode::BAD_REQUEST,
+                t.error_title,
+                &html::message("error", t.logout_mismatch),
+                &request,
+                "/logout",
+            )
+        }
+    }
+}
