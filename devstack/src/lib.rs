@@ -179,7 +179,11 @@ impl Moto {
             .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
             .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
             .allowed_o_auth_flows_user_pool_client(true)
+            // Both grants, so one local stack serves an app of either kind; the deployed
+            // client allows the one its stack was deployed for.
             .allowed_o_auth_flows(OAuthFlowType::Implicit)
+            .allowed_o_auth_flows(OAuthFlowType::Code)
+            .enable_token_revocation(true)
             .set_allowed_o_auth_scopes(Some(SCOPES.iter().map(|s| s.to_string()).collect()))
             .supported_identity_providers("COGNITO")
             .set_callback_urls(

@@ -1,18 +1,26 @@
-//! An imitation of the Amazon Cognito hosted UI for the OAuth2 implicit grant, so the
-//! whole board runs locally: moto serves the user-pool API but not the hosted UI.
+//! An imitation of the Amazon Cognito hosted UI, for the implicit grant and for the
+//! authorization-code grant with PKCE, so the whole board runs locally: moto serves
+//! the user-pool API but not the hosted UI.
 //!
 //! It does what the hosted UI does for this app, on top of moto's API, one module per
 //! endpoint (`request` checks what every one of them is asked):
-//! - `GET /oauth2/authorize` checks `client_id` and `redirect_uri` against the pool's
-//!   app client as Cognito does. A bad client or redirect gets an error page and never a
-//!   redirect (no open redirect); a bad `response_type` or scope goes back to the app as
-//!   `#error=...`. Otherwise it shows sign-in.
+//! - `GET /oauth2/authorize` (`login`) checks `client_id` and `redirect_uri` against the
+//!   pool's app client as Cognito does. A bad client or redirect gets an error page and
+//!   never a redirect (no open redirect); a bad `response_type`, scope or PKCE challenge
+//!   goes back to the app as an OAuth error. Within an hour of a password sign-in
+//!   (`session`, a cookie) it returns straight to the app; otherwise it shows sign-in.
 //! - `POST /login` checks the password with moto's `InitiateAuth` and sends the browser
-//!   back to `redirect_uri#id_token=..&access_token=..&expires_in=..&token_type=Bearer&state=..`.
+//!   back (`issue`) with `#id_token=..` (implicit) or `?code=..` (code grant).
+//! - `POST /oauth2/token` (`token`) redeems a code with its PKCE verifier, or a refresh
+//!   token; `POST /oauth2/revoke` (`revoke`) ends a refresh token.
 //! - `/signup` and `/confirm`: sign-up with the pool's password policy, then a code that
 //!   stands in for the email: printed on the console (and written to the mailbox file),
 //!   and checked here, since moto accepts any code.
-//! - `GET /logout` redirects only to a registered logout URI.
+//! - `GET /logout` ends the hosted UI's session and redirects only to a registered
+//!   logout URI.
+//!
+//! moto's id tokens carry no `nonce`, so the local app's `config.json` says its nonce
+//! check is relaxed (`"require_nonce": false`); a deployed one never does.
 //!
 //! Hardened as Cognito is: no page may be framed (`frame-ancestors 'none'`,
 //! `X-Frame-Options: DENY`); five wrong confirmation codes void the code (a new one is
@@ -21,16 +29,21 @@
 //! name are answered (no DNS rebinding).
 
 mod html;
+mod issue;
 mod login;
 mod logout;
 mod request;
+mod revoke;
+mod session;
 mod signup;
 mod text;
+mod token;
 mod ui;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -38,18 +51,23 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use devstack::Moto;
 
+pub use issue::CODE_LIFETIME;
 pub use login::PASSWORD_ATTEMPTS;
 pub use signup::CODE_ATTEMPTS;
 pub use text::Lang;
 
-/// The imitation's state: the pool it fronts, the codes it has "emailed", and the
-/// wrong passwords it has seen, all keyed by lower-cased email.
+/// The imitation's state: the pool it fronts, the confirmation codes it has "emailed"
+/// and the wrong passwords it has seen (both keyed by lower-cased email), its sign-in
+/// sessions, and the authorization codes and refresh tokens it has given apps.
 pub struct HostedUi {
     moto: Moto,
     user_pool_id: String,
     codes: Mutex<HashMap<String, signup::PendingCode>>,
     failures: Mutex<HashMap<String, login::Failures>>,
     mailbox: Option<PathBuf>,
+    sessions: Mutex<HashMap<String, session::Session>>,
+    grants: Mutex<issue::Grants>,
+    code_lifetime: Duration,
 }
 
 impl HostedUi {
@@ -62,7 +80,18 @@ impl HostedUi {
             codes: Mutex::default(),
             failures: Mutex::default(),
             mailbox,
+            sessions: Mutex::default(),
+            grants: Mutex::default(),
+            code_lifetime: CODE_LIFETIME,
         }
+    }
+
+    /// How long an authorization code may wait to be redeemed ([`CODE_LIFETIME`]
+    /// unless changed; tests shorten it).
+    #[must_use]
+    pub fn with_code_lifetime(mut self, lifetime: Duration) -> Self {
+        self.code_lifetime = lifetime;
+        self
     }
 }
 
@@ -73,6 +102,8 @@ pub fn router(state: Arc<HostedUi>) -> Router {
         .route("/signup", get(signup::signup_page).post(signup::signup))
         .route("/confirm", post(signup::confirm))
         .route("/logout", get(logout::logout))
+        .route("/oauth2/token", post(token::token))
+        .route("/oauth2/revoke", post(revoke::revoke))
         .with_state(state)
         .layer(axum::middleware::map_response(no_framing))
         .layer(axum::middleware::from_fn(

@@ -1,5 +1,6 @@
-//! `GET /oauth2/authorize` (the sign-in page) and `POST /login` (the password checked
-//! with moto's `InitiateAuth`, the tokens sent back in the fragment), with the lock
+//! `GET /oauth2/authorize` (the sign-in page, or straight back to the app within the
+//! hosted UI's session) and `POST /login` (the password checked with moto's
+//! `InitiateAuth`, a session started, the tokens or a code sent back), with the lock
 //! after wrong passwords.
 
 use std::sync::Arc;
@@ -7,10 +8,11 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
 use axum::extract::{Form, Query, State};
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
 
 use crate::HostedUi;
+use crate::issue::Tokens;
 use crate::request::{AuthorizeRequest, Credentials, Refusal};
 use crate::text;
 use crate::ui::Ui;
@@ -65,10 +67,19 @@ pub(crate) async fn authorize(
     Query(request): Query<AuthorizeRequest>,
 ) -> Response {
     let page = Ui::new(&request, &headers);
-    match ui.check(&request).await {
-        Ok(_) => page.sign_in(&request, "", None),
-        Err(rejected) => page.rejected(rejected, &request),
+    let checked = match ui.check(&request).await {
+        Ok(checked) => checked,
+        Err(rejected) => return page.rejected(rejected, &request),
+    };
+    // Signed in here within the hour: back to the app without the password.
+    if let Some(upstream) = ui.session(&headers, &checked.client_id) {
+        match ui.refreshed(&checked.client_id, &upstream).await {
+            Ok(Some(tokens)) => return ui.issue(&checked, request.state.as_deref(), tokens),
+            Ok(None) => {}
+            Err(()) => return page.refusal(Refusal::Unavailable, &request),
+        }
     }
+    page.sign_in(&request, "", None)
 }
 
 pub(crate) async fn login(
@@ -115,20 +126,12 @@ pub(crate) async fn login(
             return page.refusal(Refusal::Unavailable, request);
         }
     };
-    let Some((id_token, access_token, expires_in)) =
-        tokens.and_then(|t| Some((t.id_token?, t.access_token?, t.expires_in)))
-    else {
+    let Some(tokens) = Tokens::from_result(tokens, None) else {
         return page.refusal(Refusal::Unavailable, request);
     };
     ui.password_succeeded(email);
-    let mut fragment = form_urlencoded::Serializer::new(String::new());
-    fragment
-        .append_pair("id_token", &id_token)
-        .append_pair("access_token", &access_token)
-        .append_pair("expires_in", &expires_in.to_string())
-        .append_pair("token_type", "Bearer");
-    if let Some(state) = &request.state {
-        fragment.append_pair("state", state);
-    }
-    Redirect::to(&format!("{}#{}", checked.redirect_uri, fragment.finish())).into_response()
+    let cookie = ui.start_session(&checked.client_id, &tokens.upstream_refresh);
+    let mut response = ui.issue(&checked, request.state.as_deref(), tokens);
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    response
 }

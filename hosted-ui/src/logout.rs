@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -44,7 +44,12 @@ pub(crate) async fn logout(
         return page.refusal(Refusal::InvalidClient, &request);
     };
     match query.logout_uri {
-        Some(uri) if client.logout_urls().contains(&uri) => Redirect::to(&uri).into_response(),
+        Some(uri) if client.logout_urls().contains(&uri) => {
+            let cookie = ui.end_session(&headers);
+            let mut response = Redirect::to(&uri).into_response();
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            response
+        }
         _ => {
             let t = text::texts(page.lang);
             page.page(

@@ -2,153 +2,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use backend::auth::Verifier;
 use backend::config::AuthConfig;
-use devstack::{Moto, Options, Stack};
-use hosted_ui::HostedUi;
-use http_body_util::BodyExt;
-use tower::ServiceExt;
-
-const APP: &str = "http://127.0.0.1:8080/";
-const PASSWORD: &str = "Correct-horse-9";
-
-struct Fixture {
-    router: axum::Router,
-    stack: Stack,
-    mailbox: std::path::PathBuf,
-}
-
-struct Page {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    location: Option<String>,
-    body: String,
-}
-
-async fn fixture() -> Fixture {
-    let endpoint =
-        std::env::var("MOTO_ENDPOINT").expect("MOTO_ENDPOINT: run through `cargo xtask test`");
-    let moto = Moto::connect(&endpoint).await;
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let options = Options {
-        table: format!("posts-{id}"),
-        people_table: format!("people-{id}"),
-        pool_name: format!("ui-{id}"),
-        callback_urls: vec![APP.to_owned()],
-        logout_urls: vec![APP.to_owned()],
-    };
-    let stack = moto.bootstrap(&options).await.unwrap();
-    let mailbox = std::env::temp_dir().join(format!("mailbox-{id}"));
-    let ui = HostedUi::new(
-        moto.clone(),
-        stack.user_pool_id.clone(),
-        Some(mailbox.clone()),
-    );
-    Fixture {
-        router: hosted_ui::router(Arc::new(ui)),
-        stack,
-        mailbox,
-    }
-}
-
-impl Fixture {
-    /// Sends `request` as a browser on this machine would (`Host: 127.0.0.1:...`,
-    /// unless the test names another).
-    async fn send(&self, mut request: Request<Body>) -> Page {
-        if !request.headers().contains_key(header::HOST) {
-            request
-                .headers_mut()
-                .insert(header::HOST, "127.0.0.1:9000".parse().unwrap());
-        }
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let location = response
-            .headers()
-            .get(header::LOCATION)
-            .map(|v| v.to_str().unwrap().to_owned());
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Page {
-            status,
-            headers,
-            location,
-            body: String::from_utf8(bytes.to_vec()).unwrap(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        self.send(Request::get(path).body(Body::empty()).unwrap())
-            .await
-    }
-
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        let request = Request::post(path)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap();
-        self.send(request).await
-    }
-
-    fn authorize_fields<'a>(&'a self, state: &'a str) -> Vec<(&'a str, &'a str)> {
-        vec![
-            ("response_type", "token"),
-            ("client_id", &self.stack.client_id),
-            ("redirect_uri", APP),
-            ("scope", "openid email profile"),
-            ("state", state),
-            ("nonce", "n-1"),
-        ]
-    }
-
-    fn authorize_path(&self, fields: &[(&str, &str)]) -> String {
-        format!(
-            "/oauth2/authorize?{}",
-            form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(fields)
-                .finish()
-        )
-    }
-
-    /// Enters `code` on the confirmation form for `email`.
-    async fn confirm(&self, email: &str, code: &str) -> Page {
-        let fields = [
-            self.authorize_fields("s"),
-            vec![("email", email), ("code", code)],
-        ]
-        .concat();
-        self.post("/confirm", &fields).await
-    }
-
-    fn code_for(&self, email: &str) -> String {
-        let mail = std::fs::read_to_string(&self.mailbox).unwrap();
-        mail.lines()
-            .rev()
-            .find_map(|l| l.strip_prefix(&format!("{email} ")))
-            .unwrap()
-            .to_owned()
-    }
-}
-
-fn fragment(location: &str) -> Vec<(String, String)> {
-    let (_, fragment) = location.split_once('#').expect("a fragment");
-    form_urlencoded::parse(fragment.as_bytes())
-        .into_owned()
-        .collect()
-}
-
-fn value<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-}
+use common::{APP, PASSWORD, confirmed_user, fixture, fragment, value};
 
 #[tokio::test]
 async fn an_unknown_client_or_unregistered_redirect_gets_an_error_page_and_no_redirect() {
@@ -182,7 +42,7 @@ async fn an_unknown_client_or_unregistered_redirect_gets_an_error_page_and_no_re
 async fn a_bad_response_type_or_scope_goes_back_to_the_app_as_an_error() {
     let f = fixture().await;
     let mut fields = f.authorize_fields("st-1");
-    fields[0] = ("response_type", "code");
+    fields[0] = ("response_type", "id_token");
     let page = f.get(&f.authorize_path(&fields)).await;
     assert!(page.status.is_redirection());
     let back = page.location.unwrap();
@@ -366,20 +226,6 @@ async fn pages_speak_korean_when_asked() {
     let page = f.send(request).await;
     assert!(page.body.contains(r#"<html lang="ko">"#));
     assert!(page.body.contains("비밀번호"));
-}
-
-/// A new, confirmed user of the fixture's pool.
-async fn confirmed_user(f: &Fixture) -> String {
-    let email = format!("u-{}@example.com", uuid::Uuid::new_v4().simple());
-    let signup = [
-        f.authorize_fields("s"),
-        vec![("email", email.as_str()), ("password", PASSWORD)],
-    ]
-    .concat();
-    assert_eq!(f.post("/signup", &signup).await.status, StatusCode::OK);
-    let code = f.code_for(&email);
-    assert_eq!(f.confirm(&email, &code).await.status, StatusCode::OK);
-    email
 }
 
 #[tokio::test]

@@ -1,0 +1,75 @@
+//! `POST /oauth2/revoke`: ends one refresh token the app was given (RFC 7009, as
+//! Cognito answers it). A token nobody knows is answered 200 too, so the endpoint
+//! tells nothing about which tokens exist.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::HostedUi;
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RevokeRequest {
+    token: Option<String>,
+    client_id: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    error: &'static str,
+}
+
+fn error(status: StatusCode, error: &'static str) -> Response {
+    (status, Json(ErrorBody { error })).into_response()
+}
+
+pub(crate) async fn revoke(
+    State(ui): State<Arc<HostedUi>>,
+    headers: HeaderMap,
+    Form(request): Form<RevokeRequest>,
+) -> Response {
+    let client = match ui.client(request.client_id.as_deref()).await {
+        Ok(client) => client,
+        Err(crate::token::TokenError::InvalidRequest) => {
+            return error(StatusCode::BAD_REQUEST, "invalid_request");
+        }
+        Err(crate::token::TokenError::ServerError) => {
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error");
+        }
+        Err(_) => return error(StatusCode::UNAUTHORIZED, "invalid_client"),
+    };
+    let mut response = match request.token.as_deref() {
+        None | Some("") => error(StatusCode::BAD_REQUEST, "invalid_request"),
+        // Id and access tokens are JWTs; only refresh tokens can be revoked.
+        Some(token) if token.split('.').count() == 3 => {
+            error(StatusCode::BAD_REQUEST, "unsupported_token_type")
+        }
+        Some(token) => match ui.revoke_refresh(&client.client_id, token) {
+            Ok(()) => StatusCode::OK.into_response(),
+            Err(()) => error(StatusCode::BAD_REQUEST, "unauthorized_client"),
+        },
+    };
+    client.allow_origin(&headers, &mut response);
+    response
+}
+
+impl HostedUi {
+    /// Forgets `token`; refused when it was given to another client.
+    fn revoke_refresh(&self, client_id: &str, token: &str) -> Result<(), ()> {
+        let Ok(mut grants) = self.grants.lock() else {
+            return Err(());
+        };
+        match grants.refresh.get(token) {
+            Some(grant) if grant.client_id != client_id => Err(()),
+            Some(_) => {
+                grants.refresh.remove(token);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+}
