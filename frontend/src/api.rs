@@ -35,18 +35,23 @@ pub enum ApiError {
     Network,
 }
 
-pub struct Api<'a> {
-    config: &'a RuntimeConfig,
-    token: Option<&'a str>,
+/// One call's client: the configuration and the token to send. Calls are made through
+/// [`AppState::call`](crate::state::AppState::call), which renews the token first.
+pub struct Api {
+    config: RuntimeConfig,
+    token: Option<String>,
 }
 
-impl<'a> Api<'a> {
-    pub fn new(config: &'a RuntimeConfig, token: Option<&'a str>) -> Self {
-        Self { config, token }
+impl Api {
+    pub fn new(config: &RuntimeConfig, token: Option<String>) -> Self {
+        Self {
+            config: config.clone(),
+            token,
+        }
     }
 
     fn authorized(&self, builder: RequestBuilder) -> RequestBuilder {
-        match self.token {
+        match &self.token {
             Some(token) => builder.header("Authorization", &format!("Bearer {token}")),
             None => builder,
         }

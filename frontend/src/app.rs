@@ -5,13 +5,13 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::api::ApiError;
-use crate::auth::{Session, SignInError};
+use crate::auth::{Returned, SignInError};
 use crate::config::RuntimeConfig;
 use crate::pages::{EditPage, Home, LoadError, NameForm, PostPage, ProfilePage, WritePage};
 use crate::state::{AppState, Notice, use_app, use_config};
 
 #[component]
-pub fn App(callback: Option<Result<Session, SignInError>>) -> impl IntoView {
+pub fn App(callback: Option<Result<Returned, SignInError>>) -> impl IntoView {
     let app = AppState::new(callback);
     provide_context(app);
     let config = LocalResource::new(load_config);
@@ -70,6 +70,7 @@ enum Gate {
 fn Shell(config: RuntimeConfig) -> impl IntoView {
     provide_context(config.clone());
     let app = use_app();
+    app.finish_sign_in(&config);
     // Whoever signs in, the board needs to know their name and role.
     Effect::new(move |previous: Option<Option<String>>| {
         let sub = app.session.with(|s| s.as_ref().map(|s| s.sub.clone()));
@@ -79,6 +80,9 @@ fn Shell(config: RuntimeConfig) -> impl IntoView {
         sub
     });
     let gate = Memo::new(move |_| {
+        if app.signing_in.get() {
+            return Gate::Loading;
+        }
         if app.session.with(Option::is_none) {
             return Gate::Open;
         }
@@ -196,6 +200,7 @@ fn Notices() -> impl IntoView {
                     SignInError::MalformedToken => t.bad_token.to_owned(),
                     SignInError::Expired => t.token_expired.to_owned(),
                     SignInError::NotStarted => t.not_started.to_owned(),
+                    SignInError::Exchange => t.exchange_failed.to_owned(),
                 };
                 view! {
                     <div class="notice error" role="alert">

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use web_sys::Storage;
 
-use crate::auth::{self, PendingSignIn, Session, SignInError};
+use crate::auth::{self, PendingSignIn, Returned, SignInError};
 
 pub const SESSION_KEY: &str = "board.session";
 pub const PENDING_KEY: &str = "board.pending";
@@ -53,15 +53,25 @@ pub fn now() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64
 }
 
-/// 16 random bytes from `crypto.getRandomValues`, in hex.
-pub fn random_hex() -> Option<String> {
-    let mut bytes = [0u8; 16];
+/// `N` random bytes from `crypto.getRandomValues`.
+fn random_bytes<const N: usize>() -> Option<[u8; N]> {
+    let mut bytes = [0u8; N];
     web_sys::window()?
         .crypto()
         .ok()?
         .get_random_values_with_u8_array(&mut bytes)
         .ok()?;
-    Some(auth::to_hex(&bytes))
+    Some(bytes)
+}
+
+/// 16 random bytes in hex, for `state` and `nonce`.
+pub fn random_hex() -> Option<String> {
+    random_bytes::<16>().map(|bytes| auth::to_hex(&bytes))
+}
+
+/// A fresh PKCE code verifier (32 random bytes).
+pub fn random_verifier() -> Option<String> {
+    random_bytes::<32>().map(|bytes| auth::pkce_verifier(&bytes))
 }
 
 /// The path, query and fragment of the current page.
@@ -116,23 +126,23 @@ pub fn set_document_lang(tag: &str) {
     }
 }
 
-/// If the page was opened as the hosted UI's callback, finishes the sign-in: the
-/// fragment leaves the address bar first, before anything else runs, so the token is
-/// never in the history or in a link someone copies. `None` when this is no callback.
-pub fn take_callback() -> Option<Result<Session, SignInError>> {
+/// If the page was opened as the hosted UI's callback, matches it to this tab's
+/// sign-in: the query and fragment leave the address bar first, before anything
+/// renders, so a token or code is never in the history or in a link someone copies.
+/// The session itself is made once `config.json` is read ([`crate::state::AppState`]).
+/// `None` when this is no callback.
+pub fn take_callback() -> Option<Result<Returned, SignInError>> {
     let location = web_sys::window()?.location();
-    let hash = location.hash().ok()?;
-    let callback = auth::parse_fragment(&hash)?;
-    replace_url(&current_path());
+    let callback = auth::parse_callback(&location.search().ok()?, &location.hash().ok()?)?;
+    replace_url(&location.pathname().ok()?);
     let pending: Option<PendingSignIn> = load(PENDING_KEY);
     remove(PENDING_KEY);
-    match auth::complete_sign_in(callback, pending.as_ref(), now()) {
-        Ok((session, back)) => {
-            save(SESSION_KEY, &session);
-            replace_url(&back);
-            Some(Ok(session))
+    match auth::check_return(callback, pending.as_ref()) {
+        Ok(returned) => {
+            replace_url(returned.back());
+            Some(Ok(returned))
         }
-        // Somebody else's `#error=` link: gone from the address bar, and not shown.
+        // Somebody else's `error=` link: gone from the address bar, and not shown.
         Err(SignInError::Unsolicited) => None,
         Err(error) => Some(Err(error)),
     }

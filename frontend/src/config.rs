@@ -16,6 +16,31 @@ pub struct RuntimeConfig {
     pub logout_uri: String,
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
+    /// How the app signs in: the implicit grant (the default) or the authorization
+    /// code with PKCE.
+    #[serde(default)]
+    pub grant: Grant,
+    /// Whether the id token must carry the `nonce` this tab sent. Cognito always puts
+    /// it there; only the local stack's config says `false`, since moto's tokens
+    /// cannot carry one.
+    #[serde(default = "yes")]
+    pub require_nonce: bool,
+}
+
+/// The OAuth 2.0 grant the app signs in with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Grant {
+    /// Tokens in the URL fragment, no refresh: the original tutorial's way.
+    #[default]
+    Implicit,
+    /// Authorization code with PKCE, exchanged at the token endpoint; a refresh token
+    /// renews the session (RFC 9700's recommendation).
+    Code,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_scopes() -> Vec<String> {
@@ -50,6 +75,11 @@ impl RuntimeConfig {
         Ok(config)
     }
 
+    /// The hosted UI's endpoint at `path`, e.g. `/oauth2/token`.
+    pub fn auth_url(&self, path: &str) -> String {
+        format!("{}{path}", self.auth_domain.trim_end_matches('/'))
+    }
+
     /// The URL of an API path such as `/posts`.
     pub fn api_url(&self, path: &str) -> String {
         format!("{}{path}", self.api_base.trim_end_matches('/'))
@@ -64,10 +94,30 @@ mod tests {
         "redirect_uri":"http://127.0.0.1:8080/","logout_uri":"http://127.0.0.1:8080/"}"#;
 
     #[test]
-    fn a_complete_config_parses_with_default_scopes() {
+    fn a_complete_config_parses_with_default_scopes_grant_and_nonce_check() {
         let config = RuntimeConfig::parse(GOOD).unwrap();
         assert_eq!(config.scopes, ["openid", "email", "profile"]);
         assert_eq!(config.api_url("/posts"), "/api/posts");
+        assert_eq!(
+            config.auth_url("/oauth2/token"),
+            "http://127.0.0.1:9000/oauth2/token"
+        );
+        assert_eq!(config.grant, Grant::Implicit);
+        assert!(config.require_nonce);
+    }
+
+    #[test]
+    fn the_grant_and_a_relaxed_nonce_check_are_read() {
+        let code = GOOD.replace('}', r#","grant":"code","require_nonce":false}"#);
+        let config = RuntimeConfig::parse(&code).unwrap();
+        assert_eq!(config.grant, Grant::Code);
+        assert!(!config.require_nonce);
+        let unknown = GOOD.replace('}', r#","grant":"password"}"#);
+        assert!(
+            RuntimeConfig::parse(&unknown)
+                .unwrap_err()
+                .contains("unknown variant `password`, expected `implicit` or `code`")
+        );
     }
 
     #[test]

@@ -9,5 +9,6 @@ pub mod auth;
 pub mod browser;
 pub mod config;
 pub mod i18n;
+pub mod oauth;
 pub mod pages;
 pub mod state;

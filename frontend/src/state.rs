@@ -1,15 +1,18 @@
 //! What the whole app shares: who is signed in, the language, and banners.
 
+use std::future::Future;
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use shared::Profile;
 
 use crate::api::{Api, ApiError};
-use crate::auth::{self, PendingSignIn, Session, SignInError};
+use crate::auth::{self, NonceCheck, PendingSignIn, Returned, Session, SignInError};
 use crate::browser;
-use crate::config::RuntimeConfig;
+use crate::config::{Grant, RuntimeConfig};
 use crate::i18n::{self, Lang, Texts};
+use crate::oauth::{self, TokenError};
 
 /// A banner above the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,16 +40,31 @@ pub struct AppState {
     /// The signed-in person as the board knows them (`GET /me`): their display
     /// name and role. `None` while it loads, or while nobody is signed in.
     pub profile: RwSignal<Option<Result<Profile, ApiError>>>,
+    /// A sign-in that came back and is being finished (the code exchanged).
+    pub signing_in: RwSignal<bool>,
+    returned: StoredValue<Option<Returned>>,
+}
+
+/// What renewing the tokens came to.
+enum Renewed {
+    /// A fresh id token.
+    Token(String),
+    /// The session cannot be renewed (implicit grant, or the refresh token refused):
+    /// it has ended.
+    Ended,
+    /// The hosted UI could not be reached: the session is kept for another try.
+    Unreachable,
 }
 
 impl AppState {
-    /// State as the page opens: the sign-in that just completed (or failed), else
-    /// the session kept in this tab; the language remembered, else the browser's.
-    pub fn new(callback: Option<Result<Session, SignInError>>) -> Self {
-        let (session, notice) = match callback {
-            Some(Ok(session)) => (Some(session), None),
-            Some(Err(error)) => (None, Some(Notice::SignInFailed(error))),
-            None => (browser::load::<Session>(browser::SESSION_KEY), None),
+    /// State as the page opens: a sign-in that just came back (finished by
+    /// [`finish_sign_in`](Self::finish_sign_in) once the config is read) or failed,
+    /// else the session kept in this tab; the language remembered, else the browser's.
+    pub fn new(callback: Option<Result<Returned, SignInError>>) -> Self {
+        let (session, notice, returned) = match callback {
+            Some(Ok(returned)) => (None, None, Some(returned)),
+            Some(Err(error)) => (None, Some(Notice::SignInFailed(error)), None),
+            None => (browser::load::<Session>(browser::SESSION_KEY), None, None),
         };
         let lang = browser::load_local(browser::LANG_KEY)
             .and_then(|tag| Lang::from_tag(&tag))
@@ -57,7 +75,69 @@ impl AppState {
             lang: RwSignal::new(lang),
             notice: RwSignal::new(notice),
             profile: RwSignal::new(None),
+            signing_in: RwSignal::new(returned.is_some()),
+            returned: StoredValue::new(returned),
         }
+    }
+
+    /// Makes the session from the sign-in that came back: the id token in hand
+    /// (implicit), or the code exchanged at the token endpoint (code grant).
+    pub fn finish_sign_in(&self, config: &RuntimeConfig) {
+        let Some(returned) = self.returned.try_update_value(Option::take).flatten() else {
+            return;
+        };
+        let app = *self;
+        match returned {
+            Returned::Tokens {
+                id_token,
+                expires_in,
+                nonce,
+                ..
+            } => {
+                let check = NonceCheck::new(config, &nonce);
+                app.signed_in(auth::session_from_tokens(
+                    id_token,
+                    expires_in,
+                    None,
+                    check,
+                    browser::now(),
+                ));
+            }
+            Returned::Code {
+                code,
+                verifier,
+                nonce,
+                ..
+            } => {
+                let config = config.clone();
+                leptos::task::spawn_local(async move {
+                    let session = match oauth::exchange_code(&config, &code, &verifier).await {
+                        Ok(tokens) => auth::session_from_tokens(
+                            tokens.id_token,
+                            tokens.expires_in,
+                            tokens.refresh_token,
+                            NonceCheck::new(&config, &nonce),
+                            browser::now(),
+                        ),
+                        Err(_) => Err(SignInError::Exchange),
+                    };
+                    app.signed_in(session);
+                });
+            }
+        }
+    }
+
+    fn signed_in(&self, session: Result<Session, SignInError>) {
+        match session {
+            Ok(session) => self.set_session(session),
+            Err(error) => self.notice.set(Some(Notice::SignInFailed(error))),
+        }
+        self.signing_in.set(false);
+    }
+
+    fn set_session(&self, session: Session) {
+        browser::save(browser::SESSION_KEY, &session);
+        self.session.set(Some(session));
     }
 
     /// Loads the signed-in person's profile into [`profile`](Self::profile), or
@@ -65,18 +145,24 @@ impl AppState {
     pub fn load_profile(&self, config: &RuntimeConfig) {
         let app = *self;
         app.profile.set(None);
-        let Some(token) = app.token() else { return };
+        let Some(sub) = app
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.sub.clone()))
+        else {
+            return;
+        };
         let config = config.clone();
         leptos::task::spawn_local(async move {
-            let result = Api::new(&config, Some(&token)).me().await;
+            let result = app
+                .call(&config, None, |api| async move { api.me().await })
+                .await;
             if result == Err(ApiError::Unauthorized) {
-                app.expire();
                 return;
             }
-            // A sign-out (or another sign-in) meanwhile makes this answer stale.
+            // A sign-out (or another person's sign-in) meanwhile makes this answer stale.
             let current = app
                 .session
-                .with_untracked(|s| s.as_ref().is_some_and(|s| s.id_token == token));
+                .with_untracked(|s| s.as_ref().is_some_and(|s| s.sub == sub));
             if current {
                 app.profile.set(Some(result));
             }
@@ -100,28 +186,93 @@ impl AppState {
         browser::set_document_lang(lang.tag());
     }
 
-    /// The id token to call the API with, if the session is still good. An expired
-    /// session ends here, and the person is asked to sign in again.
-    pub fn token(&self) -> Option<String> {
-        self.valid_token(None)
-    }
-
-    /// Like [`token`](Self::token), but an expired session keeps `draft` to restore
-    /// after the next sign-in.
-    pub fn token_keeping(&self, draft: &Draft) -> Option<String> {
-        self.valid_token(Some(draft))
-    }
-
-    fn valid_token(&self, draft: Option<&Draft>) -> Option<String> {
-        let session = self.session.get_untracked()?;
-        if session.is_expired(browser::now()) {
-            if let Some(draft) = draft {
-                browser::save(&draft_key(&session.sub), draft);
-            }
-            self.expire();
-            return None;
+    /// Calls the API as the signed-in person (or as a visitor, when nobody is).
+    ///
+    /// The token goes out fresh: one about to expire is renewed first with the refresh
+    /// token (code grant). A 401 for a token this tab thought good (revoked, a clock
+    /// that is off) renews once and tries again. When the session cannot be renewed it
+    /// ends here, keeping `draft` for the next sign-in, and the call answers
+    /// [`ApiError::Unauthorized`]; the banner then asks the person to sign in again.
+    /// Nothing the person is typing is touched meanwhile.
+    pub async fn call<T, F, Fut>(
+        &self,
+        config: &RuntimeConfig,
+        draft: Option<&Draft>,
+        request: F,
+    ) -> Result<T, ApiError>
+    where
+        F: Fn(Api) -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        let token = match self.session.get_untracked() {
+            None => None,
+            Some(session) if !session.is_expired(browser::now()) => Some(session.id_token),
+            Some(_) => Some(self.renewed(config, draft).await?),
+        };
+        let signed_in = token.is_some();
+        let result = request(Api::new(config, token)).await;
+        if !signed_in || !matches!(result, Err(ApiError::Unauthorized)) {
+            return result;
         }
-        Some(session.id_token)
+        let token = self.renewed(config, draft).await?;
+        let again = request(Api::new(config, Some(token))).await;
+        if matches!(again, Err(ApiError::Unauthorized)) {
+            self.end_session(draft);
+        }
+        again
+    }
+
+    /// A renewed id token, or the reason there is none (the session then ended,
+    /// keeping `draft`).
+    async fn renewed(
+        &self,
+        config: &RuntimeConfig,
+        draft: Option<&Draft>,
+    ) -> Result<String, ApiError> {
+        match self.renew(config).await {
+            Renewed::Token(token) => Ok(token),
+            Renewed::Unreachable => Err(ApiError::Network),
+            Renewed::Ended => {
+                self.end_session(draft);
+                Err(ApiError::Unauthorized)
+            }
+        }
+    }
+
+    async fn renew(&self, config: &RuntimeConfig) -> Renewed {
+        let Some(session) = self.session.get_untracked() else {
+            return Renewed::Ended;
+        };
+        let Some(refresh_token) = &session.refresh_token else {
+            return Renewed::Ended;
+        };
+        match oauth::refresh(config, refresh_token).await {
+            Ok(tokens) => match auth::refreshed_session(&session, tokens, browser::now()) {
+                Ok(renewed) => {
+                    let token = renewed.id_token.clone();
+                    // Only if the same person is still signed in here.
+                    if self
+                        .session
+                        .with_untracked(|s| s.as_ref().is_some_and(|s| s.sub == renewed.sub))
+                    {
+                        self.set_session(renewed);
+                    }
+                    Renewed::Token(token)
+                }
+                Err(_) => Renewed::Ended,
+            },
+            Err(TokenError::Refused) => Renewed::Ended,
+            Err(TokenError::Unreachable) => Renewed::Unreachable,
+        }
+    }
+
+    /// Ends a session that can no longer be used, keeping `draft` to restore after
+    /// the next sign-in, and says so in the banner.
+    fn end_session(&self, draft: Option<&Draft>) {
+        if let (Some(draft), Some(session)) = (draft, self.session.get_untracked()) {
+            browser::save(&draft_key(&session.sub), draft);
+        }
+        self.expire();
     }
 
     /// Ends a session the API no longer accepts.
@@ -131,37 +282,49 @@ impl AppState {
         self.notice.set(Some(Notice::SessionExpired));
     }
 
-    /// Ends the session, keeping `draft` to restore after the next sign-in.
-    pub fn expire_keeping(&self, draft: &Draft) {
-        if let Some(session) = self.session.get_untracked() {
-            browser::save(&draft_key(&session.sub), draft);
-        }
-        self.expire();
-    }
-
     /// Sends the browser to the hosted UI, to come back to the current page.
     pub fn sign_in(&self, config: &RuntimeConfig) {
         let (Some(state), Some(nonce)) = (browser::random_hex(), browser::random_hex()) else {
             return;
         };
+        let verifier = match config.grant {
+            Grant::Implicit => None,
+            Grant::Code => match browser::random_verifier() {
+                Some(verifier) => Some(verifier),
+                None => return,
+            },
+        };
         let pending = PendingSignIn {
             state,
             nonce,
             return_to: browser::current_path(),
+            verifier,
         };
         browser::save(browser::PENDING_KEY, &pending);
-        browser::go_to(&auth::authorize_url(config, &pending.state, &pending.nonce));
+        browser::go_to(&auth::authorize_url(config, &pending));
     }
 
-    /// Forgets the session here and at the hosted UI.
+    /// Forgets the session here, revokes its refresh token (code grant), and ends the
+    /// hosted UI's session too.
     pub fn sign_out(&self, config: &RuntimeConfig) {
-        if let Some(session) = self.session.get_untracked() {
+        let session = self.session.get_untracked();
+        if let Some(session) = &session {
             browser::remove(&draft_key(&session.sub));
         }
         browser::remove(browser::SESSION_KEY);
         self.session.set(None);
         self.profile.set(None);
-        browser::go_to(&auth::logout_url(config));
+        let logout = auth::logout_url(config);
+        match session.and_then(|s| s.refresh_token) {
+            Some(refresh_token) => {
+                let config = config.clone();
+                leptos::task::spawn_local(async move {
+                    oauth::revoke(&config, &refresh_token).await;
+                    browser::go_to(&logout);
+                });
+            }
+            None => browser::go_to(&logout),
+        }
     }
 }
 

@@ -5,24 +5,29 @@ use std::time::Duration;
 
 use anyhow::Result;
 
+use crate::outputs::Grant;
 use crate::setup;
 use crate::stack::{
     AppServer, DEMO_EMAIL, DEMO_MODERATOR_EMAIL, DEMO_MODERATOR_PASSWORD, DEMO_PASSWORD, Ports,
     RunningStack, StackOptions,
 };
 
-pub fn run(root: &Path) -> Result<()> {
+pub fn run(root: &Path, grant: Grant) -> Result<()> {
     setup::run(root)?;
     let options = StackOptions {
         ports: Ports::PREFERRED,
         app: AppServer::Trunk,
+        grants: vec![grant],
         mailbox: None,
         quiet: false,
         quota: None,
     };
     let mut stack = RunningStack::start(root, options)?;
     println!();
-    println!("  The board is running:  {}", stack.app_url);
+    println!(
+        "  The board is running:  {} (the {grant} grant)",
+        stack.app_url
+    );
     println!();
     println!("  Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD},");
     println!("  or as the moderator {DEMO_MODERATOR_EMAIL} / {DEMO_MODERATOR_PASSWORD},");

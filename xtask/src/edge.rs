@@ -15,6 +15,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::json;
 use serde_yaml::Value;
 
+use crate::outputs::Grant;
 use crate::stack::{ChildGuard, wait_for_port};
 
 /// Where the local parts stand in for the deployed ones.
@@ -26,6 +27,8 @@ pub struct Local<'a> {
     pub api_url: &'a str,
     /// The hosted-UI imitation.
     pub auth_url: &'a str,
+    /// The grant the app's config names (the template's `Grant`).
+    pub grant: Grant,
 }
 
 /// A running stand-in; dropping it stops it.
@@ -88,6 +91,7 @@ pub fn config(template: &Value, script_hash: &str, local: &Local<'_>) -> Result<
     let conditions = BTreeMap::from([
         ("HasAppScriptHash", true),
         ("HasPreviousAppScriptHash", false),
+        ("IsCodeGrant", local.grant == Grant::Code),
     ]);
     let eval = Eval {
         params: &params,

@@ -27,7 +27,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Task {
     /// Run the whole board locally (moto, sign-in, backend, app) until Ctrl-C.
-    Dev,
+    Dev {
+        /// How the app signs in.
+        #[arg(long, value_enum, default_value_t = outputs::Grant::Implicit)]
+        grant: outputs::Grant,
+    },
     /// Install what the tests and the local stack need and is missing (idempotent).
     Setup,
     /// Run moto (DynamoDB and Cognito stand-in) on a loopback port until Ctrl-C.
@@ -69,7 +73,7 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     let root = workspace_root();
     match cli.task {
-        Task::Dev => dev::run(&root),
+        Task::Dev { grant } => dev::run(&root, grant),
         Task::Setup => setup::run(&root),
         Task::Moto { port } => moto::run_foreground(&root, port),
         Task::Bootstrap {

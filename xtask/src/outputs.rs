@@ -2,8 +2,42 @@
 //! `deploy` and by `bench` (which counts a deployment's config in the first load).
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use anyhow::{Context, Result};
+
+/// How the app signs in (`config.json`'s `"grant"`, the template's `Grant`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Grant {
+    /// The implicit grant: tokens in the URL fragment, as the tutorial.
+    #[default]
+    Implicit,
+    /// Authorization code with PKCE, and a refresh token.
+    Code,
+}
+
+impl Grant {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Implicit => "implicit",
+            Self::Code => "code",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "implicit" => Some(Self::Implicit),
+            "code" => Some(Self::Code),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Grant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Outputs from `aws cloudformation describe-stacks` JSON (or a bare `Outputs` list).
 pub fn parse(json: &str) -> Result<BTreeMap<String, String>> {
@@ -32,7 +66,9 @@ pub fn from_value(value: &serde_json::Value) -> Result<BTreeMap<String, String>>
 }
 
 /// The app's runtime configuration for a deployed stack: the API through the site's own
-/// origin (`/api`), the hosted UI, and the site as the place to come back to.
+/// origin (`/api`), the hosted UI, the site as the place to come back to, and the
+/// stack's grant (implicit for a stack from before there was a choice). The nonce
+/// check is never relaxed here: Cognito always puts the nonce in the id token.
 pub fn config_json(outputs: &BTreeMap<String, String>) -> Result<String> {
     let get = |key: &str| {
         outputs
@@ -48,6 +84,9 @@ pub fn config_json(outputs: &BTreeMap<String, String>) -> Result<String> {
         "redirect_uri": site,
         "logout_uri": site,
         "scopes": ["openid", "email", "profile"],
+        "grant": outputs
+            .get("Grant")
+            .map_or(Grant::Implicit.as_str(), String::as_str),
     });
     Ok(serde_json::to_string_pretty(&config)? + "\n")
 }

@@ -16,6 +16,7 @@ use devstack::{Moto, Options, Stack};
 
 use crate::edge;
 use crate::moto::{MotoServer, free_port};
+use crate::outputs::Grant;
 use crate::setup::{run_cmd, tool_path};
 
 /// The demo user `dev` creates.
@@ -67,6 +68,9 @@ pub struct StackOptions {
     pub ports: Ports,
     /// How the app is served.
     pub app: AppServer,
+    /// The grant of each app served: the first on `ports.app`, any other (the edge
+    /// only) on a free port of its own, all of them clients of the same pool.
+    pub grants: Vec<Grant>,
     /// Where the hosted UI also writes confirmation codes (`email code` lines).
     pub mailbox: Option<PathBuf>,
     /// Hide the children's output (tests); `dev` shows it.
@@ -77,12 +81,15 @@ pub struct StackOptions {
 
 /// A running stack; dropping it stops every part.
 pub struct RunningStack {
-    // Dropped in this order: the app server, the backend, then moto.
-    app: AppProcess,
+    // Dropped in this order: the app servers, the backend, then moto.
+    apps: Vec<AppProcess>,
     backend: ChildGuard,
     _runtime: tokio::runtime::Runtime,
     _moto: MotoServer,
+    /// The first grant's app.
     pub app_url: String,
+    /// Every app served, by grant.
+    pub app_urls: Vec<(Grant, String)>,
     pub api_url: String,
     pub auth_url: String,
 }
@@ -103,8 +110,22 @@ impl RunningStack {
         let moto_port = port("moto", options.ports.moto)?;
         let ui_port = port("the hosted-UI imitation", options.ports.hosted_ui)?;
         let backend_port = port("the backend", options.ports.backend)?;
-        let app_port = port("the app", options.ports.app)?;
-        let app_url = format!("http://127.0.0.1:{app_port}/");
+        if options.grants.is_empty()
+            || (options.app == AppServer::Trunk && options.grants.len() > 1)
+        {
+            bail!("serve one app with trunk, or one or more through the edge");
+        }
+        let mut app_ports = vec![port("the app", options.ports.app)?];
+        for _ in 1..options.grants.len() {
+            app_ports.push(free_port()?);
+        }
+        let app_urls: Vec<(Grant, String)> = options
+            .grants
+            .iter()
+            .zip(&app_ports)
+            .map(|(grant, port)| (*grant, format!("http://127.0.0.1:{port}/")))
+            .collect();
+        let app_url = app_urls[0].1.clone();
         let auth_url = format!("http://127.0.0.1:{ui_port}");
         let api_url = format!("http://127.0.0.1:{backend_port}");
 
@@ -114,9 +135,10 @@ impl RunningStack {
             .worker_threads(2)
             .enable_all()
             .build()?;
+        let urls: Vec<String> = app_urls.iter().map(|(_, url)| url.clone()).collect();
         let options_for_pool = Options {
-            callback_urls: vec![app_url.clone()],
-            logout_urls: vec![app_url.clone()],
+            callback_urls: urls.clone(),
+            logout_urls: urls,
             ..Default::default()
         };
         let endpoint = moto.endpoint.clone();
@@ -169,70 +191,98 @@ impl RunningStack {
 
         let config_dir = root.join("target/dev");
         std::fs::create_dir_all(&config_dir)?;
-        let config_path = config_dir.join("config.json");
-        let config = serde_json::json!({
-            "api_base": "/api",
-            "auth_domain": auth_url,
-            "client_id": stack.client_id,
-            "redirect_uri": app_url,
-            "logout_uri": app_url,
-            "scopes": devstack::SCOPES,
-        });
-        std::fs::write(&config_path, serde_json::to_string_pretty(&config)?)?;
-
-        let app = match options.app {
-            AppServer::Trunk => {
-                step("starting the app (trunk serve; the first build takes a few minutes)");
-                AppProcess::Trunk(trunk_serve(
-                    root,
-                    app_port,
-                    &api_url,
-                    &config_path,
-                    options.quiet,
-                )?)
-            }
-            AppServer::Edge => {
-                step("starting the CloudFront stand-in for the release build in dist/");
-                let local = edge::Local {
-                    dist: &root.join("dist"),
-                    config_json: &config_path,
-                    api_url: &api_url,
-                    auth_url: &auth_url,
-                };
-                AppProcess::Edge(edge::start(root, &local, app_port, options.quiet)?)
-            }
-        };
-        wait_for_page(&app_url, Duration::from_secs(20 * 60))?;
+        let mut apps = Vec::new();
+        for ((grant, url), app_port) in app_urls.iter().zip(&app_ports) {
+            let config_path = config_dir.join(format!("config-{grant}.json"));
+            let config = local_config(&auth_url, &stack.client_id, url, *grant);
+            std::fs::write(&config_path, serde_json::to_string_pretty(&config)?)?;
+            apps.push(match options.app {
+                AppServer::Trunk => {
+                    step("starting the app (trunk serve; the first build takes a few minutes)");
+                    AppProcess::Trunk(trunk_serve(
+                        root,
+                        *app_port,
+                        &api_url,
+                        &config_path,
+                        options.quiet,
+                    )?)
+                }
+                AppServer::Edge => {
+                    step(&format!(
+                        "starting the CloudFront stand-in for the release build in dist/ ({grant} grant)"
+                    ));
+                    let local = edge::Local {
+                        dist: &root.join("dist"),
+                        config_json: &config_path,
+                        api_url: &api_url,
+                        auth_url: &auth_url,
+                        grant: *grant,
+                    };
+                    AppProcess::Edge(edge::start(root, &local, *app_port, options.quiet)?)
+                }
+            });
+        }
+        for (_, url) in &app_urls {
+            wait_for_page(url, Duration::from_secs(20 * 60))?;
+        }
         step(&format!(
             "ready in {:.1} s",
             started.elapsed().as_secs_f64()
         ));
 
         Ok(Self {
-            app,
+            apps,
             backend,
             _runtime: runtime,
             _moto: moto,
             app_url,
+            app_urls,
             api_url,
             auth_url,
         })
     }
 
+    /// The URL of the app served for `grant`.
+    pub fn app_url_for(&self, grant: Grant) -> Result<String> {
+        self.app_urls
+            .iter()
+            .find(|(g, _)| *g == grant)
+            .map(|(_, url)| url.clone())
+            .with_context(|| format!("no app is served for the {grant} grant"))
+    }
+
     /// Whether every child is still running.
     pub fn check_alive(&mut self) -> Result<()> {
-        let app = match &mut self.app {
-            AppProcess::Trunk(trunk) => trunk.0.try_wait()?,
-            AppProcess::Edge(edge) => edge.try_wait()?,
-        };
-        if let Some(status) = app {
-            bail!("the app's server stopped ({status})");
+        for app in &mut self.apps {
+            let stopped = match app {
+                AppProcess::Trunk(trunk) => trunk.0.try_wait()?,
+                AppProcess::Edge(edge) => edge.try_wait()?,
+            };
+            if let Some(status) = stopped {
+                bail!("the app's server stopped ({status})");
+            }
         }
         if let Some(status) = self.backend.0.try_wait()? {
             bail!("the backend stopped ({status})");
         }
         Ok(())
     }
+}
+
+/// The local app's `config.json`: the API through the app's origin, the hosted-UI
+/// imitation, and the nonce check relaxed, since moto's id tokens carry no nonce
+/// (a deployed config never relaxes it).
+fn local_config(auth_url: &str, client_id: &str, app_url: &str, grant: Grant) -> serde_json::Value {
+    serde_json::json!({
+        "api_base": "/api",
+        "auth_domain": auth_url,
+        "client_id": client_id,
+        "redirect_uri": app_url,
+        "logout_uri": app_url,
+        "scopes": devstack::SCOPES,
+        "grant": grant.as_str(),
+        "require_nonce": false,
+    })
 }
 
 /// What serves the app.

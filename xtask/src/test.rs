@@ -7,6 +7,7 @@ use anyhow::Result;
 use backend::config::Quota;
 
 use crate::moto::MotoServer;
+use crate::outputs::Grant;
 use crate::setup::{self, chromium_path, run_cmd};
 use crate::stack::{
     AppServer, DEMO_MODERATOR_EMAIL, DEMO_MODERATOR_PASSWORD, Ports, RunningStack, StackOptions,
@@ -95,6 +96,9 @@ fn browser_tests(root: &Path) -> Result<()> {
             app: 0,
         },
         app: AppServer::Edge,
+        // The suite runs against the implicit grant; the code grant's own tests use
+        // a second app origin configured for it.
+        grants: vec![Grant::Implicit, Grant::Code],
         mailbox: Some(mailbox.clone()),
         quiet: true,
         // Enough for the paging test's 25 posts in a minute; the quota test fills it.
@@ -112,6 +116,8 @@ fn browser_tests(root: &Path) -> Result<()> {
             .current_dir(root)
             .args(["--test", "--test-reporter=spec", "e2e/"])
             .env("BOARD_URL", &stack.app_url)
+            .env("BOARD_CODE_URL", stack.app_url_for(Grant::Code)?)
+            .env("BOARD_AUTH", &stack.auth_url)
             .env("BOARD_API", &stack.api_url)
             .env("BOARD_MAILBOX", &mailbox)
             .env("BOARD_ARTIFACTS", &artifacts)

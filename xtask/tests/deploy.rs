@@ -25,6 +25,8 @@ fn a_dry_run_writes_the_apps_config_from_the_stack_outputs_and_prints_every_step
             "test",
             "--auth-domain-prefix",
             "board-test",
+            "--grant",
+            "code",
             "--dry-run",
         ])
         .arg("--outputs")
@@ -53,6 +55,7 @@ fn a_dry_run_writes_the_apps_config_from_the_stack_outputs_and_prints_every_step
             "redirect_uri": "https://d1234abcd.cloudfront.net/",
             "logout_uri": "https://d1234abcd.cloudfront.net/",
             "scopes": ["openid", "email", "profile"],
+            "grant": "code",
         })
     );
     for step in [
@@ -64,7 +67,7 @@ fn a_dry_run_writes_the_apps_config_from_the_stack_outputs_and_prints_every_step
         "trunk build --release --offline",
         "sam build --template-file infra/template.yaml --beta-features",
         "sam deploy --stack-name board-test",
-        "StageName=test AuthDomainPrefix=board-test",
+        "Grant=code StageName=test AuthDomainPrefix=board-test",
         "aws s3 sync",
         "aws cloudfront create-invalidation --distribution-id E2ABCDEF123456",
         "the board is at https://d1234abcd.cloudfront.net/",
@@ -206,6 +209,7 @@ fn stack_json(status: &str, script_hash: &str) -> String {
     value["Stacks"][0]["StackStatus"] = status.into();
     value["Stacks"][0]["Parameters"] = serde_json::json!([
         {"ParameterKey": "AppScriptHash", "ParameterValue": script_hash},
+        {"ParameterKey": "Grant", "ParameterValue": "code"},
     ]);
     value.to_string()
 }
@@ -248,7 +252,7 @@ fn a_first_deploy_checks_creates_without_protection_then_protects_and_uploads_in
         .collect();
     assert_eq!(deploys.len(), 2, "{deploys:#?}");
     assert!(
-        deploys[0].contains("DataProtection=false"),
+        deploys[0].contains("Grant=implicit") && deploys[0].contains("DataProtection=false"),
         "the first create can roll back whole"
     );
     assert!(
@@ -332,6 +336,11 @@ fn an_update_keeps_the_live_releases_files_and_script_hash_during_the_switch() {
     let deploys: Vec<&String> = log.iter().filter(|l| l.starts_with("sam deploy")).collect();
     assert_eq!(deploys.len(), 1);
     assert!(deploys[0].contains("DataProtection=true"));
+    assert!(
+        deploys[0].contains("Grant=code"),
+        "without --grant the stack keeps its grant: {}",
+        deploys[0]
+    );
     assert!(
         deploys[0]
             .contains("PreviousAppScriptHash=sha256-OLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDOLDO="),

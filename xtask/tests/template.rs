@@ -168,11 +168,38 @@ fn the_backend_trusts_only_cognitos_own_keys_for_the_same_pool_and_client() {
     );
 }
 
+/// `!If [condition, then, else]` as its three parts.
+fn if_parts(value: &Value) -> (&str, &Value, &Value) {
+    let Value::Tagged(choice) = value else {
+        panic!("not an !If: {value:?}")
+    };
+    assert_eq!(choice.tag, Tag::new("If"));
+    let parts = choice.value.as_sequence().unwrap();
+    (parts[0].as_str().unwrap(), &parts[1], &parts[2])
+}
+
 #[test]
-fn the_client_allows_the_implicit_grant_back_to_the_site() {
+fn the_client_allows_only_the_chosen_grant_and_only_back_to_the_site() {
     let t = template();
     let client = props(&t, "UserPoolClient");
-    assert_eq!(strings(&client["AllowedOAuthFlows"]), ["implicit"]);
+    let (condition, code, implicit) = if_parts(&client["AllowedOAuthFlows"]);
+    assert_eq!(condition, "IsCodeGrant");
+    assert_eq!(
+        (strings(code), strings(implicit)),
+        (vec!["code".to_owned()], vec!["implicit".to_owned()])
+    );
+    assert_eq!(t["Parameters"]["Grant"]["Default"], "implicit");
+    assert_eq!(
+        strings(&t["Parameters"]["Grant"]["AllowedValues"]),
+        ["implicit", "code"]
+    );
+    assert_eq!(
+        t["Conditions"]["IsCodeGrant"],
+        tagged(
+            "Equals",
+            Value::Sequence(vec![tagged("Ref", "Grant"), "code".into()])
+        )
+    );
     assert_eq!(
         strings(&client["AllowedOAuthScopes"]),
         ["openid", "email", "profile"]
@@ -181,15 +208,41 @@ fn the_client_allows_the_implicit_grant_back_to_the_site() {
     assert_eq!(client["AllowedOAuthFlowsUserPoolClient"], true);
     let site = tagged("Sub", "https://${Distribution.DomainName}/");
     for key in ["CallbackURLs", "LogoutURLs"] {
-        let Value::Tagged(choice) = &client[key] else {
-            panic!("{key} is not an !If")
-        };
-        assert_eq!(choice.tag, Tag::new("If"));
-        let branches = choice.value.as_sequence().unwrap();
-        assert_eq!(branches[0], "HasLocalDevUrl");
-        assert_eq!(branches[1][0], site, "{key} with a local URL");
-        assert_eq!(branches[2], Value::Sequence(vec![site.clone()]), "{key}");
+        assert_eq!(client[key], Value::Sequence(vec![site.clone()]), "{key}");
     }
+    // The code grant's refresh token: renewable, revocable, short-lived.
+    assert_eq!(client["EnableTokenRevocation"], true);
+    assert_eq!(client["RefreshTokenValidity"], 12);
+    assert_eq!(client["TokenValidityUnits"]["RefreshToken"], "hours");
+    assert_eq!(
+        strings(&client["ExplicitAuthFlows"]),
+        ["ALLOW_REFRESH_TOKEN_AUTH"]
+    );
+}
+
+#[test]
+fn a_local_app_signs_in_through_a_client_of_its_own() {
+    let t = template();
+    let local = resource(&t, "LocalDevClient");
+    assert_eq!(local["Condition"], "HasLocalDevUrl");
+    let props = &local["Properties"];
+    for key in ["CallbackURLs", "LogoutURLs"] {
+        assert_eq!(
+            props[key],
+            Value::Sequence(vec![tagged("Ref", "LocalDevUrl")]),
+            "{key}"
+        );
+    }
+    assert_eq!(strings(&props["AllowedOAuthFlows"]), ["code", "implicit"]);
+    assert_eq!(props["GenerateSecret"], false);
+    assert_eq!(
+        strings(&props["ExplicitAuthFlows"]),
+        ["ALLOW_REFRESH_TOKEN_AUTH"]
+    );
+    let output = &t["Outputs"]["LocalDevClientId"];
+    assert_eq!(output["Condition"], "HasLocalDevUrl");
+    assert_eq!(output["Value"], tagged("Ref", "LocalDevClient"));
+    assert_eq!(t["Outputs"]["Grant"]["Value"], tagged("Ref", "Grant"));
 }
 
 #[test]
@@ -543,6 +596,33 @@ fn the_csp_allows_the_new_start_up_script_and_the_live_one_during_a_deploy() {
     for parameter in ["AppScriptHash", "PreviousAppScriptHash"] {
         assert_eq!(t["Parameters"][parameter]["Default"], "", "{parameter}");
     }
+}
+
+#[test]
+fn the_csp_lets_only_the_code_grant_reach_the_hosted_uis_token_endpoint() {
+    let t = template();
+    let csp = &props(&t, "SecurityHeaders")["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+        ["ContentSecurityPolicy"]["ContentSecurityPolicy"];
+    let Value::Tagged(sub) = csp else {
+        panic!("the CSP is not a !Sub")
+    };
+    let text = sub.value[0].as_str().unwrap();
+    assert!(
+        text.contains(
+            "connect-src 'self' https://${HttpApi}.execute-api.${AWS::Region}.amazonaws.com${TokenEndpoint};"
+        ),
+        "{text}"
+    );
+    let (condition, code, implicit) = if_parts(&sub.value[1]["TokenEndpoint"]);
+    assert_eq!(condition, "IsCodeGrant");
+    assert_eq!(
+        *code,
+        tagged(
+            "Sub",
+            " https://${AuthDomainPrefix}.auth.${AWS::Region}.amazoncognito.com"
+        )
+    );
+    assert_eq!(*implicit, Value::from(""));
 }
 
 #[test]

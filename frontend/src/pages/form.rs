@@ -10,7 +10,7 @@ use shared::{Field, NewPost, Post, PostUpdate, ValidationError};
 
 use super::post::use_post;
 use super::{LoadError, describe};
-use crate::api::{Api, ApiError};
+use crate::api::ApiError;
 use crate::app::SignInPrompt;
 use crate::browser;
 use crate::state::{Draft, take_draft, use_app, use_config};
@@ -131,37 +131,29 @@ fn PostForm(existing: Option<Post>) -> impl IntoView {
             title: raw_title.clone(),
             contents: raw_contents.clone(),
         };
-        let Some(token) = app.token_keeping(&draft) else {
+        if app.session.with_untracked(Option::is_none) {
             return;
-        };
+        }
         let config = config.clone();
         let navigate = navigate.clone();
         sending.set(true);
         spawn_local(async move {
-            let api = Api::new(&config, Some(&token));
-            let result = match editing {
-                None => {
-                    api.create(&NewPost {
-                        title: raw_title,
-                        contents: raw_contents,
-                    })
-                    .await
-                }
-                Some(id) => {
-                    api.update(
-                        id,
-                        &PostUpdate {
-                            title: raw_title,
-                            contents: raw_contents,
-                        },
-                    )
-                    .await
-                }
-            };
+            let result = app
+                .call(&config, Some(&draft), |api| {
+                    let (title, contents) = (raw_title.clone(), raw_contents.clone());
+                    async move {
+                        match editing {
+                            None => api.create(&NewPost { title, contents }).await,
+                            Some(id) => api.update(id, &PostUpdate { title, contents }).await,
+                        }
+                    }
+                })
+                .await;
             sending.set(false);
             match result {
                 Ok(post) => navigate(&format!("/posts/{}", post.id), Default::default()),
-                Err(ApiError::Unauthorized) => app.expire_keeping(&draft),
+                // The session ended and the draft is kept; the banner says what to do.
+                Err(ApiError::Unauthorized) => {}
                 Err(ApiError::Invalid { field, message }) => {
                     server_error.set(Some((field, message)))
                 }

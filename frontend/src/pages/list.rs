@@ -6,7 +6,6 @@ use leptos_router::hooks::use_query_map;
 use shared::PostSummary;
 
 use super::{LoadError, author_name, format_time};
-use crate::api::Api;
 use crate::app::SignInPrompt;
 use crate::state::{use_app, use_config};
 
@@ -28,11 +27,12 @@ fn PostList() -> impl IntoView {
     let page = LocalResource::new(move || {
         let cursor = cursor();
         let config = config.clone();
-        let token = app.token();
         async move {
-            Api::new(&config, token.as_deref())
-                .list(cursor.as_deref())
-                .await
+            app.call(&config, None, |api| {
+                let cursor = cursor.clone();
+                async move { api.list(cursor.as_deref()).await }
+            })
+            .await
         }
     });
     view! {

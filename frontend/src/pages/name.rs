@@ -7,7 +7,7 @@ use shared::validate::{self, NAME_MAX_CHARS};
 use shared::{Field, NameChange};
 
 use super::{describe, when};
-use crate::api::{Api, ApiError};
+use crate::api::ApiError;
 use crate::app::SignInPrompt;
 use crate::state::{use_app, use_config};
 
@@ -56,12 +56,19 @@ pub fn NameForm(first: bool) -> impl IntoView {
         let Ok(display_name) = validate::display_name(&name.get_untracked()) else {
             return;
         };
-        let Some(token) = app.token() else { return };
+        if app.session.with_untracked(Option::is_none) {
+            return;
+        }
         let config = config.clone();
         sending.set(true);
         spawn_local(async move {
-            let result = Api::new(&config, Some(&token))
-                .set_name(&NameChange { display_name })
+            let result = app
+                .call(&config, None, |api| {
+                    let change = NameChange {
+                        display_name: display_name.clone(),
+                    };
+                    async move { api.set_name(&change).await }
+                })
                 .await;
             sending.set(false);
             let t = app.t();
@@ -73,7 +80,7 @@ pub fn NameForm(first: bool) -> impl IntoView {
                     app.profile.set(Some(Ok(profile)));
                     saved.set(true);
                 }
-                Err(ApiError::Unauthorized) => app.expire(),
+                Err(ApiError::Unauthorized) => {}
                 Err(ApiError::Conflict) => server_error.set(Some(t.name_taken.to_owned())),
                 Err(ApiError::TooManyRequests { retry_after }) => server_error.set(Some(
                     t.name_changed_recently

@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::Post;
 
 use super::{LoadError, author_name, describe, format_time};
-use crate::api::{Api, ApiError};
+use crate::api::ApiError;
 use crate::app::SignInPrompt;
 use crate::browser;
 use crate::state::{use_app, use_config};
@@ -32,10 +32,12 @@ pub fn use_post() -> LocalResource<Result<Post, ApiError>> {
     LocalResource::new(move || {
         let id = id();
         let config = config.clone();
-        let token = app.token();
         async move {
             match id {
-                Some(id) => Api::new(&config, token.as_deref()).get(id).await,
+                Some(id) => {
+                    app.call(&config, None, |api| async move { api.get(id).await })
+                        .await
+                }
                 None => Err(ApiError::NotFound),
             }
         }
@@ -91,16 +93,17 @@ fn Article(post: Post) -> impl IntoView {
         if !browser::confirm(question) {
             return;
         }
-        let Some(token) = app.token() else { return };
         let config = config.clone();
         let navigate = navigate.clone();
         deleting.set(true);
         spawn_local(async move {
-            let result = Api::new(&config, Some(&token)).delete(id).await;
+            let result = app
+                .call(&config, None, |api| async move { api.delete(id).await })
+                .await;
             deleting.set(false);
             match result {
                 Ok(()) | Err(ApiError::NotFound) => navigate("/", Default::default()),
-                Err(ApiError::Unauthorized) => app.expire(),
+                Err(ApiError::Unauthorized) => {}
                 Err(other) => error.set(Some(describe(app, &other))),
             }
         });

@@ -36,9 +36,13 @@ pub struct DeployOptions {
     /// The hosted UI's domain prefix (unique in the region).
     #[arg(long)]
     pub auth_domain_prefix: Option<String>,
-    /// Also allow sign-in from a local app at this URL, e.g. http://localhost:8080/.
+    /// Also allow sign-in from a local app at this URL, e.g. http://localhost:8080/,
+    /// through an app client of its own (output LocalDevClientId).
     #[arg(long)]
     pub local_dev_url: Option<String>,
+    /// How the app signs in; by default the deployed stack's choice, else implicit.
+    #[arg(long, value_enum)]
+    pub grant: Option<outputs::Grant>,
     #[arg(long)]
     pub region: Option<String>,
     /// Let visitors without a token read posts (the read routes skip the authorizer;
@@ -159,7 +163,18 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
         cli.say("skip sam build and sam deploy (--skip-infra)");
     } else {
         let first_create = existing.is_none();
+        let grant = options
+            .grant
+            .or_else(|| {
+                existing
+                    .as_ref()
+                    .and_then(|e| e.parameters.get("Grant"))
+                    .and_then(|g| outputs::Grant::parse(g))
+            })
+            .unwrap_or_default();
+        cli.say(&format!("sign-in: the {grant} grant"));
         let mut overrides = vec![
+            format!("Grant={grant}"),
             format!("StageName={}", options.stage),
             format!("AuthDomainPrefix={prefix}"),
             format!("PublicRead={}", options.public_read),
