@@ -1,163 +1,31 @@
 // Browser tests: real Chromium, driven by playwright-core, through the whole local
 // stack (hosted-UI imitation, backend, moto) as `cargo xtask test` starts it.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  APP,
+  API,
+  MODERATOR,
+  MODERATOR_PASSWORD,
+  WRITES_PER_MINUTE,
+  PASSWORD,
+  TIMEOUT,
+  inBrowser,
+  newEmail,
+  nameFor,
+  expectSignedIn,
+  chooseName,
+  signInThroughHostedUi,
+  register,
+  signUp,
+  secondsLeftInMinute,
+  idToken,
+  api,
+  writePost,
+  useBrowser,
+} from './helpers.mjs';
 
-const APP = required('BOARD_URL'); // e.g. http://127.0.0.1:8080/
-const API = required('BOARD_API'); // the backend itself, for checks behind the app's back
-const MAILBOX = required('BOARD_MAILBOX');
-const MODERATOR = required('BOARD_MODERATOR'); // the demo moderator's email
-const MODERATOR_PASSWORD = required('BOARD_MODERATOR_PASSWORD');
-const WRITES_PER_MINUTE = Number(required('BOARD_WRITES_PER_MINUTE'));
-const ARTIFACTS = process.env.BOARD_ARTIFACTS ?? path.resolve('e2e/artifacts');
-const PASSWORD = 'Correct-horse-9';
-const TIMEOUT = 120_000;
-
-function required(name) {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the browser tests with \`cargo xtask test\``);
-  return value;
-}
-
-let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-});
-after(async () => browser?.close());
-
-/**
- * Runs `body` with a fresh browser context; on failure keeps a screenshot and the console
- * log. Any Content-Security-Policy violation the browser reports fails the test: the app
- * is served with the deployed template's CSP.
- */
-async function inBrowser(t, body) {
-  const context = await browser.newContext({ locale: 'en-US' });
-  context.setDefaultTimeout(30_000);
-  const page = await context.newPage();
-  const log = [];
-  const violations = [];
-  page.on('console', (m) => {
-    log.push(`[${m.type()}] ${m.text()}`);
-    if (m.text().includes('Content Security Policy')) violations.push(m.text());
-  });
-  page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
-  page.on('dialog', (d) => log.push(`[dialog] ${d.type()}: ${d.message()}`));
-  try {
-    await body(page, context);
-    assert.deepEqual(violations, [], 'CSP violations');
-  } catch (error) {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const name = t.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
-    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true }).catch(() => {});
-    fs.writeFileSync(path.join(ARTIFACTS, `${name}.console.log`), `${page.url()}\n${log.join('\n')}\n`);
-    throw error;
-  } finally {
-    await context.close();
-  }
-}
-
-function newEmail(who) {
-  return `${who}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}@example.com`;
-}
-
-/** The display name a test person chooses: who they are and the email's random part. */
-function nameFor(email) {
-  const [, who, random] = email.split('@')[0].match(/^(.*)-\d+-([0-9a-f]+)$/);
-  return `${who}-${random}`;
-}
-
-/** The confirmation code the hosted UI "emailed" (it writes `email code` lines). */
-function codeFor(email) {
-  const lines = fs.readFileSync(MAILBOX, 'utf8').trim().split('\n').reverse();
-  const line = lines.find((l) => l.startsWith(`${email} `));
-  assert.ok(line, `no code was sent to ${email}`);
-  return line.split(' ')[1];
-}
-
-async function expectSignedIn(page, email) {
-  await page.getByTestId('user-name').waitFor();
-  assert.equal(await page.getByTestId('user-name').textContent(), nameFor(email));
-}
-
-/** The board asks a new member for a display name before anything else. */
-async function chooseName(page, name) {
-  await page.getByRole('heading', { name: 'Choose your display name' }).waitFor();
-  await page.getByLabel('Display name').fill(name);
-  await page.getByRole('button', { name: 'Save name' }).click();
-}
-
-/** From the app, through the hosted UI's sign-in form, back to the app. */
-async function signInThroughHostedUi(page, email, password = PASSWORD) {
-  await page.waitForURL(/\/oauth2\/authorize/);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.href.startsWith(APP) && !url.href.includes('/oauth2/'));
-}
-
-/** Signs `email` up through the hosted UI and comes back signed in, before the board asks for a name. */
-async function register(page, email) {
-  await page.goto(APP);
-  await page.getByRole('button', { name: 'Sign in' }).first().click();
-  await page.waitForURL(/\/oauth2\/authorize/);
-  await page.getByRole('link', { name: 'Sign up' }).click();
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByLabel('Confirmation code').fill(codeFor(email));
-  await page.getByRole('button', { name: 'Confirm' }).click();
-  await page.getByText('Your account is confirmed').waitFor();
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.href.startsWith(APP));
-}
-
-/** Signs a new person up, chooses their display name, and comes back signed in. */
-async function signUp(page, who) {
-  const email = newEmail(who);
-  await register(page, email);
-  await chooseName(page, nameFor(email));
-  await expectSignedIn(page, email);
-  return email;
-}
-
-/** Seconds left in the current minute (the quota's window). */
-function secondsLeftInMinute() {
-  return 60 - (Math.floor(Date.now() / 1000) % 60);
-}
-
-async function idToken(page) {
-  return page.evaluate(() => JSON.parse(sessionStorage.getItem('board.session')).id_token);
-}
-
-async function api(method, urlPath, token, body) {
-  const response = await fetch(new URL(urlPath, API), {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body && JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
-
-async function writePost(page, title, contents) {
-  await page.getByRole('link', { name: 'Write', exact: true }).click();
-  await page.getByLabel('Title').fill(title);
-  await page.getByLabel('Contents').fill(contents);
-  await page.getByRole('button', { name: 'Publish' }).click();
-  await page.waitForURL(/\/posts\/\d+$/);
-  await page.getByTestId('post-title').waitFor();
-  return Number(new URL(page.url()).pathname.split('/').pop());
-}
+useBrowser();
 
 describe('the site as CloudFront serves it (the local stand-in, from the template)', () => {
   const get = (urlPath, headers = {}) => fetch(new URL(urlPath, APP), { headers, redirect: 'manual' });
@@ -427,6 +295,8 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       await page.getByRole('button', { name: 'Publish' }).click();
       await page.getByText('Your session has expired').waitFor();
       await page.clock.setSystemTime(Date.now());
+      // Two hours on, the hosted UI's own one-hour session has ended too.
+      await context.clearCookies();
       await page.getByRole('button', { name: 'Sign in again' }).click();
       await signInThroughHostedUi(page, email);
       await page.waitForURL(/\/write$/);
@@ -449,6 +319,7 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       await page.getByRole('button', { name: 'Publish' }).click();
       await page.getByText('Your session has expired').waitFor();
       await page.clock.setSystemTime(Date.now());
+      await context.clearCookies(); // the hosted UI's session has ended too
 
       // Someone else signs in in the same tab and opens the form.
       await signUp(page, 'bob-shared');
@@ -479,6 +350,7 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       await page.getByRole('button', { name: 'Publish' }).click();
       await page.getByText('Your session has expired').waitFor();
       await page.clock.setSystemTime(Date.now());
+      await context.clearCookies();
       const drafts = () => page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('board.draft')));
       assert.equal((await drafts()).length, 1);
       await page.goto(APP);
