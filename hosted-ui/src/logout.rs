@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::request::{AuthorizeRequest, Refusal};
+use crate::request::{AuthorizeRequest, Refusal, Unavailable};
 use crate::ui::Ui;
 use crate::{HostedUi, html, text};
 
@@ -32,16 +32,10 @@ pub(crate) async fn logout(
     let Some(client_id) = query.client_id else {
         return page.refusal(Refusal::InvalidClient, &request);
     };
-    let described = ui
-        .moto
-        .cognito
-        .describe_user_pool_client()
-        .user_pool_id(&ui.user_pool_id)
-        .client_id(&client_id)
-        .send()
-        .await;
-    let Some(client) = described.ok().and_then(|out| out.user_pool_client) else {
-        return page.refusal(Refusal::InvalidClient, &request);
+    let client = match ui.describe_client(&client_id).await {
+        Ok(Some(client)) => client,
+        Ok(None) => return page.refusal(Refusal::InvalidClient, &request),
+        Err(Unavailable) => return page.refusal(Refusal::Unavailable, &request),
     };
     match query.logout_uri {
         Some(uri) if client.logout_urls().contains(&uri) => {

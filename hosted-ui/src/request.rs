@@ -1,7 +1,7 @@
 //! What every endpoint is asked: the authorize request, carried through each form, and
 //! its check against the pool's app client as Cognito makes it.
 
-use aws_sdk_cognitoidentityprovider::types::OAuthFlowType;
+use aws_sdk_cognitoidentityprovider::types::{OAuthFlowType, UserPoolClientType};
 use serde::Deserialize;
 
 use crate::text::Lang;
@@ -105,36 +105,49 @@ pub(crate) struct Checked {
     pub(crate) code_challenge: Option<String>,
 }
 
+/// moto could not be asked.
+pub(crate) struct Unavailable;
+
 impl HostedUi {
+    /// The pool's app client `client_id`; `None` when there is no such client.
+    pub(crate) async fn describe_client(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<UserPoolClientType>, Unavailable> {
+        let described = self
+            .moto
+            .cognito
+            .describe_user_pool_client()
+            .user_pool_id(&self.user_pool_id)
+            .client_id(client_id)
+            .send()
+            .await;
+        match described {
+            Ok(out) => Ok(out.user_pool_client),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(err) => {
+                tracing::error!(error = %aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(&err), "DescribeUserPoolClient failed");
+                Err(Unavailable)
+            }
+        }
+    }
+
     /// Checks the request as Cognito does.
     pub(crate) async fn check(&self, request: &AuthorizeRequest) -> Result<Checked, Rejected> {
         let client_id = request
             .client_id
             .clone()
             .ok_or(Rejected::Refused(Refusal::InvalidClient))?;
-        let described = self
-            .moto
-            .cognito
-            .describe_user_pool_client()
-            .user_pool_id(&self.user_pool_id)
-            .client_id(&client_id)
-            .send()
-            .await;
-        let client = match described {
-            Ok(out) => out
-                .user_pool_client
-                .ok_or(Rejected::Refused(Refusal::InvalidClient))?,
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                return Err(Rejected::Refused(Refusal::InvalidClient));
-            }
-            Err(err) => {
-                tracing::error!(error = %aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(&err), "DescribeUserPoolClient failed");
-                return Err(Rejected::Refused(Refusal::Unavailable));
-            }
+        let client = match self.describe_client(&client_id).await {
+            Ok(Some(client)) => client,
+            Ok(None) => return Err(Rejected::Refused(Refusal::InvalidClient)),
+            Err(Unavailable) => return Err(Rejected::Refused(Refusal::Unavailable)),
         };
         let redirect_uri = request
             .redirect_uri

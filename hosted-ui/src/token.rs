@@ -16,8 +16,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use aws_sdk_cognitoidentityprovider::types::OAuthFlowType;
+
 use crate::HostedUi;
 use crate::issue::{RefreshGrant, random_token};
+use crate::request::Unavailable;
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct TokenRequest {
@@ -185,38 +188,17 @@ impl HostedUi {
     /// The pool's app client `client_id`.
     pub(crate) async fn client(&self, client_id: Option<&str>) -> Result<Client, TokenError> {
         let client_id = client_id.ok_or(TokenError::InvalidRequest)?;
-        let described = self
-            .moto
-            .cognito
-            .describe_user_pool_client()
-            .user_pool_id(&self.user_pool_id)
-            .client_id(client_id)
-            .send()
-            .await;
-        match described {
-            Ok(out) => {
-                let client = out.user_pool_client.ok_or(TokenError::InvalidClient)?;
-                Ok(Client {
-                    client_id: client_id.to_owned(),
-                    callback_urls: client.callback_urls().to_vec(),
-                    code_grant: client.allowed_o_auth_flows_user_pool_client() == Some(true)
-                        && client
-                            .allowed_o_auth_flows()
-                            .contains(&aws_sdk_cognitoidentityprovider::types::OAuthFlowType::Code),
-                })
-            }
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                Err(TokenError::InvalidClient)
-            }
-            Err(err) => {
-                tracing::error!(error = %aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(&err), "DescribeUserPoolClient failed");
-                Err(TokenError::ServerError)
-            }
-        }
+        let client = self
+            .describe_client(client_id)
+            .await
+            .map_err(|Unavailable| TokenError::ServerError)?
+            .ok_or(TokenError::InvalidClient)?;
+        Ok(Client {
+            client_id: client_id.to_owned(),
+            callback_urls: client.callback_urls().to_vec(),
+            code_grant: client.allowed_o_auth_flows_user_pool_client() == Some(true)
+                && client.allowed_o_auth_flows().contains(&OAuthFlowType::Code),
+        })
     }
 
     /// A code is good once: it is gone as soon as it is presented, right or wrong.
