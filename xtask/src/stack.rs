@@ -90,6 +90,9 @@ pub struct RunningStack {
     pub app_url: String,
     /// Every app served, by grant.
     pub app_urls: Vec<(Grant, String)>,
+    /// moto's address and what the stack made in it.
+    pub moto_endpoint: String,
+    pub stack: Stack,
     pub api_url: String,
     pub auth_url: String,
 }
@@ -237,6 +240,8 @@ impl RunningStack {
             _moto: moto,
             app_url,
             app_urls,
+            moto_endpoint: endpoint,
+            stack,
             api_url,
             auth_url,
         })

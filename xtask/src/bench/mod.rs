@@ -1,10 +1,12 @@
-//! `cargo xtask bench`: first-load bytes, start-up, write cost against table size,
+//! `cargo xtask bench`: first-load bytes, the first view on a throttled network,
+//! start-up, write cost against table size,
 //! concurrency and package size, each measured side by side with its comparison in the
 //! same run, on loopback against a moto the bench starts. Prints a table and writes
 //! `bench/results.json` and `bench/results.svg`. `--quick` runs each measurement once
 //! at a small size (part of `cargo xtask test`, so the bench cannot rot).
 
 mod baseline;
+mod first_view;
 mod plot;
 mod stats;
 
@@ -30,6 +32,7 @@ use crate::stack::ChildGuard;
 
 /// How much to measure.
 struct Plan {
+    first_view_runs: usize,
     startup_runs: usize,
     burst_requests: usize,
     table_sizes: Vec<usize>,
@@ -42,6 +45,7 @@ impl Plan {
     fn new(quick: bool) -> Self {
         if quick {
             Plan {
+                first_view_runs: 1,
                 startup_runs: 1,
                 burst_requests: 20,
                 table_sizes: vec![10, 20],
@@ -51,6 +55,7 @@ impl Plan {
             }
         } else {
             Plan {
+                first_view_runs: 15,
                 startup_runs: 20,
                 burst_requests: 1000,
                 table_sizes: vec![100, 1000, 10_000],
@@ -66,6 +71,7 @@ impl Plan {
 struct Results {
     quick: bool,
     first_load: FirstLoad,
+    first_view: first_view::FirstView,
     startup: Startup,
     write_cost: WriteCost,
     concurrency: Concurrency,
@@ -176,6 +182,8 @@ pub fn measure(root: &Path, quick: bool) -> Result<()> {
         std::fs::write(dist.join("config.json"), config)?;
     }
     let first_load = first_load(&dist)?;
+    println!("bench: first view in Chromium on a throttled network");
+    let first_view = first_view::measure(root, plan.first_view_runs)?;
     println!("bench: start-up and memory");
     let startup = startup(root, &runtime, &client, &binary, &plan)?;
     println!("bench: write cost against table size");
@@ -188,6 +196,7 @@ pub fn measure(root: &Path, quick: bool) -> Result<()> {
     let results = Results {
         quick,
         first_load,
+        first_view,
         startup,
         write_cost,
         concurrency,
@@ -708,6 +717,13 @@ fn print_table(r: &Results) {
         kb(t.raw),
         kb(t.gzip),
         kb(t.brotli)
+    );
+    let f = &r.first_view;
+    println!(
+        "| first view, throttled, cold ({} runs): visitor's sign-in button · reader's first post | {} · **{}** |",
+        f.runs,
+        ms(&f.visitor_ms),
+        ms(&f.reader_ms)
     );
     let s = &r.startup;
     println!(

@@ -1,5 +1,5 @@
-//! `bench/results.svg`: write latency against table size (app and baseline), and
-//! start-up time (backend and Python with boto3).
+//! `bench/results.svg`: write latency against table size (app and baseline), start-up
+//! time (backend and Python with boto3), and the first view on a throttled network.
 
 use std::path::Path;
 
@@ -12,11 +12,31 @@ const APP: RGBColor = RGBColor(31, 95, 191);
 const BASELINE: RGBColor = RGBColor(179, 38, 30);
 
 pub fn draw(path: &Path, results: &Results) -> Result<()> {
-    let root = SVGBackend::new(path, (1100, 420)).into_drawing_area();
+    let root = SVGBackend::new(path, (1550, 420)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-    let (left, right) = root.split_horizontally(700);
+    let (left, rest) = root.split_horizontally(700);
+    let (middle, right) = rest.split_horizontally(425);
     write_latency(&left, results).map_err(|e| anyhow!("plotting write latency: {e}"))?;
-    startup(&right, results).map_err(|e| anyhow!("plotting start-up: {e}"))?;
+    let s = &results.startup;
+    bars(
+        &middle,
+        "Exec to ready (median, bars p10 to p90)",
+        &[
+            ("backend (Rust)", &s.backend_ms, APP),
+            ("Python + boto3", &s.python_boto3_ms, BASELINE),
+        ],
+    )
+    .map_err(|e| anyhow!("plotting start-up: {e}"))?;
+    let f = &results.first_view;
+    bars(
+        &right,
+        "First view, throttled (median, p10 to p90)",
+        &[
+            ("sign-in button", &f.visitor_ms, APP),
+            ("first post", &f.reader_ms, APP),
+        ],
+    )
+    .map_err(|e| anyhow!("plotting the first view: {e}"))?;
     root.present().map_err(|e| anyhow!("{e}"))?;
     Ok(())
 }
@@ -96,26 +116,23 @@ fn write_latency(area: &Area, results: &Results) -> Result<(), Box<dyn std::erro
     Ok(())
 }
 
-fn startup(area: &Area, results: &Results) -> Result<(), Box<dyn std::error::Error>> {
-    let s = &results.startup;
-    let bars = [
-        ("backend (Rust)", &s.backend_ms, APP),
-        ("Python + boto3", &s.python_boto3_ms, BASELINE),
-    ];
+/// One bar per measurement: its median, with a whisker from p10 to p90.
+fn bars(
+    area: &Area,
+    caption: &str,
+    bars: &[(&str, &super::stats::Spread, RGBColor)],
+) -> Result<(), Box<dyn std::error::Error>> {
     let max = bars
         .iter()
         .map(|(_, spread, _)| spread.p90)
         .fold(1.0, f64::max)
         * 1.25;
     let mut chart = ChartBuilder::on(area)
-        .caption(
-            "Exec to ready (median, bars p10 to p90)",
-            ("sans-serif", 18),
-        )
+        .caption(caption, ("sans-serif", 18))
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(56)
-        .build_cartesian_2d(0f64..2f64, 0f64..max)?;
+        .build_cartesian_2d(0f64..bars.len() as f64, 0f64..max)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
