@@ -26,6 +26,41 @@ pub struct Config {
     pub bind_addr: SocketAddr,
     /// True inside AWS Lambda (`AWS_LAMBDA_RUNTIME_API` is set).
     pub in_lambda: bool,
+    /// How to reach DynamoDB.
+    pub aws: AwsAccess,
+}
+
+/// Region, credentials and (locally) endpoint for DynamoDB, as Lambda sets them in the
+/// function's environment: the SDK client is built from these alone, without
+/// `aws-config`'s provider chain (profiles, SSO, instance metadata, STS), which a
+/// Lambda function never needs and which made up a fifth of its package.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AwsAccess {
+    /// `AWS_REGION`.
+    pub region: String,
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and, for the temporary credentials
+    /// of the function's role, `AWS_SESSION_TOKEN`.
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+    /// `AWS_ENDPOINT_URL_DYNAMODB`: moto, locally.
+    pub dynamodb_endpoint: Option<String>,
+}
+
+/// The secrets never reach a log, not even through `{:?}`.
+impl std::fmt::Debug for AwsAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsAccess")
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("dynamodb_endpoint", &self.dynamodb_endpoint)
+            .finish()
+    }
 }
 
 /// Creates and edits allowed per person (per `sub`), in fixed windows of a minute and
@@ -90,6 +125,23 @@ impl Config {
                 "expected a region name such as eu-west-1",
             ));
         }
+
+        let dynamodb_endpoint = var("AWS_ENDPOINT_URL_DYNAMODB");
+        if let Some(endpoint) = &dynamodb_endpoint
+            && !(endpoint.starts_with("https://") || endpoint.starts_with("http://"))
+        {
+            return Err(invalid(
+                "AWS_ENDPOINT_URL_DYNAMODB",
+                "expected an http or https URL",
+            ));
+        }
+        let aws = AwsAccess {
+            region: region.clone(),
+            access_key_id: required("AWS_ACCESS_KEY_ID")?,
+            secret_access_key: required("AWS_SECRET_ACCESS_KEY")?,
+            session_token: var("AWS_SESSION_TOKEN"),
+            dynamodb_endpoint,
+        };
 
         let posts_table = required("POSTS_TABLE")?;
         if !is_table_name(&posts_table) {
@@ -208,6 +260,7 @@ impl Config {
             public_read,
             bind_addr,
             in_lambda,
+            aws,
         })
     }
 }
@@ -268,6 +321,8 @@ mod tests {
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         let mut map: HashMap<String, String> = [
             ("AWS_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret-example"),
             ("POSTS_TABLE", "posts"),
             ("PEOPLE_TABLE", "people"),
             ("COGNITO_ISSUER", ISSUER),
@@ -317,9 +372,36 @@ mod tests {
     }
 
     #[test]
+    fn credentials_come_from_the_environment_and_never_show_in_debug_output() {
+        let config = load(&env(&[
+            ("AWS_SESSION_TOKEN", "session-example"),
+            ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:5000"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            config.aws,
+            AwsAccess {
+                region: "eu-west-1".into(),
+                access_key_id: "AKIDEXAMPLE".into(),
+                secret_access_key: "secret-example".into(),
+                session_token: Some("session-example".into()),
+                dynamodb_endpoint: Some("http://127.0.0.1:5000".into()),
+            }
+        );
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("secret-example") && !shown.contains("session-example"),
+            "{shown}"
+        );
+        assert!(load(&env(&[])).unwrap().aws.session_token.is_none());
+    }
+
+    #[test]
     fn each_missing_variable_is_named() {
         for var in [
             "AWS_REGION",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
             "POSTS_TABLE",
             "PEOPLE_TABLE",
             "COGNITO_ISSUER",
@@ -354,6 +436,7 @@ mod tests {
                 "https://a.example, https://b.example/path",
             ),
             ("ALLOWED_ORIGINS", "ftp://a.example"),
+            ("AWS_ENDPOINT_URL_DYNAMODB", "localhost:5000"),
         ];
         for (var, value) in cases {
             match load(&env(&[(var, value)])) {

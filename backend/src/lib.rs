@@ -100,11 +100,25 @@ pub fn app(config: &Config, dynamo: aws_sdk_dynamodb::Client) -> Router {
     routes::router().with_state(state).layer(middleware)
 }
 
-/// The DynamoDB client from the environment (region, credentials and, locally,
-/// `AWS_ENDPOINT_URL_DYNAMODB`).
-pub async fn dynamo_from_env() -> aws_sdk_dynamodb::Client {
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    aws_sdk_dynamodb::Client::new(&sdk)
+/// The DynamoDB client for `access`: the region and credentials Lambda puts in the
+/// environment, and locally moto's endpoint.
+pub fn dynamo_client(access: &config::AwsAccess) -> aws_sdk_dynamodb::Client {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    let credentials = Credentials::new(
+        &access.access_key_id,
+        &access.secret_access_key,
+        access.session_token.clone(),
+        None,
+        "environment",
+    );
+    let mut builder = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(access.region.clone()))
+        .credentials_provider(credentials);
+    if let Some(endpoint) = &access.dynamodb_endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    aws_sdk_dynamodb::Client::from_conf(builder.build())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -123,7 +137,7 @@ pub enum RunError {
 /// Serves the API until stopped: as a Lambda function inside Lambda, otherwise on
 /// `config.bind_addr`.
 pub async fn run(config: Config) -> Result<(), RunError> {
-    let app = app(&config, dynamo_from_env().await);
+    let app = app(&config, dynamo_client(&config.aws));
     if config.in_lambda {
         return lambda_http::run(app).await.map_err(RunError::Lambda);
     }

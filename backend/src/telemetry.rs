@@ -22,7 +22,6 @@ const CAPPED_TARGETS: &[&str] = &[
     "aws_smithy_http",
     "aws_smithy_http_client",
     "aws_sdk_dynamodb",
-    "aws_config",
     "hyper",
     "hyper_util",
     "h2",

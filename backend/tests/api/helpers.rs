@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use backend::config::{AuthConfig, Config, Quota};
+use backend::config::{AuthConfig, AwsAccess, Config, Quota};
 use devstack::{Moto, Options, Stack};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -126,6 +126,13 @@ pub fn config_for(moto: &Moto, stack: &Stack) -> Config {
         public_read: false,
         bind_addr: "127.0.0.1:0".parse().expect("addr"),
         in_lambda: false,
+        aws: AwsAccess {
+            region: devstack::REGION.to_owned(),
+            access_key_id: "local".to_owned(),
+            secret_access_key: "local".to_owned(),
+            session_token: None,
+            dynamodb_endpoint: Some(moto.endpoint.clone()),
+        },
     }
 }
 

@@ -97,6 +97,8 @@ async fn the_binary_serves_health_on_loopback_names_only_and_names_a_missing_var
     let output = Command::new(binary)
         .env_clear()
         .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
         .output()
         .await
         .unwrap();
