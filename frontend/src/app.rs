@@ -71,6 +71,7 @@ fn Shell(config: RuntimeConfig) -> impl IntoView {
     provide_context(config.clone());
     let app = use_app();
     app.finish_sign_in(&config);
+    app.prefetch_first_page(&config);
     // Whoever signs in, the board needs to know their name and role.
     Effect::new(move |previous: Option<Option<String>>| {
         let sub = app.session.with(|s| s.as_ref().map(|s| s.sub.clone()));

@@ -2,10 +2,13 @@
 
 use std::future::Future;
 
+use futures::FutureExt;
+use futures::future::{LocalBoxFuture, Shared};
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use shared::Profile;
+use shared::{PostPage, Profile};
 
 use crate::api::{Api, ApiError};
 use crate::auth::{self, NonceCheck, PendingSignIn, Returned, Session, SignInError};
@@ -43,7 +46,12 @@ pub struct AppState {
     /// A sign-in that came back and is being finished (the code exchanged).
     pub signing_in: RwSignal<bool>,
     returned: StoredValue<Option<Returned>>,
+    /// The first page of posts, asked for as soon as the config is read.
+    first_page: StoredValue<Option<FirstPage>, LocalStorage>,
 }
+
+/// A request for the first page of posts, shared by whoever awaits it.
+pub type FirstPage = Shared<LocalBoxFuture<'static, Result<PostPage, ApiError>>>;
 
 /// What renewing the tokens came to.
 enum Renewed {
@@ -77,7 +85,33 @@ impl AppState {
             profile: RwSignal::new(None),
             signing_in: RwSignal::new(returned.is_some()),
             returned: StoredValue::new(returned),
+            first_page: StoredValue::new_local(None),
         }
+    }
+
+    /// Asks for the first page of posts right away when a signed-in reader opens the
+    /// list, at the same time as their profile rather than after it; the list takes
+    /// it with [`take_first_page`](Self::take_first_page).
+    pub fn prefetch_first_page(&self, config: &RuntimeConfig) {
+        if self.session.with_untracked(Option::is_none) || browser::current_path() != "/" {
+            return;
+        }
+        let (app, config) = (*self, config.clone());
+        let request = async move {
+            app.call(&config, None, |api| async move { api.list(None).await })
+                .await
+        }
+        .boxed_local()
+        .shared();
+        self.first_page.set_value(Some(request.clone()));
+        leptos::task::spawn_local(async move {
+            let _ = request.await;
+        });
+    }
+
+    /// The first page asked for at start, once.
+    pub fn take_first_page(&self) -> Option<FirstPage> {
+        self.first_page.try_update_value(Option::take).flatten()
     }
 
     /// Makes the session from the sign-in that came back: the id token in hand

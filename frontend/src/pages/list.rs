@@ -27,7 +27,12 @@ fn PostList() -> impl IntoView {
     let page = LocalResource::new(move || {
         let cursor = cursor();
         let config = config.clone();
+        // The first page may already be on its way since the app started.
+        let early = cursor.is_none().then(|| app.take_first_page()).flatten();
         async move {
+            if let Some(page) = early {
+                return page.await;
+            }
             app.call(&config, None, |api| {
                 let cursor = cursor.clone();
                 async move { api.list(cursor.as_deref()).await }
