@@ -97,6 +97,35 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       assert.ok(history >= 1);
     }));
 
+  test('a reload asks for config.json once, through the preload, and the first posts beside the profile', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      await signUp(page, 'early');
+      await writePost(page, `Early ${Date.now()}`, 'c');
+      await page.goto(APP);
+      await page.getByTestId('post-list').waitFor();
+      const requests = [];
+      const warnings = [];
+      page.on('request', (r) => requests.push({ url: new URL(r.url()).pathname, at: performance.now() }));
+      page.on('requestfinished', (r) => {
+        const entry = requests.find((q) => q.url === new URL(r.url()).pathname && q.done === undefined);
+        if (entry) entry.done = performance.now();
+      });
+      page.on('console', (m) => m.text().includes('preloaded using link preload but not used') && warnings.push(m.text()));
+      await page.reload();
+      await page.getByTestId('post-list').waitFor();
+      await page.waitForTimeout(3500); // Chromium warns of an unused preload after 3 s
+      assert.equal(requests.filter((r) => r.url === '/config.json').length, 1, JSON.stringify(requests));
+      assert.deepEqual(warnings, []);
+      // The preload asks for it while the WebAssembly downloads, not after it started.
+      const config = requests.find((r) => r.url === '/config.json');
+      const wasm = requests.find((r) => r.url.endsWith('.wasm'));
+      assert.ok(config.at < wasm.done, JSON.stringify(requests));
+      const me = requests.find((r) => r.url === '/api/me');
+      const posts = requests.find((r) => r.url === '/api/posts');
+      assert.ok(me && posts, JSON.stringify(requests));
+      assert.ok(posts.at < me.done, `GET /posts left before GET /me answered: ${JSON.stringify(requests)}`);
+    }));
+
   test('write a post, see it first in the list, open it, edit it, delete it', { timeout: TIMEOUT }, (t) =>
     inBrowser(t, async (page) => {
       await signUp(page, 'writer');
