@@ -160,6 +160,8 @@ fn Header() -> impl IntoView {
                             }
                                 .into_any()
                         }
+                        // A sign-in that came back is being finished: no button meanwhile.
+                        None if app.signing_in.get() => ().into_any(),
                         None => {
                             let config = sign_in_config.clone();
                             view! {
