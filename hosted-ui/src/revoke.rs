@@ -4,27 +4,18 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::HostedUi;
+use crate::token::error_response;
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct RevokeRequest {
     token: Option<String>,
     client_id: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ErrorBody {
-    error: &'static str,
-}
-
-fn error(status: StatusCode, error: &'static str) -> Response {
-    (status, Json(ErrorBody { error })).into_response()
 }
 
 pub(crate) async fn revoke(
@@ -35,22 +26,22 @@ pub(crate) async fn revoke(
     let client = match ui.client(request.client_id.as_deref()).await {
         Ok(client) => client,
         Err(crate::token::TokenError::InvalidRequest) => {
-            return error(StatusCode::BAD_REQUEST, "invalid_request");
+            return error_response(StatusCode::BAD_REQUEST, "invalid_request");
         }
         Err(crate::token::TokenError::ServerError) => {
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error");
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "server_error");
         }
-        Err(_) => return error(StatusCode::UNAUTHORIZED, "invalid_client"),
+        Err(_) => return error_response(StatusCode::UNAUTHORIZED, "invalid_client"),
     };
     let mut response = match request.token.as_deref() {
-        None | Some("") => error(StatusCode::BAD_REQUEST, "invalid_request"),
+        None | Some("") => error_response(StatusCode::BAD_REQUEST, "invalid_request"),
         // Id and access tokens are JWTs; only refresh tokens can be revoked.
         Some(token) if token.split('.').count() == 3 => {
-            error(StatusCode::BAD_REQUEST, "unsupported_token_type")
+            error_response(StatusCode::BAD_REQUEST, "unsupported_token_type")
         }
         Some(token) => match ui.revoke_refresh(&client.client_id, token) {
             Ok(()) => StatusCode::OK.into_response(),
-            Err(()) => error(StatusCode::BAD_REQUEST, "unauthorized_client"),
+            Err(()) => error_response(StatusCode::BAD_REQUEST, "unauthorized_client"),
         },
     };
     client.allow_origin(&headers, &mut response);

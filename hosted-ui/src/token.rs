@@ -74,14 +74,14 @@ struct ErrorBody {
     error: &'static str,
 }
 
+/// An OAuth error answer, `{"error": code}`, as the token and revocation endpoints give.
+pub(crate) fn error_response(status: StatusCode, error: &'static str) -> Response {
+    (status, no_store(), Json(ErrorBody { error })).into_response()
+}
+
 impl IntoResponse for TokenError {
     fn into_response(self) -> Response {
-        (
-            self.status(),
-            no_store(),
-            Json(ErrorBody { error: self.code() }),
-        )
-            .into_response()
+        error_response(self.status(), self.code())
     }
 }
 

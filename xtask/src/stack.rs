@@ -52,6 +52,14 @@ impl Ports {
         backend: 3000,
         app: 8080,
     };
+
+    /// Any free ports (tests and benchmarks, beside whatever else runs).
+    pub const ANY: Ports = Ports {
+        moto: 0,
+        hosted_ui: 0,
+        backend: 0,
+        app: 0,
+    };
 }
 
 /// How the stack serves the app.

@@ -89,12 +89,7 @@ fn browser_tests(root: &Path) -> Result<()> {
     let artifacts = root.join("e2e/artifacts");
     let _ = std::fs::remove_dir_all(&artifacts);
     let options = StackOptions {
-        ports: Ports {
-            moto: 0,
-            hosted_ui: 0,
-            backend: 0,
-            app: 0,
-        },
+        ports: Ports::ANY,
         app: AppServer::Edge,
         // The suite runs against the implicit grant; the code grant's own tests use
         // a second app origin configured for it.

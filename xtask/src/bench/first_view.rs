@@ -37,12 +37,7 @@ const POSTS: usize = 20;
 
 pub fn measure(root: &Path, runs: usize) -> Result<FirstView> {
     let options = StackOptions {
-        ports: Ports {
-            moto: 0,
-            hosted_ui: 0,
-            backend: 0,
-            app: 0,
-        },
+        ports: Ports::ANY,
         app: AppServer::Edge,
         grants: vec![Grant::Implicit],
         mailbox: None,
