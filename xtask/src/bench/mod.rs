@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: first-load bytes, the first view on a throttled network,
-//! start-up, write cost against table size,
+//! start-up, the cold start through a Lambda Runtime API stand-in, write cost against
+//! table size,
 //! concurrency and package size, each measured side by side with its comparison in the
 //! same run, on loopback against a moto the bench starts. Prints a table and writes
 //! `bench/results.json` and `bench/results.svg`. `--quick` runs each measurement once
@@ -8,6 +9,7 @@
 mod baseline;
 mod first_view;
 mod plot;
+mod runtime_api;
 mod stats;
 
 use std::collections::{BTreeSet, HashMap};
@@ -34,6 +36,7 @@ use crate::stack::ChildGuard;
 struct Plan {
     first_view_runs: usize,
     startup_runs: usize,
+    cold_start_runs: usize,
     burst_requests: usize,
     table_sizes: Vec<usize>,
     write_samples: usize,
@@ -47,6 +50,7 @@ impl Plan {
             Plan {
                 first_view_runs: 1,
                 startup_runs: 1,
+                cold_start_runs: 1,
                 burst_requests: 20,
                 table_sizes: vec![10, 20],
                 write_samples: 1,
@@ -57,6 +61,7 @@ impl Plan {
             Plan {
                 first_view_runs: 15,
                 startup_runs: 20,
+                cold_start_runs: 20,
                 burst_requests: 1000,
                 table_sizes: vec![100, 1000, 10_000],
                 write_samples: 40,
@@ -73,6 +78,7 @@ struct Results {
     first_load: FirstLoad,
     first_view: first_view::FirstView,
     startup: Startup,
+    cold_start: ColdStart,
     write_cost: WriteCost,
     concurrency: Concurrency,
     package: Package,
@@ -104,6 +110,39 @@ struct Startup {
     /// Exec of Python to `import boto3` and a DynamoDB resource created, ms.
     python_boto3_ms: Spread,
     python_boto3_peak_rss_kib: u64,
+}
+
+/// Cold invocations through the Runtime API stand-in, each a fresh process: exec to
+/// its first `invocation/next`, and to its answer.
+#[derive(Serialize)]
+struct ColdStart {
+    /// The release backend, an HTTP API event of `GET /health`.
+    health: ColdInvocations,
+    /// The release backend, `GET /posts` with a valid token: the pool's key set is
+    /// fetched (from the local stack) and the first page read from DynamoDB inside it.
+    posts: ColdInvocations,
+    /// `bench/tutorial_handler.py` under awslambdaric: a boto3 resource, a
+    /// `Scan(Select=COUNT)` and a put, for an HTTP API event of `POST /post`.
+    python: ColdInvocations,
+}
+
+#[derive(Serialize)]
+struct ColdInvocations {
+    next_ms: Spread,
+    response_ms: Spread,
+    peak_rss_kib: Spread,
+}
+
+impl ColdInvocations {
+    fn of(runs: &[runtime_api::Invocation]) -> Self {
+        let pick =
+            |f: fn(&runtime_api::Invocation) -> f64| Spread::of(runs.iter().map(f).collect());
+        Self {
+            next_ms: pick(|i| i.next_ms),
+            response_ms: pick(|i| i.response_ms),
+            peak_rss_kib: pick(|i| i.peak_rss_kib as f64),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -158,13 +197,21 @@ pub fn measure(root: &Path, quick: bool) -> Result<()> {
 
     println!("bench: building the app and the release backend");
     crate::app::build(root)?;
-    run_cmd(Command::new(&cargo).current_dir(root).args([
-        "build",
-        "--release",
-        "--quiet",
-        "--package",
-        "backend",
-    ]))?;
+    // First the build the cold start runs: the shipped one, but for a configuration
+    // that takes the keys from the local stack inside "Lambda" (see backend/Cargo.toml).
+    let release = |features: &[&str]| {
+        run_cmd(
+            Command::new(&cargo)
+                .current_dir(root)
+                .args(["build", "--release", "--quiet", "--package", "backend"])
+                .args(features),
+        )
+    };
+    release(&["--features", "local-keys-in-lambda"])?;
+    let lambda_binary = root.join("target/bench/bootstrap");
+    std::fs::create_dir_all(root.join("target/bench"))?;
+    std::fs::copy(root.join("target/release/backend"), &lambda_binary)?;
+    release(&[])?;
     let binary = root.join("target/release/backend");
 
     let moto = MotoServer::start(root, true)?;
@@ -186,6 +233,8 @@ pub fn measure(root: &Path, quick: bool) -> Result<()> {
     let first_view = first_view::measure(root, plan.first_view_runs)?;
     println!("bench: start-up and memory");
     let startup = startup(root, &runtime, &client, &binary, &plan)?;
+    println!("bench: cold start through a Lambda Runtime API stand-in");
+    let cold_start = runtime.block_on(cold_start(root, &client, &lambda_binary, &plan))?;
     println!("bench: write cost against table size");
     let write_cost = runtime.block_on(write_cost(&client, &plan))?;
     println!("bench: concurrency");
@@ -198,6 +247,7 @@ pub fn measure(root: &Path, quick: bool) -> Result<()> {
         first_load,
         first_view,
         startup,
+        cold_start,
         write_cost,
         concurrency,
         package,
@@ -290,30 +340,7 @@ fn startup(
     binary: &Path,
     plan: &Plan,
 ) -> Result<Startup> {
-    let (stack, token) = runtime.block_on(async {
-        let stack = client.bootstrap(&fresh_options("startup")).await?;
-        client
-            .create_user(&stack.user_pool_id, "bench@example.com", "Bench-pass-1")
-            .await?;
-        let tokens = client
-            .sign_in(&stack.client_id, "bench@example.com", "Bench-pass-1")
-            .await?;
-        let store = Store::new(
-            client.dynamo.clone(),
-            stack.table.clone(),
-            stack.people_table.clone(),
-        );
-        let sub = client
-            .user_sub(&stack.user_pool_id, "bench@example.com")
-            .await?;
-        store.set_name(&sub, "Bench").await?;
-        for i in 0..20 {
-            store
-                .create(&sub, "Bench", format!("post {i}"), "contents".into())
-                .await?;
-        }
-        anyhow::Ok((stack, tokens.id_token))
-    })?;
+    let (stack, token) = runtime.block_on(reader_stack(client, "startup"))?;
     let spawn = |port: u16| -> Result<ChildGuard> {
         let child = Command::new(binary)
             .env_clear()
@@ -380,6 +407,35 @@ fn startup(
     })
 }
 
+/// A fresh stack with a signed-in reader named "Bench" and [`READER_POSTS`] posts:
+/// the stack and the reader's id token.
+async fn reader_stack(client: &Moto, name: &str) -> Result<(devstack::Stack, String)> {
+    let stack = client.bootstrap(&fresh_options(name)).await?;
+    client
+        .create_user(&stack.user_pool_id, "bench@example.com", "Bench-pass-1")
+        .await?;
+    let tokens = client
+        .sign_in(&stack.client_id, "bench@example.com", "Bench-pass-1")
+        .await?;
+    let store = Store::new(
+        client.dynamo.clone(),
+        stack.table.clone(),
+        stack.people_table.clone(),
+    );
+    let sub = client
+        .user_sub(&stack.user_pool_id, "bench@example.com")
+        .await?;
+    store.set_name(&sub, "Bench").await?;
+    for i in 0..READER_POSTS {
+        store
+            .create(&sub, "Bench", format!("post {i}"), "contents".into())
+            .await?;
+    }
+    Ok((stack, tokens.id_token))
+}
+
+const READER_POSTS: usize = 20;
+
 /// Polls `GET /health` as fast as the socket allows, until a 200.
 fn wait_for_health(port: u16, timeout: Duration) -> Result<()> {
     let started = Instant::now();
@@ -431,7 +487,106 @@ fn peak_rss_kib(pid: u32) -> Result<u64> {
         .context("VmHWM in /proc/PID/status")
 }
 
-// --- 3. Write cost -------------------------------------------------------------------
+// --- 3. Cold start through the Lambda Runtime API ---------------------------------
+
+/// What Lambda sets for every function (reserved variables), as far as a runtime reads
+/// them.
+fn lambda_env(handler: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_LAMBDA_FUNCTION_NAME", "board-api".to_owned()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_owned()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            "/aws/lambda/board-api".to_owned(),
+        ),
+        (
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            "2026/11/27/[$LATEST]bench".to_owned(),
+        ),
+        ("AWS_REGION", devstack::REGION.to_owned()),
+        ("AWS_DEFAULT_REGION", devstack::REGION.to_owned()),
+        ("_HANDLER", handler.to_owned()),
+        ("TZ", ":UTC".to_owned()),
+        ("LANG", "en_US.UTF-8".to_owned()),
+    ]
+}
+
+/// The backend (`GET /health`, then `GET /posts` with a token) and the tutorial's
+/// Python handler, one cold process per invocation, taken in turn so that drift in the
+/// machine spreads over all three.
+async fn cold_start(root: &Path, client: &Moto, binary: &Path, plan: &Plan) -> Result<ColdStart> {
+    let (stack, token) = reader_stack(client, "cold").await?;
+    let tutorial_table = fresh_table(client, "tutorial").await?;
+    let backend = || {
+        let mut command = tokio::process::Command::new(binary);
+        command
+            .env_clear()
+            .envs(stack.backend_env(&client.endpoint))
+            .envs(lambda_env("bootstrap"))
+            .env("RUST_LOG", "warn");
+        command
+    };
+    let python = || {
+        let mut command = tokio::process::Command::new(root.join(setup::VENV).join("bin/python"));
+        command
+            .args(["-m", "awslambdaric", "tutorial_handler.lambda_handler"])
+            .current_dir(root.join("bench"))
+            .env_clear()
+            .envs(lambda_env("tutorial_handler.lambda_handler"))
+            .env("LAMBDA_TASK_ROOT", root.join("bench"))
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env("AWS_ACCESS_KEY_ID", "local")
+            .env("AWS_SECRET_ACCESS_KEY", "local")
+            .env("AWS_ENDPOINT_URL_DYNAMODB", &client.endpoint)
+            .env("TABLE_NAME", &tutorial_table);
+        command
+    };
+    let health_event = runtime_api::http_event("GET", "/health", None, None);
+    let posts_event = runtime_api::http_event("GET", "/posts", Some(&token), None);
+    let post_event = runtime_api::http_event(
+        "POST",
+        "/post",
+        None,
+        Some(r#"{"title":"Cold","contents":"A post from a cold start"}"#),
+    );
+
+    let (mut health, mut posts, mut python_runs) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..plan.cold_start_runs {
+        let run = runtime_api::cold_start(backend(), &health_event).await?;
+        runtime_api::http_answer(&run, 200).context("GET /health")?;
+        health.push(run);
+
+        let run = runtime_api::cold_start(backend(), &posts_event).await?;
+        let page: shared::api::PostPage =
+            serde_json::from_value(runtime_api::http_answer(&run, 200).context("GET /posts")?)?;
+        if page.posts.len() != READER_POSTS {
+            bail!(
+                "GET /posts listed {} posts, not {READER_POSTS}",
+                page.posts.len()
+            );
+        }
+        posts.push(run);
+
+        let run = runtime_api::cold_start(python(), &post_event).await?;
+        runtime_api::http_answer(&run, 200).context("the tutorial's POST /post")?;
+        python_runs.push(run);
+    }
+    let stored = baseline::count(&client.dynamo, &tutorial_table).await?;
+    if stored != plan.cold_start_runs as u64 {
+        bail!(
+            "the tutorial's handler stored {stored} posts for {} calls",
+            plan.cold_start_runs
+        );
+    }
+    Ok(ColdStart {
+        health: ColdInvocations::of(&health),
+        posts: ColdInvocations::of(&posts),
+        python: ColdInvocations::of(&python_runs),
+    })
+}
+
+// --- 4. Write cost -------------------------------------------------------------------
 
 fn fresh_options(name: &str) -> devstack::Options {
     let unique = format!("{name}-{}", uuid::Uuid::new_v4().simple());
@@ -594,7 +749,7 @@ async fn write_cost(client: &Moto, plan: &Plan) -> Result<WriteCost> {
     })
 }
 
-// --- 4. Concurrency ------------------------------------------------------------------
+// --- 5. Concurrency ------------------------------------------------------------------
 
 async fn concurrency(client: &Moto, plan: &Plan) -> Result<Concurrency> {
     let attempted = plan.writers * plan.posts_per_writer;
@@ -662,7 +817,7 @@ fn outcome(attempted: usize, stored: u64, ids: &[u64]) -> Outcome {
     }
 }
 
-// --- 5. Package ----------------------------------------------------------------------
+// --- 6. Package ----------------------------------------------------------------------
 
 fn package(binary: &Path) -> Result<Package> {
     let bytes = std::fs::read(binary)?;
@@ -744,6 +899,22 @@ fn print_table(r: &Results) {
         "| Python: peak memory | {:.1} MiB |",
         s.python_boto3_peak_rss_kib as f64 / 1024.0
     );
+    let c = &r.cold_start;
+    for (name, runs) in [
+        ("backend, `GET /health`", &c.health),
+        ("backend, `GET /posts` with a token", &c.posts),
+        (
+            "Python tutorial handler (awslambdaric), `POST /post`",
+            &c.python,
+        ),
+    ] {
+        println!(
+            "| cold start via the Runtime API, {name}: exec → event asked · → answered · peak memory | {} · **{}** · {:.1} MiB |",
+            ms(&runs.next_ms),
+            ms(&runs.response_ms),
+            runs.peak_rss_kib.median / 1024.0
+        );
+    }
     for p in &r.write_cost.points {
         println!(
             "| create at {} posts: app p50 / p95 · baseline p50 / p95 | {:.1} / {:.1} ms · {:.1} / {:.1} ms |",
