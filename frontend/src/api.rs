@@ -80,15 +80,15 @@ impl Api {
     pub async fn create(&self, post: &NewPost) -> Result<Post, ApiError> {
         let request = self
             .authorized(Request::post(&self.config.api_url("/posts")))
-            .json(post);
-        json(request.map_err(|_| ApiError::Network)?.send().await).await
+            .json_body(post);
+        json(request?.send().await).await
     }
 
     pub async fn update(&self, id: u64, update: &PostUpdate) -> Result<Post, ApiError> {
         let request = self
             .authorized(Request::put(&self.config.api_url(&format!("/posts/{id}"))))
-            .json(update);
-        json(request.map_err(|_| ApiError::Network)?.send().await).await
+            .json_body(update);
+        json(request?.send().await).await
     }
 
     pub async fn me(&self) -> Result<Profile, ApiError> {
@@ -103,8 +103,8 @@ impl Api {
     pub async fn set_name(&self, change: &NameChange) -> Result<Profile, ApiError> {
         let request = self
             .authorized(Request::put(&self.config.api_url("/me/name")))
-            .json(change);
-        json(request.map_err(|_| ApiError::Network)?.send().await).await
+            .json_body(change);
+        json(request?.send().await).await
     }
 
     pub async fn delete(&self, id: u64) -> Result<(), ApiError> {
@@ -128,18 +128,36 @@ async fn check(response: Result<Response, gloo_net::Error>) -> Result<Response, 
         .headers()
         .get("retry-after")
         .and_then(|v| v.trim().parse().ok());
-    let body: Option<ErrorBody> = response.json().await.ok();
+    let body: Option<ErrorBody> = read_json(response).await.ok();
     Err(classify(status, body, retry_after))
 }
 
 async fn json<T: DeserializeOwned>(
     response: Result<Response, gloo_net::Error>,
 ) -> Result<T, ApiError> {
-    check(response)
-        .await?
-        .json()
+    read_json(check(response).await?)
         .await
         .map_err(|_| ApiError::Server)
+}
+
+/// A response's body as JSON, parsed by the browser ([`crate::json`]).
+pub async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T, String> {
+    let text = response.text().await.map_err(|e| e.to_string())?;
+    crate::json::from_str(&text)
+}
+
+/// A JSON request body, written by the browser ([`crate::json`]).
+trait JsonBody {
+    fn json_body<T: serde::Serialize>(self, value: &T) -> Result<Request, ApiError>;
+}
+
+impl JsonBody for RequestBuilder {
+    fn json_body<T: serde::Serialize>(self, value: &T) -> Result<Request, ApiError> {
+        let text = crate::json::to_string(value).map_err(|_| ApiError::Network)?;
+        self.header("Content-Type", "application/json")
+            .body(text)
+            .map_err(|_| ApiError::Network)
+    }
 }
 
 /// Maps a failed response (its status, error body and `Retry-After` seconds) to

@@ -318,7 +318,8 @@ pub fn decode_claims(token: &str) -> Result<Claims, SignInError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .map_err(|_| SignInError::MalformedToken)?;
-    serde_json::from_slice(&bytes).map_err(|_| SignInError::MalformedToken)
+    let text = std::str::from_utf8(&bytes).map_err(|_| SignInError::MalformedToken)?;
+    crate::json::from_str(text).map_err(|_| SignInError::MalformedToken)
 }
 
 /// Matches a callback to the sign-in this tab started (the `state`).

@@ -23,11 +23,11 @@ fn local_storage() -> Option<Storage> {
 /// Reads a JSON value from sessionStorage.
 pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
     let text = session_storage()?.get_item(key).ok()??;
-    serde_json::from_str(&text).ok()
+    crate::json::from_str(&text).ok()
 }
 
 pub fn save<T: Serialize>(key: &str, value: &T) {
-    if let (Some(storage), Ok(text)) = (session_storage(), serde_json::to_string(value)) {
+    if let (Some(storage), Ok(text)) = (session_storage(), crate::json::to_string(value)) {
         let _ = storage.set_item(key, &text);
     }
 }

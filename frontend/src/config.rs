@@ -51,7 +51,7 @@ impl RuntimeConfig {
     /// Parses and checks `config.json`; the error says what is wrong with it.
     pub fn parse(text: &str) -> Result<Self, String> {
         let config: Self =
-            serde_json::from_str(text).map_err(|e| format!("config.json is not valid: {e}"))?;
+            crate::json::from_str(text).map_err(|e| format!("config.json is not valid: {e}"))?;
         for (name, value) in [
             ("api_base", &config.api_base),
             ("auth_domain", &config.auth_domain),

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod browser;
 pub mod config;
 pub mod i18n;
+pub mod json;
 pub mod oauth;
 pub mod pages;
 pub mod state;

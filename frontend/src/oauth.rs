@@ -47,7 +47,9 @@ async fn token(config: &RuntimeConfig, body: String) -> Result<TokenResponse, To
         .await
         .map_err(|_| TokenError::Unreachable)?;
     match response.status() {
-        200 => response.json().await.map_err(|_| TokenError::Unreachable),
+        200 => crate::api::read_json(response)
+            .await
+            .map_err(|_| TokenError::Unreachable),
         400 | 401 => Err(TokenError::Refused),
         _ => Err(TokenError::Unreachable),
     }
