@@ -166,6 +166,12 @@ fn the_backend_trusts_only_cognitos_own_keys_for_the_same_pool_and_client() {
         resource(&t, "ApiFunction")["Metadata"]["BuildMethod"],
         "rust-cargolambda"
     );
+    // The deploy builds the backend with its default features only: the benchmark's
+    // `local-keys-in-lambda` would let the function trust keys from anywhere.
+    assert_eq!(
+        resource(&t, "ApiFunction")["Metadata"]["BuildProperties"],
+        serde_yaml::from_str::<Value>("Binary: backend").unwrap()
+    );
 }
 
 /// `!If [condition, then, else]` as its three parts.
