@@ -23,10 +23,13 @@ pub fn App(callback: Option<Result<Returned, SignInError>>) -> impl IntoView {
 }
 
 async fn load_config() -> Result<RuntimeConfig, String> {
-    let response = gloo_net::http::Request::get("/config.json")
-        .send()
-        .await
-        .map_err(|e| format!("it could not be fetched ({e})"))?;
+    let response = match crate::start::config().await {
+        Some(early) => early,
+        None => gloo_net::http::Request::get("/config.json")
+            .send()
+            .await
+            .map_err(|e| format!("it could not be fetched ({e})"))?,
+    };
     if !response.ok() {
         return Err(format!(
             "the server answered {} {}",

@@ -12,4 +12,5 @@ pub mod i18n;
 pub mod json;
 pub mod oauth;
 pub mod pages;
+pub mod start;
 pub mod state;

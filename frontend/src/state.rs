@@ -97,7 +97,20 @@ impl AppState {
             return;
         }
         let (app, config) = (*self, config.clone());
+        let early = self.session.with_untracked(|s| {
+            s.as_ref()
+                .and_then(|s| crate::start::first_page(&s.id_token))
+        });
         let request = async move {
+            // start.js may have asked already, with this very session; a refused or
+            // failed answer is asked again here, renewing the token if need be.
+            if let Some(early) = early
+                && let Some(response) = early.await
+                && response.ok()
+                && let Ok(page) = crate::api::read_json(response).await
+            {
+                return Ok(page);
+            }
             app.call(&config, None, |api| async move { api.list(None).await })
                 .await
         }

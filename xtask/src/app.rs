@@ -58,19 +58,28 @@ pub fn precompress(dist: &Path) -> Result<Vec<String>> {
 }
 
 /// The CSP source (`sha256-...`) for the inline `<script>` Trunk puts in index.html.
+/// Scripts loaded from a file (`<script src=...>`) are covered by `'self'` instead.
 pub fn inline_script_hash(html: &str) -> Result<String> {
-    let start = html
-        .find("<script")
-        .context("index.html has no inline script")?;
-    let open_end = html[start..].find('>').context("unterminated <script>")? + start + 1;
-    let close = html[open_end..]
-        .find("</script>")
-        .context("unterminated <script>")?
-        + open_end;
-    if html[close..].contains("<script") {
-        bail!("index.html has more than one inline script; the CSP names one");
+    let mut inline = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let open_end = rest[start..].find('>').context("unterminated <script>")? + start + 1;
+        let close = rest[open_end..]
+            .find("</script>")
+            .context("unterminated <script>")?
+            + open_end;
+        let open_tag = &rest[start..open_end];
+        if !open_tag.contains(" src=") {
+            inline.push(&rest[open_end..close]);
+        }
+        rest = &rest[close..];
     }
-    let digest = Sha256::digest(&html.as_bytes()[open_end..close]);
+    let script = match inline.as_slice() {
+        [] => bail!("index.html has no inline script"),
+        [script] => script,
+        _ => bail!("index.html has more than one inline script; the CSP names one"),
+    };
+    let digest = Sha256::digest(script.as_bytes());
     Ok(format!("sha256-{}", STANDARD.encode(digest)))
 }
 
@@ -79,20 +88,31 @@ pub fn inline_script_hash(html: &str) -> Result<String> {
 /// still needs.
 pub fn referenced_files(html: &str) -> Vec<String> {
     let mut files = Vec::new();
-    for quote in ['"', '\''] {
-        for part in html.split(quote).skip(1).step_by(2) {
-            let Some(path) = part.strip_prefix('/') else {
-                continue;
-            };
-            let path = path.split(['?', '#']).next().unwrap_or_default();
-            if !path.is_empty()
-                && !path.starts_with('/')
-                && path.contains('.')
-                && !path.contains(['<', '>', ' ', '\\'])
-                && !files.iter().any(|f| f == path)
-            {
-                files.push(path.to_owned());
-            }
+    let quoted = ['"', '\'']
+        .into_iter()
+        .flat_map(|quote| html.split(quote).skip(1).step_by(2));
+    // A minified page writes attribute values without quotes: `src=/start-abc.js`.
+    let unquoted = html
+        .split('=')
+        .skip(1)
+        .filter(|value| !value.starts_with(['"', '\'']))
+        .filter_map(|value| {
+            value
+                .split(|c: char| c.is_ascii_whitespace() || c == '>')
+                .next()
+        });
+    for part in quoted.chain(unquoted) {
+        let Some(path) = part.strip_prefix('/') else {
+            continue;
+        };
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        if !path.is_empty()
+            && !path.starts_with('/')
+            && path.contains('.')
+            && !path.contains(['<', '>', ' ', '\\'])
+            && !files.iter().any(|f| f == path)
+        {
+            files.push(path.to_owned());
         }
     }
     files.sort();
@@ -114,6 +134,13 @@ mod tests {
         );
         assert!(inline_script_hash("<head></head>").is_err());
         assert!(inline_script_hash("<script>a</script><script>b</script>").is_err());
+        // A script from a file is no inline script.
+        let with_file = "<script async src=/start-1.js></script><script type=module>x</script>";
+        let expected = STANDARD.encode(Sha256::digest(b"x"));
+        assert_eq!(
+            inline_script_hash(with_file).unwrap(),
+            format!("sha256-{expected}")
+        );
     }
 
     #[test]
@@ -145,6 +172,19 @@ const wasm = await init({ module_or_path: '/frontend-1a_bg.wasm' });</script>
         assert_eq!(
             referenced_files(html),
             ["frontend-1a.js", "frontend-1a_bg.wasm", "style-2b.css"]
+        );
+        // As Trunk's release build minifies it: attribute values without quotes.
+        let minified = "<link href=/config.json rel=preload><script async integrity=sha384-x \
+            src=/start-3c.js></script><link href=/style-2b.css rel=stylesheet><script \
+            type=module>import init from '/frontend-1a.js';</script><a href=/>home</a>";
+        assert_eq!(
+            referenced_files(minified),
+            [
+                "config.json",
+                "frontend-1a.js",
+                "start-3c.js",
+                "style-2b.css"
+            ]
         );
     }
 }
