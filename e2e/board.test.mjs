@@ -97,7 +97,7 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       assert.ok(history >= 1);
     }));
 
-  test('a reload asks for config.json once, through the preload, and the first posts while the app downloads', { timeout: TIMEOUT }, (t) =>
+  test('a reload asks for config.json once, through the preload, and the profile and first posts while the app downloads', { timeout: TIMEOUT }, (t) =>
     inBrowser(t, async (page) => {
       await signUp(page, 'early');
       const title = `Early ${Date.now()}`;
@@ -112,6 +112,15 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
         if (entry) entry.done = performance.now();
       });
       page.on('console', (m) => m.text().includes('preloaded using link preload but not used') && warnings.push(m.text()));
+      // A slow link, as a phone's, so that "while the app downloads" means something.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 150,
+        downloadThroughput: (1.6 * 1000 * 1000) / 8,
+        uploadThroughput: (750 * 1000) / 8,
+      });
       await page.reload();
       await page.getByTestId('post-list').waitFor();
       await page.waitForTimeout(3500); // Chromium warns of an unused preload after 3 s
@@ -121,12 +130,13 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       const config = requests.find((r) => r.url === '/config.json');
       const wasm = requests.find((r) => r.url.endsWith('.wasm'));
       assert.ok(config.at < wasm.done, JSON.stringify(requests));
-      // start.js asks for the first posts before the WebAssembly is in, and the app
-      // takes that answer instead of asking again.
-      const posts = requests.filter((r) => r.url === '/api/posts');
-      assert.equal(posts.length, 1, JSON.stringify(requests));
-      assert.ok(posts[0].at < wasm.done, `GET /posts left before the app had downloaded: ${JSON.stringify(requests)}`);
-      assert.ok(requests.find((r) => r.url === '/api/me'), JSON.stringify(requests));
+      // start.js asks for the profile and the first posts before the WebAssembly is
+      // in, and the app takes those answers instead of asking again.
+      for (const path of ['/api/me', '/api/posts']) {
+        const sent = requests.filter((r) => r.url === path);
+        assert.equal(sent.length, 1, `${path}: ${JSON.stringify(requests)}`);
+        assert.ok(sent[0].at < wasm.done, `${path} left before the app had downloaded: ${JSON.stringify(requests)}`);
+      }
       await page.getByTestId('post-list').getByRole('link', { name: title }).waitFor();
     }));
 

@@ -1,8 +1,9 @@
 //! What `frontend/start.js` asked for while the WebAssembly downloaded
 //! (`window.boardStart`): `config.json`, and for a returning reader on the front page
-//! the first page of posts. Each is taken once; without it, the app asks itself.
+//! their profile and the first page of posts. Each is taken once; without it, the app asks itself.
 
 use gloo_net::http::Response;
+use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -33,11 +34,26 @@ pub async fn config() -> Option<Response> {
     response(take(&start()?, "config")?).await
 }
 
-/// The answer for the first page of posts, if start.js asked for it with `id_token`
-/// (the session the app now holds).
-pub fn first_page(id_token: &str) -> Option<impl Future<Output = Option<Response>> + use<>> {
+/// start.js's answer for `name` (`"me"`, `"firstPage"`), if it asked with `id_token`
+/// (the session the app now holds). Taken once.
+pub fn answer(
+    name: &str,
+    id_token: &str,
+) -> Option<impl Future<Output = Option<Response>> + use<>> {
     let start = start()?;
-    let token = take(&start, "firstPageToken")?;
-    let promise = take(&start, "firstPage")?;
+    let promise = take(&start, name)?;
+    let token = js_sys::Reflect::get(&start, &"token".into()).ok()?;
     (token.as_string().as_deref() == Some(id_token)).then(|| response(promise))
+}
+
+/// The body of an early answer that succeeded; `None` sends the app to ask itself
+/// (and renew the token, if that was what failed).
+pub async fn parsed<T: DeserializeOwned>(
+    early: Option<impl Future<Output = Option<Response>>>,
+) -> Option<T> {
+    let response = early?.await?;
+    if !response.ok() {
+        return None;
+    }
+    crate::api::read_json(response).await.ok()
 }

@@ -16,6 +16,7 @@ use crate::browser;
 use crate::config::{Grant, RuntimeConfig};
 use crate::i18n::{self, Lang, Texts};
 use crate::oauth::{self, TokenError};
+use crate::start;
 
 /// A banner above the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,16 +100,12 @@ impl AppState {
         let (app, config) = (*self, config.clone());
         let early = self.session.with_untracked(|s| {
             s.as_ref()
-                .and_then(|s| crate::start::first_page(&s.id_token))
+                .and_then(|s| start::answer("firstPage", &s.id_token))
         });
         let request = async move {
             // start.js may have asked already, with this very session; a refused or
             // failed answer is asked again here, renewing the token if need be.
-            if let Some(early) = early
-                && let Some(response) = early.await
-                && response.ok()
-                && let Ok(page) = crate::api::read_json(response).await
-            {
+            if let Some(page) = start::parsed(early).await {
                 return Ok(page);
             }
             app.call(&config, None, |api| async move { api.list(None).await })
@@ -199,10 +196,18 @@ impl AppState {
             return;
         };
         let config = config.clone();
+        // As for the first page: start.js may have asked with this session already.
+        let early = app
+            .session
+            .with_untracked(|s| s.as_ref().and_then(|s| start::answer("me", &s.id_token)));
         leptos::task::spawn_local(async move {
-            let result = app
-                .call(&config, None, |api| async move { api.me().await })
-                .await;
+            let result = match start::parsed(early).await {
+                Some(profile) => Ok(profile),
+                None => {
+                    app.call(&config, None, |api| async move { api.me().await })
+                        .await
+                }
+            };
             if result == Err(ApiError::Unauthorized) {
                 return;
             }
