@@ -1,6 +1,7 @@
 //! What `frontend/start.js` asked for while the WebAssembly downloaded
 //! (`window.boardStart`): `config.json`, and for a returning reader on the front page
-//! their profile and the first page of posts. Each is taken once; without it, the app asks itself.
+//! their profile and the first page of posts. Each is taken once; without it, the app
+//! asks itself.
 
 use gloo_net::http::Response;
 use serde::de::DeserializeOwned;
