@@ -1,9 +1,9 @@
 // The board's start-up requests, sent while the app's WebAssembly downloads rather
 // than after it: config.json (through the preload in index.html) and, for a reader
 // whose session is already in this tab and who opens the front page, their profile
-// and the first page of posts. The app takes them from `window.boardStart` (frontend/src/start.rs) and
-// asks again itself for anything missing, refused or failed here, so this file only
-// ever saves time. The session's shape and the renewal margin are the app's own
+// and the first page of posts. The app takes them from `window.boardStart`
+// (frontend/src/start.rs) and asks again itself for anything missing, refused or
+// failed here, so this file only ever saves time. The session's shape and the renewal margin are the app's own
 // (`Session` and `EXPIRY_MARGIN_SECS` in frontend/src/auth.rs).
 "use strict";
 (function () {

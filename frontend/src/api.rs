@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use shared::{ErrorBody, ErrorCode, NameChange, NewPost, Post, PostPage, PostUpdate, Profile};
 
 use crate::config::RuntimeConfig;
+use crate::json;
 
 /// What went wrong with a call, as the interface needs to tell it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,32 +129,26 @@ async fn check(response: Result<Response, gloo_net::Error>) -> Result<Response, 
         .headers()
         .get("retry-after")
         .and_then(|v| v.trim().parse().ok());
-    let body: Option<ErrorBody> = read_json(response).await.ok();
+    let body: Option<ErrorBody> = json::read(response).await.ok();
     Err(classify(status, body, retry_after))
 }
 
 async fn json<T: DeserializeOwned>(
     response: Result<Response, gloo_net::Error>,
 ) -> Result<T, ApiError> {
-    read_json(check(response).await?)
+    json::read(check(response).await?)
         .await
         .map_err(|_| ApiError::Server)
 }
 
-/// A response's body as JSON, parsed by the browser ([`crate::json`]).
-pub async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T, String> {
-    let text = response.text().await.map_err(|e| e.to_string())?;
-    crate::json::from_str(&text)
-}
-
-/// A JSON request body, written by the browser ([`crate::json`]).
+/// A JSON request body, written by the browser ([`json`]).
 trait JsonBody {
     fn json_body<T: serde::Serialize>(self, value: &T) -> Result<Request, ApiError>;
 }
 
 impl JsonBody for RequestBuilder {
     fn json_body<T: serde::Serialize>(self, value: &T) -> Result<Request, ApiError> {
-        let text = crate::json::to_string(value).map_err(|_| ApiError::Network)?;
+        let text = json::to_string(value).map_err(|_| ApiError::Network)?;
         self.header("Content-Type", "application/json")
             .body(text)
             .map_err(|_| ApiError::Network)

@@ -2,8 +2,15 @@
 //! with serde-wasm-bindgen walking the parsed value, which spares the module
 //! serde_json's parser and printer; natively (the unit tests) through serde_json.
 
+use gloo_net::http::Response;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+/// A response's body as JSON.
+pub async fn read<T: DeserializeOwned>(response: Response) -> Result<T, String> {
+    let text = response.text().await.map_err(|e| e.to_string())?;
+    from_str(&text)
+}
 
 /// Parses `text` into a `T`; the error says what did not fit.
 #[cfg(target_arch = "wasm32")]

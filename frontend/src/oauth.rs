@@ -47,7 +47,7 @@ async fn token(config: &RuntimeConfig, body: String) -> Result<TokenResponse, To
         .await
         .map_err(|_| TokenError::Unreachable)?;
     match response.status() {
-        200 => crate::api::read_json(response)
+        200 => crate::json::read(response)
             .await
             .map_err(|_| TokenError::Unreachable),
         400 | 401 => Err(TokenError::Refused),

@@ -56,5 +56,5 @@ pub async fn parsed<T: DeserializeOwned>(
     if !response.ok() {
         return None;
     }
-    crate::api::read_json(response).await.ok()
+    crate::json::read(response).await.ok()
 }

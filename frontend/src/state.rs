@@ -98,10 +98,7 @@ impl AppState {
             return;
         }
         let (app, config) = (*self, config.clone());
-        let early = self.session.with_untracked(|s| {
-            s.as_ref()
-                .and_then(|s| start::answer("firstPage", &s.id_token))
-        });
+        let early = self.early_answer("firstPage");
         let request = async move {
             // start.js may have asked already, with this very session; a refused or
             // failed answer is asked again here, renewing the token if need be.
@@ -117,6 +114,15 @@ impl AppState {
         leptos::task::spawn_local(async move {
             let _ = request.await;
         });
+    }
+
+    /// What start.js asked for as `name` with the session this app holds, if it did.
+    fn early_answer(
+        &self,
+        name: &str,
+    ) -> Option<impl Future<Output = Option<gloo_net::http::Response>> + use<>> {
+        self.session
+            .with_untracked(|s| s.as_ref().and_then(|s| start::answer(name, &s.id_token)))
     }
 
     /// The first page asked for at start, once.
@@ -196,10 +202,7 @@ impl AppState {
             return;
         };
         let config = config.clone();
-        // As for the first page: start.js may have asked with this session already.
-        let early = app
-            .session
-            .with_untracked(|s| s.as_ref().and_then(|s| start::answer("me", &s.id_token)));
+        let early = app.early_answer("me");
         leptos::task::spawn_local(async move {
             let result = match start::parsed(early).await {
                 Some(profile) => Ok(profile),
