@@ -820,3 +820,60 @@ fn the_api_prefix_is_stripped_and_the_query_kept() {
         ]
     );
 }
+
+/// CloudFront's own limits on a function, which the local stand-in cannot measure
+/// (it runs the code in Node, where a wall clock on a busy machine says nothing about
+/// CloudFront's compute budget): checked here on the code itself.
+#[test]
+fn every_cloudfront_function_fits_the_runtimes_limits() {
+    // Quotas and restricted features of CloudFront Functions (JavaScript runtime 2.0):
+    // 10 KB of code, a `handler(event)`, no dynamic code, no timers, no network or
+    // file system, and only the runtime's own modules.
+    const MAX_CODE_BYTES: usize = 10 * 1024;
+    const NOT_IN_THE_RUNTIME: [&str; 14] = [
+        "eval(",
+        "Function(",
+        "setTimeout",
+        "setInterval",
+        "setImmediate",
+        "queueMicrotask",
+        "fetch(",
+        "XMLHttpRequest",
+        "process.",
+        "globalThis",
+        "async ",
+        "await ",
+        "WebAssembly",
+        "import(",
+    ];
+    const MODULES: [&str; 4] = ["crypto", "querystring", "buffer", "cloudfront"];
+    let t = template();
+    let functions: Vec<(&str, &Value)> = t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::CloudFront::Function")
+        .map(|(name, r)| (name.as_str().unwrap(), &r["Properties"]))
+        .collect();
+    assert_eq!(functions.len(), 2, "the SPA rewrite and the API prefix");
+    for (name, props) in functions {
+        assert_eq!(
+            props["FunctionConfig"]["Runtime"], "cloudfront-js-2.0",
+            "{name}"
+        );
+        let code = props["FunctionCode"].as_str().unwrap();
+        assert!(code.len() <= MAX_CODE_BYTES, "{name}: {} bytes", code.len());
+        assert!(code.contains("function handler(event)"), "{name}");
+        for word in NOT_IN_THE_RUNTIME {
+            assert!(!code.contains(word), "{name} uses {word}");
+        }
+        for (at, _) in code.match_indices("require(") {
+            let module = code[at + "require(".len()..]
+                .trim_start_matches(['\'', '"'])
+                .split(['\'', '"'])
+                .next()
+                .unwrap();
+            assert!(MODULES.contains(&module), "{name} requires {module}");
+        }
+    }
+}
