@@ -22,6 +22,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
 use serde::Deserialize;
 use tokio::sync::{Mutex, RwLock};
 
+use crate::clock::Clock;
 use crate::config::AuthConfig;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`.
@@ -135,6 +136,13 @@ impl Verifier {
         self
     }
 
+    /// Reads the key fetch's rate limit from `clock` instead of the system's.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.keys.clock = clock;
+        self
+    }
+
     /// Verifies the value of an `Authorization` header (with or without `Bearer `).
     pub async fn verify(&self, header_value: &str) -> Result<Identity, AuthError> {
         let token = strip_bearer(header_value);
@@ -207,6 +215,7 @@ struct KeyCache {
     http: OnceLock<HttpClient>,
     keys: RwLock<HashMap<String, Arc<DecodingKey>>>,
     refetch_interval: Duration,
+    clock: Clock,
     /// Held while fetching, so concurrent requests with a new `kid` cause one fetch.
     fetch: Mutex<FetchState>,
 }
@@ -229,6 +238,7 @@ impl KeyCache {
             url,
             http: OnceLock::new(),
             refetch_interval: REFETCH_INTERVAL,
+            clock: Clock::system(),
             keys: RwLock::default(),
             fetch: Mutex::default(),
         }
@@ -243,30 +253,32 @@ impl KeyCache {
         if let Some(key) = self.keys.read().await.get(kid) {
             return Ok(key.clone());
         }
+        let now = self.clock.now();
         match (&state.last_failure, state.last_success) {
-            (Some((at, why)), _) if at.elapsed() < RETRY_INTERVAL => {
+            (Some((at, why)), _) if now.duration_since(*at) < RETRY_INTERVAL => {
                 return Err(AuthError::KeysUnavailable(why.clone()));
             }
-            (None, Some(at)) if at.elapsed() < self.refetch_interval => {
+            (None, Some(at)) if now.duration_since(at) < self.refetch_interval => {
                 return Err(AuthError::UnknownKey);
             }
             _ => {}
         }
+        tracing::debug!(url = %self.url, "fetching the user pool's signing keys");
         // Marked failed until it succeeds: if this request is dropped mid-fetch, the
         // next one may try again after the retry interval.
         state.last_failure = Some((
-            Instant::now(),
+            now,
             "the previous fetch of the keys did not finish".to_owned(),
         ));
         let fetched = match self.fetch_keys().await {
             Ok(fetched) => fetched,
             Err(err) => {
-                state.last_failure = Some((Instant::now(), err.to_string()));
+                state.last_failure = Some((self.clock.now(), err.to_string()));
                 return Err(err);
             }
         };
         state.last_failure = None;
-        state.last_success = Some(Instant::now());
+        state.last_success = Some(self.clock.now());
         tracing::info!(keys = fetched.len(), "fetched the user pool's signing keys");
         let found = fetched.get(kid).cloned();
         *self.keys.write().await = fetched;

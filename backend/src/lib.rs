@@ -4,6 +4,7 @@
 //! server; [`run`] picks by whether it is inside Lambda.
 
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -32,6 +33,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::auth::Verifier;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::store::Store;
 
@@ -53,13 +55,20 @@ pub struct AppState {
 
 /// The whole API with its middleware, for a given DynamoDB client.
 pub fn app(config: &Config, dynamo: aws_sdk_dynamodb::Client) -> Router {
+    app_with_clock(config, dynamo, Clock::system())
+}
+
+/// [`app`] with time read from `clock`: the quota's windows, the name-change
+/// interval, timestamps and the key fetch's rate limit.
+pub fn app_with_clock(config: &Config, dynamo: aws_sdk_dynamodb::Client, clock: Clock) -> Router {
     let state = AppState {
         store: Store::new(
             dynamo,
             config.posts_table.clone(),
             config.people_table.clone(),
-        ),
-        verifier: Arc::new(Verifier::new(config.auth.clone())),
+        )
+        .with_clock(clock.clone()),
+        verifier: Arc::new(Verifier::new(config.auth.clone()).with_clock(clock)),
         public_read: config.public_read,
         quota: config.quota,
     };

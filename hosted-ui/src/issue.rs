@@ -77,7 +77,17 @@ pub(crate) fn random_token() -> String {
 
 impl HostedUi {
     /// Sends the browser back to the app with `tokens` as the request asked.
-    pub(crate) fn issue(&self, checked: &Checked, state: Option<&str>, tokens: Tokens) -> Response {
+    pub(crate) fn issue(
+        &self,
+        checked: &Checked,
+        state: Option<&str>,
+        mut tokens: Tokens,
+    ) -> Response {
+        if let (Some(signer), Some(nonce)) = (&self.signer, &checked.nonce)
+            && let Some(signed) = signer.with_nonce(&tokens.id_token, nonce)
+        {
+            tokens.id_token = signed;
+        }
         let mut pairs: Vec<(&str, String)> = Vec::new();
         match checked.response_type {
             ResponseType::Token => {
@@ -89,8 +99,10 @@ impl HostedUi {
             ResponseType::Code => {
                 let code = random_token();
                 if let Ok(mut grants) = self.grants.lock() {
-                    let lifetime = self.code_lifetime;
-                    grants.codes.retain(|_, c| c.issued.elapsed() < lifetime);
+                    let now = self.clock.now();
+                    grants
+                        .codes
+                        .retain(|_, c| now.duration_since(c.issued) < CODE_LIFETIME);
                     grants.codes.insert(
                         code.clone(),
                         AuthCode {
@@ -98,7 +110,7 @@ impl HostedUi {
                             redirect_uri: checked.redirect_uri.clone(),
                             code_challenge: checked.code_challenge.clone(),
                             tokens,
-                            issued: Instant::now(),
+                            issued: now,
                         },
                     );
                 }

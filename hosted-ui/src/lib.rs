@@ -19,8 +19,9 @@
 //! - `GET /logout` ends the hosted UI's session and redirects only to a registered
 //!   logout URI.
 //!
-//! moto's id tokens carry no `nonce`, so the local app's `config.json` says its nonce
-//! check is relaxed (`"require_nonce": false`); a deployed one never does.
+//! moto's id tokens carry no `nonce`; given moto's signing key (`nonce`), the imitation
+//! signs them again with the request's nonce in them, so the local app requires the
+//! nonce as a deployed one does.
 //!
 //! Hardened as Cognito is: no page may be framed (`frame-ancestors 'none'`,
 //! `X-Frame-Options: DENY`); five wrong confirmation codes void the code (a new one is
@@ -32,6 +33,7 @@ mod html;
 mod issue;
 mod login;
 mod logout;
+mod nonce;
 mod request;
 mod revoke;
 mod session;
@@ -43,16 +45,18 @@ mod ui;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post};
+use backend::clock::Clock;
 use devstack::Moto;
 
 pub use issue::CODE_LIFETIME;
-pub use login::PASSWORD_ATTEMPTS;
+pub use login::{MAX_LOCK, PASSWORD_ATTEMPTS};
+pub use nonce::Signer;
+pub use session::LIFETIME as SESSION_LIFETIME;
 pub use signup::CODE_ATTEMPTS;
 pub use text::Lang;
 
@@ -67,7 +71,10 @@ pub struct HostedUi {
     mailbox: Option<PathBuf>,
     sessions: Mutex<HashMap<String, session::Session>>,
     grants: Mutex<issue::Grants>,
-    code_lifetime: Duration,
+    /// What the locks, sessions and codes measure time by (tests move a manual one).
+    clock: Clock,
+    /// Puts the request's `nonce` into id tokens, as Cognito does (see [`nonce`]).
+    signer: Option<Signer>,
 }
 
 impl HostedUi {
@@ -82,15 +89,23 @@ impl HostedUi {
             mailbox,
             sessions: Mutex::default(),
             grants: Mutex::default(),
-            code_lifetime: CODE_LIFETIME,
+            clock: Clock::system(),
+            signer: None,
         }
     }
 
-    /// How long an authorization code may wait to be redeemed ([`CODE_LIFETIME`]
-    /// unless changed; tests shorten it).
+    /// Puts the authorize request's `nonce` into every id token it gives, signed by
+    /// `signer` (moto's own key), as Cognito does.
     #[must_use]
-    pub fn with_code_lifetime(mut self, lifetime: Duration) -> Self {
-        self.code_lifetime = lifetime;
+    pub fn with_nonce_signer(mut self, signer: Signer) -> Self {
+        self.signer = Some(signer);
+        self
+    }
+
+    /// Reads time from `clock` instead of the system's.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
         self
     }
 }

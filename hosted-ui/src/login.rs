@@ -20,7 +20,7 @@ use crate::ui::Ui;
 /// Wrong passwords in a row before the account is locked for a while.
 pub const PASSWORD_ATTEMPTS: u32 = 5;
 /// The longest lock after wrong passwords, as Cognito's.
-const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
+pub const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
 
 /// Wrong passwords in a row for one account, and until when it is locked.
 #[derive(Default)]
@@ -36,7 +36,7 @@ impl HostedUi {
             failures
                 .get(&email.to_lowercase())
                 .and_then(|f| f.locked_until)
-                .is_some_and(|until| Instant::now() < until)
+                .is_some_and(|until| self.clock.now() < until)
         })
     }
 
@@ -49,7 +49,7 @@ impl HostedUi {
             if entry.count >= PASSWORD_ATTEMPTS {
                 let doublings = (entry.count - PASSWORD_ATTEMPTS).min(10);
                 let lock = Duration::from_secs(1u64 << doublings).min(MAX_LOCK);
-                entry.locked_until = Some(Instant::now() + lock);
+                entry.locked_until = Some(self.clock.now() + lock);
             }
         }
     }
@@ -90,14 +90,16 @@ pub(crate) async fn login(
     let request = &form.request;
     let page = Ui::new(request, &headers);
     let t = text::texts(page.lang);
+    let email = form.email.trim();
+    // Before any I/O: a locked account learns nothing, and the lock's length is the
+    // lock's, not the lock's minus a round trip to the pool.
+    if ui.is_locked(email) {
+        return page.sign_in(request, &form.email, Some(("error", t.password_attempts)));
+    }
     let checked = match ui.check(request).await {
         Ok(checked) => checked,
         Err(rejected) => return page.rejected(rejected, request),
     };
-    let email = form.email.trim();
-    if ui.is_locked(email) {
-        return page.sign_in(request, &form.email, Some(("error", t.password_attempts)));
-    }
     let result = ui
         .moto
         .cognito

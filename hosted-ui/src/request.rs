@@ -103,6 +103,8 @@ pub(crate) struct Checked {
     pub(crate) response_type: ResponseType,
     /// The PKCE `code_challenge` (S256) a code must be redeemed with.
     pub(crate) code_challenge: Option<String>,
+    /// The `nonce` the id token must carry.
+    pub(crate) nonce: Option<String>,
 }
 
 /// moto could not be asked.
@@ -208,6 +210,7 @@ impl HostedUi {
             redirect_uri,
             response_type,
             code_challenge,
+            nonce: request.nonce.clone(),
         })
     }
 }

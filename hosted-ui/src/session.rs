@@ -14,7 +14,7 @@ use crate::HostedUi;
 /// The cookie's name, as Cognito's.
 pub(crate) const COOKIE: &str = "cognito";
 /// How long a session lasts after the password sign-in (Cognito: one hour).
-pub(crate) const LIFETIME: Duration = Duration::from_secs(60 * 60);
+pub const LIFETIME: Duration = Duration::from_secs(60 * 60);
 
 pub(crate) struct Session {
     /// The app client it was started for: its refresh token makes that client's tokens.
@@ -28,7 +28,7 @@ impl HostedUi {
     pub(crate) fn start_session(&self, client_id: &str, upstream_refresh: &str) -> HeaderValue {
         let id = crate::issue::random_token();
         if let Ok(mut sessions) = self.sessions.lock() {
-            let now = Instant::now();
+            let now = self.clock.now();
             sessions.retain(|_, s| s.expires > now);
             sessions.insert(
                 id.clone(),
@@ -47,7 +47,7 @@ impl HostedUi {
         let id = session_id(headers)?;
         let sessions = self.sessions.lock().ok()?;
         let session = sessions.get(&id)?;
-        (session.expires > Instant::now() && session.client_id == client_id)
+        (session.expires > self.clock.now() && session.client_id == client_id)
             .then(|| session.upstream_refresh.clone())
     }
 

@@ -214,7 +214,7 @@ impl HostedUi {
             .ok_or(TokenError::InvalidRequest)?;
         let mut grants = self.grants.lock().map_err(|_| TokenError::ServerError)?;
         let issued = grants.codes.remove(code).ok_or(TokenError::InvalidGrant)?;
-        if issued.issued.elapsed() >= self.code_lifetime
+        if self.clock.now().duration_since(issued.issued) >= crate::CODE_LIFETIME
             || issued.client_id != client_id
             || issued.redirect_uri != redirect_uri
         {

@@ -4,11 +4,13 @@
 
 mod common;
 
+use std::time::Duration;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use backend::auth::Verifier;
 use backend::config::AuthConfig;
-use common::{APP, PASSWORD, confirmed_user, fixture, fragment, value};
+use common::{APP, PASSWORD, Page, confirmed_user, fixture, fragment, value};
 
 #[tokio::test]
 async fn an_unknown_client_or_unregistered_redirect_gets_an_error_page_and_no_redirect() {
@@ -173,12 +175,18 @@ async fn sign_up_confirm_and_sign_in_return_verifiable_tokens_to_the_app() {
     let claims = devstack::unverified_claims(value(&pairs, "id_token").unwrap()).unwrap();
     assert_eq!(claims["email"], email.as_str());
     assert_eq!(claims["sub"], identity.sub.as_str());
+    assert_eq!(
+        claims["nonce"], "n-1",
+        "the request's nonce, as Cognito puts it"
+    );
     assert!(!identity.moderator);
-    assert!(
-        verifier
-            .verify(value(&pairs, "access_token").unwrap())
-            .await
-            .is_ok()
+    let access = verifier
+        .verify(value(&pairs, "access_token").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        access.sub, identity.sub,
+        "both tokens are the same person's"
     );
 }
 
@@ -324,8 +332,11 @@ async fn five_wrong_passwords_in_a_row_lock_the_account_for_a_while() {
     let locked = f.post("/login", &login(PASSWORD)).await;
     assert!(locked.location.is_none(), "even the right password waits");
     assert!(locked.body.contains("Password attempts exceeded"));
-    // The first lock lasts a second.
-    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    // The first lock lasts a second, to the millisecond.
+    f.clock.advance(Duration::from_millis(999));
+    let page = f.post("/login", &login(PASSWORD)).await;
+    assert!(page.body.contains("Password attempts exceeded"));
+    f.clock.advance(Duration::from_millis(1));
     let page = f.post("/login", &login(PASSWORD)).await;
     assert!(
         page.location
@@ -334,4 +345,48 @@ async fn five_wrong_passwords_in_a_row_lock_the_account_for_a_while() {
         "{}",
         page.body
     );
+}
+
+#[tokio::test]
+async fn each_further_wrong_password_doubles_the_lock_up_to_fifteen_minutes() {
+    let f = fixture().await;
+    let email = confirmed_user(&f).await;
+    let login = |password: &'static str| {
+        [
+            f.authorize_fields("s"),
+            vec![("email", email.as_str()), ("password", password)],
+        ]
+        .concat()
+    };
+    let locked = |page: &Page| page.body.contains("Password attempts exceeded");
+    for _ in 1..hosted_ui::PASSWORD_ATTEMPTS {
+        assert!(!locked(&f.post("/login", &login("Wrong-horse-1")).await));
+    }
+    // The 5th wrong password locks for 1 s, the 6th for 2 s, ... up to 15 minutes:
+    // locked a millisecond before the end, and open at the end (the next wrong
+    // password is checked and counted, not refused unread).
+    for doublings in 0..12u32 {
+        let page = f.post("/login", &login("Wrong-horse-1")).await;
+        assert!(
+            page.body.contains("Incorrect username or password."),
+            "lock {doublings} was over: {}",
+            page.body
+        );
+        let lock = Duration::from_secs(1 << doublings).min(hosted_ui::MAX_LOCK);
+        f.clock.advance(lock - Duration::from_millis(1));
+        assert!(
+            locked(&f.post("/login", &login(PASSWORD)).await),
+            "{lock:?}"
+        );
+        f.clock.advance(Duration::from_millis(1));
+    }
+    assert_eq!(hosted_ui::MAX_LOCK, Duration::from_secs(15 * 60));
+    // Once open, the right password signs in and the count starts over.
+    let page = f.post("/login", &login(PASSWORD)).await;
+    assert!(
+        page.location.is_some_and(|l| l.contains("id_token=")),
+        "{}",
+        page.body
+    );
+    assert!(!locked(&f.post("/login", &login("Wrong-horse-1")).await));
 }

@@ -141,11 +141,14 @@ async fn a_code_redeems_once_with_its_verifier_for_the_pools_tokens_and_a_refres
     let claims = devstack::unverified_claims(tokens["id_token"].as_str().unwrap()).unwrap();
     assert_eq!(claims["email"], email.as_str());
     assert_eq!(claims["sub"], identity.sub.as_str());
-    assert!(
-        verifier(&f)
-            .verify(tokens["access_token"].as_str().unwrap())
-            .await
-            .is_ok()
+    assert_eq!(claims["nonce"], "n-1", "the authorize request's nonce");
+    let access = verifier(&f)
+        .verify(tokens["access_token"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        access.sub, identity.sub,
+        "both tokens are the same person's"
     );
 
     let again = redeem(&f, &code, VERIFIER).await;
@@ -217,11 +220,16 @@ async fn a_wrong_or_missing_verifier_or_another_redirect_uri_refuses_the_code() 
 }
 
 #[tokio::test]
-async fn an_expired_code_is_refused() {
-    let f = common::fixture_with_code_lifetime(Duration::from_millis(50)).await;
+async fn a_code_is_good_for_five_minutes_and_refused_after() {
+    let f = fixture().await;
     let email = confirmed_user(&f).await;
     let (code, _) = sign_in_for_code(&f, &email).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    f.clock
+        .advance(hosted_ui::CODE_LIFETIME - Duration::from_secs(1));
+    assert_eq!(redeem(&f, &code, VERIFIER).await.status, StatusCode::OK);
+
+    let (code, _) = sign_in_for_code(&f, &email).await;
+    f.clock.advance(hosted_ui::CODE_LIFETIME);
     assert_eq!(
         error_of(&redeem(&f, &code, VERIFIER).await),
         (StatusCode::BAD_REQUEST, "invalid_grant".to_owned())
@@ -474,4 +482,41 @@ async fn within_the_session_a_second_sign_in_skips_the_password_until_logout() {
     let page = get_with_cookie(&f, &f.authorize_path(&f.authorize_fields("st-4")), &cookie).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(r#"name="password""#));
+}
+
+#[tokio::test]
+async fn the_session_ends_an_hour_after_the_password_sign_in() {
+    let f = fixture().await;
+    let email = confirmed_user(&f).await;
+    let fields = [
+        f.authorize_fields("st-1"),
+        vec![("email", email.as_str()), ("password", PASSWORD)],
+    ]
+    .concat();
+    let cookie = session_cookie(&f.post("/login", &fields).await);
+    let again = |state: &'static str| {
+        let path = f.authorize_path(&f.authorize_fields(state));
+        let cookie = cookie.clone();
+        let f = &f;
+        async move { get_with_cookie(f, &path, &cookie).await }
+    };
+
+    f.clock
+        .advance(hosted_ui::SESSION_LIFETIME - Duration::from_secs(1));
+    let page = again("st-2").await;
+    assert!(
+        page.status.is_redirection(),
+        "a second before the hour: {}",
+        page.body
+    );
+
+    f.clock.advance(Duration::from_secs(1));
+    let page = again("st-3").await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "the hour is over: the password form"
+    );
+    assert!(page.location.is_none());
+    assert!(page.body.contains("password"), "{}", page.body);
 }

@@ -218,7 +218,7 @@ async fn admit_write(state: &AppState, user: &Identity) -> Result<String, ApiErr
         .ok_or(ApiError::NameRequired)?;
     state
         .store
-        .take_write(&user.sub, state.quota, OffsetDateTime::now_utc())
+        .take_write(&user.sub, state.quota, state.store.clock().now_utc())
         .await?;
     Ok(name)
 }

@@ -17,6 +17,8 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
+use crate::clock::Clock;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("no such post")]
@@ -61,6 +63,7 @@ pub struct Store {
     client: Client,
     posts: String,
     people: String,
+    clock: Clock,
 }
 
 impl Store {
@@ -73,7 +76,25 @@ impl Store {
             client,
             posts: posts_table.into(),
             people: people_table.into(),
+            clock: Clock::system(),
         }
+    }
+
+    /// The same tables, with time read from `clock` (tests move a manual one).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock the store reads.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Now, as stored: see [`timestamp`].
+    fn now(&self) -> String {
+        timestamp(self.clock.now_utc())
     }
 }
 
@@ -96,22 +117,20 @@ fn timestamp(at: OffsetDateTime) -> String {
         .unwrap_or_else(|_| at.unix_timestamp().to_string())
 }
 
-fn now() -> String {
-    timestamp(OffsetDateTime::now_utc())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn timestamps_have_a_fixed_width_and_sort_as_strings() {
-        let a = now();
-        assert_eq!(a.len(), "2026-11-27T10:00:00.000Z".len(), "{a}");
-        assert!(a.ends_with('Z'));
+        let at = time::macros::datetime!(2026-11-27 10:00:00 UTC);
+        let a = timestamp(at);
+        assert_eq!(a, "2026-11-27T10:00:00.000Z");
         let parsed = OffsetDateTime::parse(&a, &time::format_description::well_known::Rfc3339);
-        assert!(parsed.is_ok(), "{a} is RFC 3339");
-        std::thread::sleep(std::time::Duration::from_millis(2));
-        assert!(now() > a);
+        assert_eq!(parsed, Ok(at));
+        let later = timestamp(at + std::time::Duration::from_millis(2));
+        assert_eq!(later, "2026-11-27T10:00:00.002Z");
+        assert!(later > a);
+        assert!(timestamp(time::macros::datetime!(2027-01-01 0:00 UTC)) > later);
     }
 }

@@ -14,7 +14,6 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use super::schema::PEOPLE_KEY;
 use super::{Store, StoreError, names, number, string, timestamp};
@@ -129,7 +128,7 @@ impl Store {
         {
             return Ok(current.clone());
         }
-        let now = OffsetDateTime::now_utc();
+        let now = self.clock.now_utc();
         let now_epoch = now.unix_timestamp().max(0) as u64;
         let old_epoch = current.as_ref().and_then(|c| c.name_changed_epoch);
         if let Some(changed) = old_epoch {

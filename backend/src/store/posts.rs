@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use shared::{Author, Post, PostPage, PostSummary};
 
 use super::schema::{COUNTER_ATTR, COUNTER_ID, FEED, FEED_INDEX, FEED_KEY, KEY};
-use super::{Store, StoreError, cursor, now, number};
+use super::{Store, StoreError, cursor, number};
 
 /// How often a create takes a fresh id when the one it got is already taken (possible
 /// only if the counter fell behind the table, e.g. after a restore of older data).
@@ -113,7 +113,7 @@ impl Store {
         title: String,
         contents: String,
     ) -> Result<Post, StoreError> {
-        let created_at = now();
+        let created_at = self.now();
         let mut item = Item {
             id: 0,
             feed: FEED.to_owned(),
@@ -278,7 +278,7 @@ impl Store {
                 AttributeValue::S(shared::api::excerpt(&contents)),
             )
             .expression_attribute_values(":contents", AttributeValue::S(contents))
-            .expression_attribute_values(":now", AttributeValue::S(now()))
+            .expression_attribute_values(":now", AttributeValue::S(self.now()))
             .expression_attribute_values(":feed", AttributeValue::S(FEED.to_owned()))
             .expression_attribute_values(":sub", AttributeValue::S(sub.to_owned()))
             .return_values(ReturnValue::AllNew)

@@ -3,6 +3,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use backend::clock::Clock;
 use backend::config::{AuthConfig, AwsAccess, Config, Quota};
 use devstack::{Moto, Options, Stack};
 use http_body_util::BodyExt;
@@ -24,6 +25,8 @@ pub struct User {
 /// The app and what it runs on, made fresh for one test.
 pub struct TestApp {
     pub router: Router,
+    /// The clock the app reads: the system's, or a manual one the test moves.
+    pub clock: Clock,
     pub moto: Moto,
     pub stack: Stack,
     pub alice: User,
@@ -138,10 +141,7 @@ pub fn config_for(moto: &Moto, stack: &Stack) -> Config {
 
 /// A free loopback port.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+    devstack::free_port().expect("a free port")
 }
 
 impl TestApp {
@@ -166,6 +166,12 @@ impl TestApp {
 
     /// Spawns the app with its configuration changed by `adjust`.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_at(Clock::system(), adjust).await
+    }
+
+    /// Spawns the app reading time from `clock` (a manual one stands still until the
+    /// test moves it), with its configuration changed by `adjust`.
+    pub async fn spawn_at(clock: Clock, adjust: impl FnOnce(&mut Config)) -> Self {
         let moto = Moto::connect(&moto_endpoint()).await;
         let stack = fresh_stack(&moto).await;
         let (alice, bob) = tokio::join!(
@@ -174,9 +180,10 @@ impl TestApp {
         );
         let mut config = config_for(&moto, &stack);
         adjust(&mut config);
-        let router = backend::app(&config, moto.dynamo.clone());
+        let router = backend::app_with_clock(&config, moto.dynamo.clone(), clock.clone());
         let app = Self {
             router,
+            clock,
             moto,
             stack,
             alice,

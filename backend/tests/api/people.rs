@@ -2,12 +2,13 @@
 //! ignoring case and width, shown as they are now on every post; moderators (the
 //! Cognito group in a verified token) may delete any post and edit none but their own.
 
-use std::collections::HashMap;
+use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use axum::http::{Method, StatusCode, header};
+use backend::clock::Clock;
 use serde_json::json;
 use shared::Profile;
+use time::OffsetDateTime;
 
 use crate::helpers::{TestApp, User};
 
@@ -21,40 +22,6 @@ async fn me(app: &TestApp, user: &User) -> Profile {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     profile(&reply)
-}
-
-/// Moves `user`'s last name change a day and a minute into the past, as if the day
-/// had gone by.
-async fn a_day_passes(app: &TestApp, user: &User) {
-    let key = HashMap::from([(
-        "pk".to_owned(),
-        AttributeValue::S(format!("user#{}", user.sub)),
-    )]);
-    let item = app
-        .moto
-        .dynamo
-        .get_item()
-        .table_name(&app.stack.people_table)
-        .set_key(Some(key.clone()))
-        .send()
-        .await
-        .unwrap()
-        .item
-        .expect("a profile");
-    let AttributeValue::N(epoch) = &item["name_changed_epoch"] else {
-        panic!("{item:?}")
-    };
-    let earlier = epoch.parse::<u64>().unwrap() - 24 * 60 * 60 - 60;
-    app.moto
-        .dynamo
-        .update_item()
-        .table_name(&app.stack.people_table)
-        .set_key(Some(key))
-        .update_expression("SET name_changed_epoch = :earlier")
-        .expression_attribute_values(":earlier", AttributeValue::N(earlier.to_string()))
-        .send()
-        .await
-        .unwrap();
 }
 
 #[tokio::test]
@@ -198,7 +165,7 @@ async fn two_people_claiming_one_name_at_once_get_it_once() {
 
 #[tokio::test]
 async fn a_name_changes_once_a_day_and_every_post_then_shows_the_new_one() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(Clock::manual(OffsetDateTime::now_utc()), |_| {}).await;
     let post = app.create(&app.alice, "before the change", "c").await;
     let reply = app.set_name(&app.alice, "Alicia").await;
     assert_eq!(
@@ -213,9 +180,13 @@ async fn a_name_changes_once_a_day_and_every_post_then_shows_the_new_one() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!((86_300..=86_400).contains(&wait), "{wait}");
+    assert_eq!(wait, 86_400, "a whole day: the clock has not moved");
 
-    a_day_passes(&app, &app.alice).await;
+    app.clock.advance(Duration::from_secs(86_399));
+    let reply = app.set_name(&app.alice, "Alicia").await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(reply.headers[header::RETRY_AFTER], "1");
+    app.clock.advance(Duration::from_secs(1));
     app.name(&app.alice, "Alicia").await;
     let read = app.get(&app.bob, post.id).await.post();
     assert_eq!(read.author.name.as_deref(), Some("Alicia"));

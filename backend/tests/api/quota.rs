@@ -1,26 +1,31 @@
-//! Write quotas per person, against moto: enforced by DynamoDB's conditional writes,
+//! Write quotas per person, against moto, on a clock the tests move: enforced by DynamoDB's conditional writes,
 //! so concurrent requests cannot exceed them and one person's limit costs nobody else
 //! a write.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use axum::http::{Method, StatusCode, header};
+use backend::clock::Clock;
 use backend::config::Quota;
 use serde_json::json;
+use time::OffsetDateTime;
 
 use crate::helpers::{Reply, TestApp, User};
 
-/// Waits, if need be, until a minute has at least `seconds` left, so a test's burst
-/// falls inside one quota window.
-async fn with_seconds_left_in_the_minute(seconds: u64) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let left = 60 - now % 60;
-    if left < seconds {
-        tokio::time::sleep(Duration::from_secs(left + 1)).await;
-    }
+/// A moment 30 seconds into a minute, a few minutes before a UTC midnight: the
+/// tests' clock stands here until they move it.
+const START: OffsetDateTime = time::macros::datetime!(2026-12-31 23:57:30 UTC);
+
+async fn spawn(per_minute: u32, per_day: u32) -> TestApp {
+    TestApp::spawn_at(Clock::manual(START), |c| {
+        c.quota = Quota {
+            per_minute,
+            per_day,
+        }
+    })
+    .await
 }
 
 async fn post(app: &TestApp, user: &User, title: &str) -> Reply {
@@ -44,14 +49,7 @@ fn retry_after(reply: &Reply) -> u64 {
 #[tokio::test]
 async fn twenty_concurrent_writes_from_one_person_make_exactly_the_quota_and_cost_another_nothing()
 {
-    let app = TestApp::spawn_with(|c| {
-        c.quota = Quota {
-            per_minute: 5,
-            per_day: 100,
-        }
-    })
-    .await;
-    with_seconds_left_in_the_minute(30).await;
+    let app = spawn(5, 100).await;
     let app = &app;
     let alice = (0..20).map(|i| async move { post(app, &app.alice, &format!("alice {i}")).await });
     let bob = (0..5).map(|i| async move { post(app, &app.bob, &format!("bob {i}")).await });
@@ -78,11 +76,7 @@ async fn twenty_concurrent_writes_from_one_person_make_exactly_the_quota_and_cos
             refused.body
         );
         assert_eq!(refused.error_code(), "too_many_requests");
-        assert!(
-            (1..=60).contains(&retry_after(refused)),
-            "{:?}",
-            refused.headers
-        );
+        assert_eq!(retry_after(refused), 30, "the rest of the minute");
     }
     assert!(
         bob.iter().all(|r| r.status == StatusCode::CREATED),
@@ -97,13 +91,7 @@ async fn twenty_concurrent_writes_from_one_person_make_exactly_the_quota_and_cos
 
 #[tokio::test]
 async fn edits_count_refused_requests_do_not_and_the_day_has_its_own_limit() {
-    let app = TestApp::spawn_with(|c| {
-        c.quota = Quota {
-            per_minute: 100,
-            per_day: 3,
-        }
-    })
-    .await;
+    let app = spawn(100, 3).await;
     let first = app.create(&app.alice, "one", "c").await;
     // Broken rules are refused before the quota: they cost nothing.
     for _ in 0..5 {
@@ -131,7 +119,7 @@ async fn edits_count_refused_requests_do_not_and_the_day_has_its_own_limit() {
             .unwrap()
             .contains("today")
     );
-    assert!((1..=86_400).contains(&retry_after(&over)));
+    assert_eq!(retry_after(&over), 150, "until midnight, UTC");
     let edit = app
         .call(
             Method::PUT,
@@ -157,4 +145,68 @@ async fn edits_count_refused_requests_do_not_and_the_day_has_its_own_limit() {
     assert_eq!(delete.status, StatusCode::NO_CONTENT);
     // And the limit is Alice's alone.
     app.create(&app.bob, "bob writes", "c").await;
+}
+
+#[tokio::test]
+async fn the_minute_and_the_day_are_calendar_windows_that_open_again() {
+    let app = spawn(2, 5).await;
+    for title in ["one", "two"] {
+        app.create(&app.alice, title, "c").await;
+    }
+    let over = post(&app, &app.alice, "three").await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(retry_after(&over), 30);
+    assert!(
+        over.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("minute"),
+        "{}",
+        over.body
+    );
+    // One second before the next minute: still refused, and told so exactly.
+    app.clock.advance(Duration::from_secs(29));
+    assert_eq!(retry_after(&post(&app, &app.alice, "three").await), 1);
+    // The next minute opens the window again; the day counts on.
+    app.clock.advance(Duration::from_secs(1));
+    for title in ["three", "four"] {
+        app.create(&app.alice, title, "c").await;
+    }
+    app.clock.advance(Duration::from_secs(60));
+    app.create(&app.alice, "five", "c").await;
+    let over = post(&app, &app.alice, "six").await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(retry_after(&over), 60, "at 23:59:00, until midnight, UTC");
+    // At midnight a new day begins with a full quota.
+    app.clock.advance(Duration::from_secs(60));
+    app.create(&app.alice, "six", "c").await;
+}
+
+#[tokio::test]
+async fn a_days_quota_item_expires_by_time_to_live_the_day_after() {
+    let app = spawn(10, 10).await;
+    app.create(&app.alice, "one", "c").await;
+    let day = START.unix_timestamp() as u64 / 86_400;
+    let key = HashMap::from([(
+        "pk".to_owned(),
+        AttributeValue::S(format!("quota#{}#{day}", app.alice.sub)),
+    )]);
+    let item = app
+        .moto
+        .dynamo
+        .get_item()
+        .table_name(&app.stack.people_table)
+        .set_key(Some(key))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the day's quota item");
+    // The end of the day after: 2027-01-02T00:00:00Z.
+    let end_of_next_day = time::macros::datetime!(2027-01-02 0:00 UTC).unix_timestamp();
+    assert_eq!(
+        item[backend::store::schema::TTL_ATTR],
+        AttributeValue::N(end_of_next_day.to_string())
+    );
+    assert_eq!(item["day_count"], AttributeValue::N("1".to_owned()));
 }

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use backend::auth::{AuthError, Identity, Verifier};
+use backend::clock::Clock;
 use backend::config::AuthConfig;
 use backend::error::ApiError;
 use base64::Engine;
@@ -344,10 +345,20 @@ async fn an_unknown_kid_fails_and_is_fetched_at_most_once_a_minute() {
 #[tokio::test]
 async fn a_rotated_key_is_picked_up_once_the_interval_has_passed() {
     let (jwks, addr) = Jwks::serve(vec![KEY.jwk()]).await;
-    let verifier = verifier_for(addr).with_refetch_interval(Duration::from_millis(200));
+    let clock = Clock::manual(time::OffsetDateTime::now_utc());
+    let verifier = verifier_for(addr)
+        .with_refetch_interval(Duration::from_secs(60))
+        .with_clock(clock.clone());
     assert!(verifier.verify(&KEY.sign(&id_claims())).await.is_ok());
     jwks.keys.lock().unwrap().push(OTHER_KEY.jwk());
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    clock.advance(Duration::from_secs(59));
+    assert_eq!(
+        verifier.verify(&OTHER_KEY.sign(&id_claims())).await,
+        Err(AuthError::UnknownKey),
+        "not before the interval"
+    );
+    assert_eq!(jwks.fetches(), 1);
+    clock.advance(Duration::from_secs(1));
     assert!(verifier.verify(&OTHER_KEY.sign(&id_claims())).await.is_ok());
     assert_eq!(jwks.fetches(), 2);
     // Keys already known need no fetch.
@@ -471,7 +482,10 @@ async fn a_key_fetch_cut_short_by_a_dropped_request_is_retried_and_never_a_401()
         Json(json!({ "keys": [KEY.jwk()] }))
     })
     .await;
-    let verifier = verifier_for(addr);
+    // The clock stands still unless the test moves it: "right after" is exactly that,
+    // however long the machine takes.
+    let clock = Clock::manual(time::OffsetDateTime::now_utc());
+    let verifier = verifier_for(addr).with_clock(clock.clone());
     let token = KEY.sign(&id_claims());
 
     let dropped = tokio::time::timeout(Duration::from_millis(200), verifier.verify(&token)).await;
@@ -481,9 +495,9 @@ async fn a_key_fetch_cut_short_by_a_dropped_request_is_retried_and_never_a_401()
         matches!(soon, Err(AuthError::KeysUnavailable(_))),
         "right after, a 503 (try again), not a 401: {soon:?}"
     );
-    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    clock.advance(Duration::from_secs(1));
     assert!(
         verifier.verify(&token).await.is_ok(),
-        "then the keys are fetched again"
+        "a second later the keys are fetched again"
     );
 }

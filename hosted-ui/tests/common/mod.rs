@@ -4,10 +4,10 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use backend::clock::Clock;
 use devstack::{Moto, Options, Stack};
 use hosted_ui::HostedUi;
 use http_body_util::BodyExt;
@@ -18,6 +18,8 @@ pub const PASSWORD: &str = "Correct-horse-9";
 
 pub struct Fixture {
     pub router: axum::Router,
+    /// The imitation's clock: it stands still until a test moves it.
+    pub clock: Clock,
     pub stack: Stack,
     pub moto: Moto,
     pub mailbox: std::path::PathBuf,
@@ -31,11 +33,6 @@ pub struct Page {
 }
 
 pub async fn fixture() -> Fixture {
-    fixture_with_code_lifetime(hosted_ui::CODE_LIFETIME).await
-}
-
-/// A fixture whose authorization codes expire after `lifetime`.
-pub async fn fixture_with_code_lifetime(lifetime: Duration) -> Fixture {
     let endpoint =
         std::env::var("MOTO_ENDPOINT").expect("MOTO_ENDPOINT: run through `cargo xtask test`");
     let moto = Moto::connect(&endpoint).await;
@@ -49,14 +46,20 @@ pub async fn fixture_with_code_lifetime(lifetime: Duration) -> Fixture {
     };
     let stack = moto.bootstrap(&options).await.unwrap();
     let mailbox = std::env::temp_dir().join(format!("mailbox-{id}"));
+    let clock = Clock::manual(time::OffsetDateTime::now_utc());
     let ui = HostedUi::new(
         moto.clone(),
         stack.user_pool_id.clone(),
         Some(mailbox.clone()),
     )
-    .with_code_lifetime(lifetime);
+    .with_clock(clock.clone())
+    .with_nonce_signer(
+        hosted_ui::Signer::moto(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv"))
+            .expect("moto's signing key: run through `cargo xtask test`"),
+    );
     Fixture {
         router: hosted_ui::router(Arc::new(ui)),
+        clock,
         stack,
         moto,
         mailbox,
