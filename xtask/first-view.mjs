@@ -50,7 +50,8 @@ async function once(selector, session) {
   await cdp.send('Network.enable');
   await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
   await cdp.send('Network.emulateNetworkConditions', NETWORK);
-  await page.goto(APP);
+  // A figure, not a limit: only a page that never arrives fails the bench.
+  await page.goto(APP, { timeout: 120_000 });
   await page.waitForFunction(() => window.firstView !== undefined, null, { timeout: 120_000 });
   const ms = await page.evaluate(() => window.firstView);
   await context.close();

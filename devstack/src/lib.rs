@@ -5,6 +5,10 @@
 //! Used by `cargo xtask bootstrap`, the local stack and the integration tests, so all of
 //! them set up exactly the same thing.
 
+mod port;
+
+pub use port::free_port;
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cognitoidentityprovider as cognito;
 use aws_sdk_cognitoidentityprovider::types::{

@@ -73,7 +73,7 @@ pub fn start(root: &Path, local: &Local<'_>, port: u16, quiet: bool) -> Result<E
         node.spawn()
             .context("starting node (run `cargo xtask setup`)")?,
     );
-    wait_for_port(port, Duration::from_secs(20), "the CloudFront stand-in")?;
+    wait_for_port(port, Duration::from_secs(60), "the CloudFront stand-in")?;
     Ok(Edge { child })
 }
 

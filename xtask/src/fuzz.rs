@@ -93,7 +93,7 @@ pub fn against(root: &Path, endpoint: &str, budget: Budget) -> Result<()> {
         .env("WRITES_PER_DAY", u32::MAX.to_string());
     backend.stdout(std::process::Stdio::null());
     let _backend = ChildGuard(backend.spawn().context("starting the backend")?);
-    wait_for_port(port, Duration::from_secs(30), "the backend")?;
+    wait_for_port(port, Duration::from_secs(60), "the backend")?;
 
     let report = root.join("target/fuzz");
     std::fs::create_dir_all(&report)?;

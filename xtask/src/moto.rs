@@ -4,7 +4,7 @@
 //! applied one at a time: DynamoDB never lets two racing conditional writes both pass
 //! their condition, and the quota and name tests rely on that, as the app does.
 
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
@@ -94,9 +94,7 @@ fn command(root: &Path, port: u16) -> Result<Command> {
     Ok(cmd)
 }
 
-/// A loopback port that nothing listens on right now.
+/// A loopback port that nothing listens on right now (see [`devstack::free_port`]).
 pub fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
-        .local_addr()?
-        .port())
+    Ok(devstack::free_port()?)
 }

@@ -56,7 +56,7 @@ async fn the_binary_serves_health_on_loopback_names_only_and_names_a_missing_var
             .await
         {
             Ok(response) => break response,
-            Err(_) if started.elapsed() < Duration::from_secs(20) => {
+            Err(_) if started.elapsed() < Duration::from_secs(120) => {
                 tokio::time::sleep(Duration::from_millis(20)).await
             }
             Err(e) => panic!("the binary never answered: {e}"),

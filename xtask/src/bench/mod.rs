@@ -358,13 +358,13 @@ fn startup(
         let port = free_port()?;
         let started = Instant::now();
         let _child = spawn(port)?;
-        wait_for_health(port, Duration::from_secs(10))?;
+        wait_for_health(port, Duration::from_secs(60))?;
         backend_ms.push(started.elapsed().as_secs_f64() * 1000.0);
     }
 
     let port = free_port()?;
     let child = spawn(port)?;
-    wait_for_health(port, Duration::from_secs(10))?;
+    wait_for_health(port, Duration::from_secs(60))?;
     let burst_started = Instant::now();
     runtime.block_on(burst(port, &token, plan.burst_requests))?;
     let burst_seconds = burst_started.elapsed().as_secs_f64();
