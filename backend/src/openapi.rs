@@ -104,11 +104,19 @@ mod tests {
             ("/posts", &["get", "post"]),
             ("/post", &["post"]),
             ("/posts/{id}", &["get", "put", "delete"]),
+            ("/me", &["get"]),
+            ("/me/name", &["put"]),
         ] {
             for method in methods {
                 assert!(paths[path][method].is_object(), "{method} {path}");
             }
+            assert_eq!(
+                paths[path].as_object().map(|m| m.len()),
+                Some(methods.len()),
+                "{path}: no other methods"
+            );
         }
+        assert_eq!(paths.len(), 7, "no other paths");
         assert_eq!(
             doc["components"]["securitySchemes"]["bearer"]["scheme"],
             "bearer"

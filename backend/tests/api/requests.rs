@@ -153,6 +153,46 @@ async fn a_body_over_the_limit_is_a_413() {
     app.assert_nothing_stored().await;
 }
 
+#[tokio::test]
+async fn a_body_of_exactly_256_kib_is_read_and_one_byte_more_is_a_413() {
+    let app = TestApp::spawn().await;
+    assert_eq!(backend::MAX_BODY_BYTES, 256 * 1024);
+    // A body of exactly the limit: read whole and judged on its contents (a 422 for
+    // contents over 20,000 characters), not refused for its size.
+    let body_of = |len: usize| {
+        let frame = json!({ "title": "t", "contents": "" }).to_string();
+        let filler = "x".repeat(len - frame.len());
+        json!({ "title": "t", "contents": filler }).to_string()
+    };
+    let at_limit = body_of(backend::MAX_BODY_BYTES);
+    assert_eq!(at_limit.len(), 256 * 1024);
+    let reply = app.post_raw(Some("application/json"), at_limit).await;
+    assert_eq!(
+        (reply.status, reply.error_code(), reply.error_field()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            Some("contents")
+        ),
+        "{}",
+        reply.body
+    );
+    let over = body_of(backend::MAX_BODY_BYTES + 1);
+    let reply = app.post_raw(Some("application/json"), over.clone()).await;
+    assert_eq!(
+        (reply.status, reply.error_code()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
+    let reply = app
+        .post_raw(
+            Some("application/json"),
+            Body::from_stream(futures_stream(over.into_bytes())),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    app.assert_nothing_stored().await;
+}
+
 fn futures_stream(
     bytes: Vec<u8>,
 ) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send {
@@ -234,6 +274,12 @@ async fn every_route_but_health_needs_a_token() {
         (Method::POST, "/post", body.clone()),
         (Method::PUT, path.as_str(), body.clone()),
         (Method::DELETE, path.as_str(), None),
+        (Method::GET, "/me", None),
+        (
+            Method::PUT,
+            "/me/name",
+            Some(json!({ "display_name": "Eve" })),
+        ),
     ] {
         for token in [None, Some("garbage"), Some("a.b.c")] {
             let reply = app.call(method.clone(), path, token, body.clone()).await;
