@@ -18,7 +18,6 @@ import {
   signInThroughHostedUi,
   register,
   signUp,
-  secondsLeftInMinute,
   idToken,
   api,
   writePost,
@@ -93,8 +92,11 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       await signUp(page, 'newcomer');
       assert.equal(await page.evaluate(() => location.hash), '');
       assert.ok(!page.url().includes('token'), page.url());
-      const history = await page.evaluate(() => history.length);
-      assert.ok(history >= 1);
+      // One entry per page the browser was shown: the board, the sign-in form, the
+      // sign-up form, the confirmation form, the confirmed sign-in form, and the board
+      // again, whose callback address (with the tokens) the app replaced rather than
+      // pushed: no history entry holds a token.
+      assert.equal(await page.evaluate(() => history.length), 6);
     }));
 
   test('a reload asks for config.json once, through the preload, and the profile and first posts while the app downloads', { timeout: TIMEOUT }, (t) =>
@@ -106,15 +108,17 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       await page.getByTestId('post-list').waitFor();
       const requests = [];
       const warnings = [];
-      page.on('request', (r) => requests.push({ url: new URL(r.url()).pathname, at: performance.now() }));
-      page.on('requestfinished', (r) => {
-        const entry = requests.find((q) => q.url === new URL(r.url()).pathname && q.done === undefined);
-        if (entry) entry.done = performance.now();
-      });
       page.on('console', (m) => m.text().includes('preloaded using link preload but not used') && warnings.push(m.text()));
-      // A slow link, as a phone's, so that "while the app downloads" means something.
+      // Who asked for each request (the page's own record, not a race against the
+      // clock): the HTML's preload, start.js, or the app's WebAssembly glue.
       const cdp = await page.context().newCDPSession(page);
+      cdp.on('Network.requestWillBeSent', ({ request, initiator }) => {
+        const frames = initiator.stack?.callFrames ?? [];
+        const script = frames.length ? new URL(frames[frames.length - 1].url, APP).pathname : null;
+        requests.push({ url: new URL(request.url).pathname, type: initiator.type, script });
+      });
       await cdp.send('Network.enable');
+      // A slow link, as a phone's: what the bench measures the first view on.
       await cdp.send('Network.emulateNetworkConditions', {
         offline: false,
         latency: 150,
@@ -123,19 +127,25 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       });
       await page.reload();
       await page.getByTestId('post-list').waitFor();
-      await page.waitForTimeout(3500); // Chromium warns of an unused preload after 3 s
-      assert.equal(requests.filter((r) => r.url === '/config.json').length, 1, JSON.stringify(requests));
+      // Chromium warns of an unused preload 3 s after the load event, from a timer in
+      // the page's renderer: a page timer set later for later fires after it, and the
+      // warning reaches this test before the timer's answer, however slow the machine.
+      await page.evaluate(() => new Promise((resolve) => {
+        const wait = () => setTimeout(resolve, Math.max(0, performance.timing.loadEventEnd + 3500 - Date.now()));
+        if (performance.timing.loadEventEnd) wait();
+        else addEventListener('load', () => setTimeout(wait, 0));
+      }));
       assert.deepEqual(warnings, []);
-      // The preload asks for it while the WebAssembly downloads, not after it started.
-      const config = requests.find((r) => r.url === '/config.json');
-      const wasm = requests.find((r) => r.url.endsWith('.wasm'));
-      assert.ok(config.at < wasm.done, JSON.stringify(requests));
-      // start.js asks for the profile and the first posts before the WebAssembly is
-      // in, and the app takes those answers instead of asking again.
+      const config = requests.filter((r) => r.url === '/config.json');
+      assert.equal(config.length, 1, JSON.stringify(requests));
+      assert.equal(config[0].type, 'parser', `asked for by the HTML's preload: ${JSON.stringify(config)}`);
+      // start.js asks for the profile and the first posts (while the WebAssembly
+      // downloads: the bench measures how much earlier), and the app takes those
+      // answers instead of asking again.
       for (const path of ['/api/me', '/api/posts']) {
         const sent = requests.filter((r) => r.url === path);
         assert.equal(sent.length, 1, `${path}: ${JSON.stringify(requests)}`);
-        assert.ok(sent[0].at < wasm.done, `${path} left before the app had downloaded: ${JSON.stringify(requests)}`);
+        assert.match(sent[0].script ?? '', /^\/start-[^/]*\.js$/, `${path} asked by start.js: ${JSON.stringify(sent)}`);
       }
       await page.getByTestId('post-list').getByRole('link', { name: title }).waitFor();
     }));
@@ -326,6 +336,31 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       assert.ok(!page.url().includes('token'), page.url());
     }));
 
+  test('the id token carries the nonce this tab sent, and a token for another nonce is refused', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      const email = await signUp(page, 'nonce');
+      // The local config requires the nonce, as every deployed one does.
+      const config = await (await fetch(new URL('/config.json', APP))).json();
+      assert.equal(config.require_nonce, true);
+      const { id_token: token } = JSON.parse(await page.evaluate(() => sessionStorage.getItem('board.session')));
+      const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+      assert.match(claims.nonce ?? '', /^[0-9a-f]{32}$/, JSON.stringify(claims));
+      assert.equal((await api('GET', '/me', token)).status, 200, 'the re-signed token passes the API');
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Welcome to the board' }).waitFor();
+      await page.getByRole('button', { name: 'Sign in' }).first().click();
+      await page.waitForURL(/\/oauth2\/authorize/);
+      // The hosted UI is told another nonce than this tab sent: its token carries that one.
+      await page.locator('input[name="nonce"]').evaluate((input) => { input.value = '0'.repeat(32); });
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByText('Sign-in failed').waitFor();
+      assert.equal(await page.getByTestId('user-name').count(), 0);
+      assert.equal(await page.evaluate(() => sessionStorage.getItem('board.session')), null);
+    }));
+
   test('after the token expires, writing asks to sign in again and the draft comes back', { timeout: TIMEOUT }, (t) =>
     inBrowser(t, async (page, context) => {
       await context.clock.install();
@@ -468,24 +503,35 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
   test('past the write quota the form says when to try again and keeps the draft', { timeout: TIMEOUT }, (t) =>
     inBrowser(t, async (page) => {
       await signUp(page, 'prolific');
-      // The whole test inside one quota minute.
-      if (secondsLeftInMinute() < 40) await page.waitForTimeout((secondsLeftInMinute() + 1) * 1000);
       const token = await idToken(page);
-      let refused = null;
-      for (let i = 0; i <= WRITES_PER_MINUTE && !refused; i++) {
-        const reply = await api('POST', '/posts', token, { title: `Busy ${i}`, contents: 'c' });
-        if (reply.status === 429) refused = reply;
-        else assert.equal(reply.status, 201);
-      }
-      assert.ok(refused, 'the quota ran out');
-      assert.equal(refused.body.error.code, 'too_many_requests');
-
-      await page.getByRole('link', { name: 'Write', exact: true }).click();
-      await page.getByLabel('Title').fill('One more thought');
-      await page.getByLabel('Contents').fill('kept while I wait');
-      await page.getByRole('button', { name: 'Publish' }).click();
       const alert = page.getByText('You have posted a lot in a short time.');
-      await alert.waitFor();
+      // The quota counts calendar minutes on the server's clock. Should a minute end
+      // between using it up and pressing Publish, the post rightly goes out, and the
+      // next minute (a whole one, fresh) is used up again: at most once more, however
+      // slow the machine, as long as one round takes under a minute.
+      for (let round = 0; ; round++) {
+        assert.ok(round < 5, 'five minutes ended mid-round');
+        let refused = null;
+        for (let i = 0; i <= WRITES_PER_MINUTE && !refused; i++) {
+          const reply = await api('POST', '/posts', token, { title: `Busy ${round}.${i}`, contents: 'c' });
+          if (reply.status === 429) refused = reply;
+          else assert.equal(reply.status, 201);
+        }
+        assert.ok(refused, 'the quota ran out');
+        assert.equal(refused.body.error.code, 'too_many_requests');
+        assert.equal(refused.body.error.message, 'too many posts and edits this minute; try again shortly');
+
+        await page.getByRole('link', { name: 'Write', exact: true }).click();
+        await page.getByLabel('Title').fill('One more thought');
+        await page.getByLabel('Contents').fill('kept while I wait');
+        await page.getByRole('button', { name: 'Publish' }).click();
+        const outcome = await Promise.race([
+          alert.waitFor().then(() => 'refused', () => 'neither'),
+          page.waitForURL(/\/posts\/\d+$/).then(() => 'published', () => 'neither'),
+        ]);
+        if (outcome === 'refused') break;
+        assert.equal(outcome, 'published');
+      }
       assert.match(await alert.textContent(), /You can post again in \d+ seconds; what you wrote is kept\./);
       assert.match(page.url(), /\/write$/);
       assert.equal(await page.getByLabel('Title').inputValue(), 'One more thought');

@@ -44,7 +44,7 @@ export function useBrowser() {
  */
 export async function inBrowser(t, body) {
   const context = await browser.newContext({ locale: 'en-US' });
-  context.setDefaultTimeout(30_000);
+  context.setDefaultTimeout(60_000);
   const page = await context.newPage();
   const log = [];
   const violations = [];
@@ -133,11 +133,6 @@ export async function signUp(page, who, app = APP) {
   return email;
 }
 
-/** Seconds left in the current minute (the quota's window). */
-export function secondsLeftInMinute() {
-  return 60 - (Math.floor(Date.now() / 1000) % 60);
-}
-
 export async function idToken(page) {
   return page.evaluate(() => JSON.parse(sessionStorage.getItem('board.session')).id_token);
 }
@@ -149,7 +144,7 @@ export async function api(method, urlPath, token, body) {
     body: body && JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
 }
 
 export async function writePost(page, title, contents) {

@@ -178,8 +178,11 @@ impl RunningStack {
         })?;
 
         step("starting the hosted-UI imitation");
+        let signer = hosted_ui::Signer::moto(&root.join(crate::setup::VENV))
+            .map_err(|e| anyhow::anyhow!("the hosted-UI imitation's signing key: {e}"))?;
         let ui =
-            hosted_ui::HostedUi::new(client, stack.user_pool_id.clone(), options.mailbox.clone());
+            hosted_ui::HostedUi::new(client, stack.user_pool_id.clone(), options.mailbox.clone())
+                .with_nonce_signer(signer);
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, ui_port))?;
         listener.set_nonblocking(true)?;
         runtime.spawn(async move {
@@ -198,7 +201,7 @@ impl RunningStack {
         }
         quiet(&mut backend, options.quiet);
         let backend = ChildGuard(backend.spawn().context("starting the backend")?);
-        wait_for_port(backend_port, Duration::from_secs(30), "the backend")?;
+        wait_for_port(backend_port, Duration::from_secs(60), "the backend")?;
 
         let config_dir = root.join("target/dev");
         std::fs::create_dir_all(&config_dir)?;
@@ -294,7 +297,9 @@ fn local_config(auth_url: &str, client_id: &str, app_url: &str, grant: Grant) ->
         "logout_uri": app_url,
         "scopes": devstack::SCOPES,
         "grant": grant.as_str(),
-        "require_nonce": false,
+        // The hosted-UI imitation puts the nonce in the id token as Cognito does, so
+        // the local app checks it as a deployed one.
+        "require_nonce": true,
     })
 }
 
