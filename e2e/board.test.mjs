@@ -92,11 +92,11 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       await signUp(page, 'newcomer');
       assert.equal(await page.evaluate(() => location.hash), '');
       assert.ok(!page.url().includes('token'), page.url());
-      // One entry per page the browser was shown: the board, the sign-in form, the
-      // sign-up form, the confirmation form, the confirmed sign-in form, and the board
-      // again, whose callback address (with the tokens) the app replaced rather than
-      // pushed: no history entry holds a token.
-      assert.equal(await page.evaluate(() => history.length), 6);
+      // One entry per page the tab was shown: the blank page it opened with, the
+      // board, the sign-in form, the sign-up form, the confirmation form, the confirmed
+      // sign-in form, and the board again, whose callback address (with the tokens)
+      // the app replaced rather than pushed: no history entry holds a token.
+      assert.equal(await page.evaluate(() => history.length), 7);
     }));
 
   test('a reload asks for config.json once, through the preload, and the profile and first posts while the app downloads', { timeout: TIMEOUT }, (t) =>

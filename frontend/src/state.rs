@@ -49,12 +49,18 @@ pub struct AppState {
     returned: StoredValue<Option<Returned>>,
     /// The first page of posts, asked for as soon as the config is read.
     first_page: StoredValue<Option<FirstPage>, LocalStorage>,
+    /// The renewal under way, if one is: calls refused meanwhile wait for it.
+    renewal: StoredValue<Option<Renewal>, LocalStorage>,
 }
+
+/// A renewal of the tokens, shared by every call that needs one while it runs.
+type Renewal = Shared<LocalBoxFuture<'static, Renewed>>;
 
 /// A request for the first page of posts, shared by whoever awaits it.
 pub type FirstPage = Shared<LocalBoxFuture<'static, Result<PostPage, ApiError>>>;
 
 /// What renewing the tokens came to.
+#[derive(Clone)]
 enum Renewed {
     /// A fresh id token.
     Token(String),
@@ -87,6 +93,7 @@ impl AppState {
             signing_in: RwSignal::new(returned.is_some()),
             returned: StoredValue::new(returned),
             first_page: StoredValue::new_local(None),
+            renewal: StoredValue::new_local(None),
         }
     }
 
@@ -264,12 +271,21 @@ impl AppState {
             Some(session) if !session.is_expired(browser::now()) => Some(session.id_token),
             Some(_) => Some(self.renewed(config, draft).await?),
         };
-        let signed_in = token.is_some();
-        let result = request(Api::new(config, token)).await;
-        if !signed_in || !matches!(result, Err(ApiError::Unauthorized)) {
+        let Some(sent) = token else {
+            return request(Api::new(config, None)).await;
+        };
+        let result = request(Api::new(config, Some(sent.clone()))).await;
+        if !matches!(result, Err(ApiError::Unauthorized)) {
             return result;
         }
-        let token = self.renewed(config, draft).await?;
+        // Renewed by another call since this one was sent: no second renewal.
+        let current = self
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.id_token.clone()));
+        let token = match current {
+            Some(current) if current != sent => current,
+            _ => self.renewed(config, draft).await?,
+        };
         let again = request(Api::new(config, Some(token))).await;
         if matches!(again, Err(ApiError::Unauthorized)) {
             self.end_session(draft);
@@ -294,7 +310,24 @@ impl AppState {
         }
     }
 
+    /// Renews the tokens once however many calls ask at the same time (start.js's
+    /// profile and first page, both refused after a key rotation): one refresh-token
+    /// grant, not one per call.
     async fn renew(&self, config: &RuntimeConfig) -> Renewed {
+        if let Some(under_way) = self.renewal.get_value() {
+            return under_way.await;
+        }
+        let (app, config) = (*self, config.clone());
+        let renewal = async move { app.renew_now(&config).await }
+            .boxed_local()
+            .shared();
+        self.renewal.set_value(Some(renewal.clone()));
+        let renewed = renewal.await;
+        self.renewal.set_value(None);
+        renewed
+    }
+
+    async fn renew_now(&self, config: &RuntimeConfig) -> Renewed {
         let Some(session) = self.session.get_untracked() else {
             return Renewed::Ended;
         };
