@@ -1,6 +1,6 @@
-//! The board's resources in a local moto server: the posts and people tables, a Cognito
-//! user pool with email as the username, its `moderators` group, an app client, and
-//! users signed in the way the app does.
+//! The board's resources in the local stand-ins of AWS: the posts and people tables in
+//! DynamoDB Local, and in moto a Cognito user pool with email as the username, its
+//! `moderators` group, an app client, and users signed in the way the app does.
 //!
 //! Used by `cargo xtask bootstrap`, the local stack and the integration tests, so all of
 //! them set up exactly the same thing.
@@ -56,7 +56,7 @@ pub struct Stack {
 
 impl Stack {
     /// The environment of the backend's binary for this stack, with DynamoDB at
-    /// `dynamo_endpoint` (moto). Everything else keeps its default.
+    /// `dynamo_endpoint` (DynamoDB Local). Everything else keeps its default.
     pub fn backend_env(&self, dynamo_endpoint: &str) -> Vec<(&'static str, String)> {
         vec![
             ("AWS_REGION", REGION.to_owned()),
@@ -107,23 +107,28 @@ pub struct Tokens {
     pub expires_in: i32,
 }
 
-/// Clients for a moto server at one endpoint.
+/// Clients for the local stand-ins of the AWS parts: moto for the Cognito user-pool
+/// API (and its keys), AWS's DynamoDB Local for DynamoDB.
 #[derive(Clone)]
-pub struct Moto {
-    pub endpoint: String,
+pub struct LocalAws {
+    /// moto's URL, e.g. `http://127.0.0.1:5000`.
+    pub cognito_endpoint: String,
+    /// DynamoDB Local's URL, e.g. `http://127.0.0.1:8000`.
+    pub dynamodb_endpoint: String,
     pub dynamo: dynamodb::Client,
     pub cognito: cognito::Client,
 }
 
-impl Moto {
-    /// Clients for the moto server at `endpoint` (e.g. `http://127.0.0.1:5000`), with
-    /// dummy credentials: moto checks none.
-    pub async fn connect(endpoint: &str) -> Self {
-        let sdk = sdk_config(endpoint).await;
+impl LocalAws {
+    /// Clients for moto at `cognito_endpoint` and DynamoDB Local at
+    /// `dynamodb_endpoint`, with dummy credentials: neither checks them.
+    pub async fn connect(cognito_endpoint: &str, dynamodb_endpoint: &str) -> Self {
+        let trim = |url: &str| url.trim_end_matches('/').to_owned();
         Self {
-            endpoint: endpoint.trim_end_matches('/').to_owned(),
-            dynamo: dynamodb::Client::new(&sdk),
-            cognito: cognito::Client::new(&sdk),
+            cognito_endpoint: trim(cognito_endpoint),
+            dynamodb_endpoint: trim(dynamodb_endpoint),
+            dynamo: dynamodb::Client::new(&sdk_config(dynamodb_endpoint).await),
+            cognito: cognito::Client::new(&sdk_config(cognito_endpoint).await),
         }
     }
 
@@ -203,7 +208,10 @@ impl Moto {
             .ok_or(Error::Unexpected("CreateUserPoolClient returned no id"))?;
 
         let issuer = format!("https://cognito-idp.{REGION}.amazonaws.com/{user_pool_id}");
-        let jwks_url = format!("{}/{user_pool_id}/.well-known/jwks.json", self.endpoint);
+        let jwks_url = format!(
+            "{}/{user_pool_id}/.well-known/jwks.json",
+            self.cognito_endpoint
+        );
         Ok(Stack {
             user_pool_id,
             client_id,

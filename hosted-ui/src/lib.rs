@@ -51,7 +51,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use backend::clock::Clock;
-use devstack::Moto;
+use devstack::LocalAws;
 
 pub use issue::CODE_LIFETIME;
 pub use login::{MAX_LOCK, PASSWORD_ATTEMPTS};
@@ -64,7 +64,7 @@ pub use text::Lang;
 /// and the wrong passwords it has seen (both keyed by lower-cased email), its sign-in
 /// sessions, and the authorization codes and refresh tokens it has given apps.
 pub struct HostedUi {
-    moto: Moto,
+    moto: LocalAws,
     user_pool_id: String,
     codes: Mutex<HashMap<String, signup::PendingCode>>,
     failures: Mutex<HashMap<String, login::Failures>>,
@@ -80,7 +80,7 @@ pub struct HostedUi {
 impl HostedUi {
     /// Fronts `user_pool_id` in `moto`. Confirmation codes are printed, and also
     /// appended to `mailbox` (one `email code` line each) if given, for tests.
-    pub fn new(moto: Moto, user_pool_id: String, mailbox: Option<PathBuf>) -> Self {
+    pub fn new(moto: LocalAws, user_pool_id: String, mailbox: Option<PathBuf>) -> Self {
         Self {
             moto,
             user_pool_id,

@@ -1,6 +1,7 @@
 //! `cargo xtask fuzz`: Schemathesis against the backend's own OpenAPI description.
 //!
-//! The backend runs as its local server on a fresh table and user pool in moto, and
+//! The backend runs as its local server on fresh tables (DynamoDB Local) and a fresh
+//! user pool (moto), and
 //! Schemathesis (pinned in `xtask/requirements.txt`) sends every operation generated
 //! and mutated requests with a valid token (examples, coverage, fuzzing and stateful
 //! phases, the last following `Location` from a create to the post's own routes). Each
@@ -13,9 +14,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use backend::store::Store;
-use devstack::{Moto, Options};
+use devstack::Options;
 
-use crate::moto::{MotoServer, free_port};
+use crate::moto::free_port;
+use crate::services::Services;
 use crate::setup::{VENV, run_cmd};
 use crate::stack::{ChildGuard, backend_command, wait_for_port};
 
@@ -40,7 +42,8 @@ impl Budget {
     }
 }
 
-/// `cargo xtask fuzz`: builds the backend, starts moto and fuzzes at length.
+/// `cargo xtask fuzz`: builds the backend, starts the local services and fuzzes at
+/// length.
 pub fn run(root: &Path) -> Result<()> {
     crate::setup::run(root)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
@@ -50,18 +53,17 @@ pub fn run(root: &Path) -> Result<()> {
         "--package",
         "backend",
     ]))?;
-    let moto = MotoServer::start(root, true)?;
-    against(root, &moto.endpoint, Budget::Long)
+    let services = Services::start(root)?;
+    against(root, &services, Budget::Long)
 }
 
-/// Fuzzes the debug backend (already built) on a fresh stack in the moto at
-/// `endpoint`.
-pub fn against(root: &Path, endpoint: &str, budget: Budget) -> Result<()> {
+/// Fuzzes the debug backend (already built) on a fresh stack in `services`.
+pub fn against(root: &Path, services: &Services, budget: Budget) -> Result<()> {
     let runtime = crate::runtime()?;
     let email = "fuzzer@example.com";
     let password = "Fuzz-board-2026";
     let (stack, token) = runtime.block_on(async {
-        let moto = Moto::connect(endpoint).await;
+        let moto = services.connect().await;
         let unique = uuid::Uuid::new_v4().simple();
         let options = Options {
             table: format!("fuzz-{unique}"),
@@ -86,7 +88,12 @@ pub fn against(root: &Path, endpoint: &str, budget: Budget) -> Result<()> {
     })?;
 
     let port = free_port()?;
-    let mut backend = backend_command(&root.join("target/debug/backend"), endpoint, &stack, port);
+    let mut backend = backend_command(
+        &root.join("target/debug/backend"),
+        &services.dynamodb.endpoint,
+        &stack,
+        port,
+    );
     // The fuzzer writes far faster than a person: no quota in its way.
     backend
         .env("WRITES_PER_MINUTE", u32::MAX.to_string())

@@ -4,10 +4,12 @@ mod app;
 mod bench;
 mod deploy;
 mod dev;
+mod dynamodb;
 mod edge;
 mod fuzz;
 mod moto;
 mod outputs;
+mod services;
 mod setup;
 mod stack;
 mod test;
@@ -26,7 +28,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Run the whole board locally (moto, sign-in, backend, app) until Ctrl-C.
+    /// Run the whole board locally (DynamoDB Local, moto, sign-in, backend, app) until Ctrl-C.
     Dev {
         /// How the app signs in.
         #[arg(long, value_enum, default_value_t = outputs::Grant::Implicit)]
@@ -34,16 +36,25 @@ enum Task {
     },
     /// Install what the tests and the local stack need and is missing (idempotent).
     Setup,
-    /// Run moto (DynamoDB and Cognito stand-in) on a loopback port until Ctrl-C.
+    /// Run moto (the Cognito user-pool API stand-in) on a loopback port until Ctrl-C.
     Moto {
         #[arg(long, default_value_t = 5000)]
         port: u16,
     },
-    /// Create the tables, user pool and app client in a running moto; print them as JSON.
+    /// Run AWS's DynamoDB Local (in memory) on a port until Ctrl-C.
+    Dynamodb {
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+    },
+    /// Create the tables in a running DynamoDB Local and the user pool and app client in
+    /// a running moto; print them as JSON.
     Bootstrap {
         /// moto's URL, e.g. http://127.0.0.1:5000
         #[arg(long)]
         endpoint: String,
+        /// DynamoDB Local's URL, e.g. http://127.0.0.1:8000
+        #[arg(long)]
+        dynamodb_endpoint: String,
         /// A URL the hosted UI may redirect to after sign-in (repeatable).
         #[arg(long = "callback-url")]
         callback_urls: Vec<String>,
@@ -76,8 +87,10 @@ fn main() -> Result<()> {
         Task::Dev { grant } => dev::run(&root, grant),
         Task::Setup => setup::run(&root),
         Task::Moto { port } => moto::run_foreground(&root, port),
+        Task::Dynamodb { port } => dynamodb::run_foreground(&root, port),
         Task::Bootstrap {
             endpoint,
+            dynamodb_endpoint,
             callback_urls,
             logout_urls,
             table,
@@ -91,7 +104,7 @@ fn main() -> Result<()> {
                 ..Default::default()
             };
             let stack = runtime()?.block_on(async {
-                devstack::Moto::connect(&endpoint)
+                devstack::LocalAws::connect(&endpoint, &dynamodb_endpoint)
                     .await
                     .bootstrap(&options)
                     .await

@@ -1,8 +1,6 @@
-//! moto on a loopback port: the local stand-in for DynamoDB and the Cognito user-pool API.
-//!
-//! It runs through `xtask/moto_server.py`, moto's own server with DynamoDB requests
-//! applied one at a time: DynamoDB never lets two racing conditional writes both pass
-//! their condition, and the quota and name tests rely on that, as the app does.
+//! moto on a loopback port: the local stand-in for the Cognito user-pool API and its
+//! signing keys, which AWS makes no local version of. DynamoDB is AWS's own DynamoDB
+//! Local (see `dynamodb`).
 
 use std::net::{Ipv4Addr, TcpStream};
 use std::path::Path;
@@ -78,16 +76,15 @@ pub fn run_foreground(root: &Path, port: u16) -> Result<()> {
 }
 
 fn command(root: &Path, port: u16) -> Result<Command> {
-    let python = root.join(VENV).join("bin/python");
-    if !root.join(VENV).join("bin/moto_server").exists() {
+    let server = root.join(VENV).join("bin/moto_server");
+    if !server.exists() {
         bail!(
             "moto is not installed in {}: run `cargo xtask setup` first",
             root.join(VENV).display()
         );
     }
-    let mut cmd = Command::new(python);
-    cmd.arg(root.join("xtask/moto_server.py"))
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+    let mut cmd = Command::new(server);
+    cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
         // Ids derived from names keep the pool and client ids stable across restarts.
         .env("MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY", "HASH")
         .env("MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY", "HASH");

@@ -28,6 +28,7 @@ pub fn run(root: &Path) -> Result<()> {
         &["install", "wasm-bindgen-cli", "--version", &bindgen],
     )?;
     node_tools(root)?;
+    java()?;
     chromium()?;
     println!("setup: done");
     Ok(())
@@ -133,26 +134,42 @@ fn chromium() -> Result<()> {
         println!("setup: Chromium is installed");
         return Ok(());
     }
+    apt_install(
+        "chromium",
+        "Chromium is needed for the browser tests: `sudo apt-get install chromium` (or set CHROMIUM to its path)",
+    )
+}
+
+/// A Java runtime for DynamoDB Local (Debian's headless JRE 17).
+fn java() -> Result<()> {
+    if Command::new("java")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        println!("setup: a Java runtime is installed");
+        return Ok(());
+    }
+    apt_install(
+        "openjdk-17-jre-headless",
+        "a Java runtime is needed for DynamoDB Local: `sudo apt-get install openjdk-17-jre-headless`",
+    )
+}
+
+/// Installs a Debian package when run as root; otherwise says how to.
+fn apt_install(package: &str, otherwise: &str) -> Result<()> {
     let is_root = Command::new("id")
         .arg("-u")
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
     if !is_root {
-        bail!(
-            "Chromium is needed for the browser tests: `sudo apt-get install chromium` (or set CHROMIUM to its path)"
-        );
+        bail!("{otherwise}");
     }
-    println!("setup: installing Chromium (apt-get)");
+    println!("setup: installing {package} (apt-get)");
     run_cmd(Command::new("apt-get").args(["update", "-qq"]))?;
     run_cmd(
         Command::new("apt-get")
-            .args([
-                "install",
-                "-y",
-                "-qq",
-                "--no-install-recommends",
-                "chromium",
-            ])
+            .args(["install", "-y", "-qq", "--no-install-recommends", package])
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )
 }

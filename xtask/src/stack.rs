@@ -1,5 +1,5 @@
-//! The whole board on loopback: moto, the hosted-UI imitation, the backend's local
-//! server and `trunk serve`, wired together. Used by `cargo xtask dev` and by the
+//! The whole board on loopback: DynamoDB Local, moto (Cognito), the hosted-UI
+//! imitation, the backend's local server and `trunk serve`, wired together. Used by `cargo xtask dev` and by the
 //! browser tests, so both run exactly the same stack.
 
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use backend::config::Quota;
 use backend::store::Store;
-use devstack::{Moto, Options, Stack};
+use devstack::{LocalAws, Options, Stack};
 
+use crate::dynamodb::DynamoDbLocal;
 use crate::edge;
 use crate::moto::{MotoServer, free_port};
 use crate::outputs::Grant;
@@ -39,6 +40,7 @@ const DEMO_PEOPLE: [(&str, &str, &str, bool); 2] = [
 
 /// Ports tried first; a port in use is replaced by a free one.
 pub struct Ports {
+    pub dynamodb: u16,
     pub moto: u16,
     pub hosted_ui: u16,
     pub backend: u16,
@@ -47,6 +49,7 @@ pub struct Ports {
 
 impl Ports {
     pub const PREFERRED: Ports = Ports {
+        dynamodb: 8000,
         moto: 5000,
         hosted_ui: 9000,
         backend: 3000,
@@ -55,6 +58,7 @@ impl Ports {
 
     /// Any free ports (tests and benchmarks, beside whatever else runs).
     pub const ANY: Ports = Ports {
+        dynamodb: 0,
         moto: 0,
         hosted_ui: 0,
         backend: 0,
@@ -89,17 +93,19 @@ pub struct StackOptions {
 
 /// A running stack; dropping it stops every part.
 pub struct RunningStack {
-    // Dropped in this order: the app servers, the backend, then moto.
+    // Dropped in this order: the app servers, the backend, then moto and DynamoDB Local.
     apps: Vec<AppProcess>,
     backend: ChildGuard,
     _runtime: tokio::runtime::Runtime,
     _moto: MotoServer,
+    _dynamodb: DynamoDbLocal,
     /// The first grant's app.
     pub app_url: String,
     /// Every app served, by grant.
     pub app_urls: Vec<(Grant, String)>,
-    /// moto's address and what the stack made in it.
+    /// moto's and DynamoDB Local's addresses, and what the stack made in them.
     pub moto_endpoint: String,
+    pub dynamodb_endpoint: String,
     pub stack: Stack,
     pub api_url: String,
     pub auth_url: String,
@@ -118,6 +124,7 @@ impl RunningStack {
             "backend",
         ]))?;
 
+        let dynamodb_port = port("DynamoDB Local", options.ports.dynamodb)?;
         let moto_port = port("moto", options.ports.moto)?;
         let ui_port = port("the hosted-UI imitation", options.ports.hosted_ui)?;
         let backend_port = port("the backend", options.ports.backend)?;
@@ -140,7 +147,8 @@ impl RunningStack {
         let auth_url = format!("http://127.0.0.1:{ui_port}");
         let api_url = format!("http://127.0.0.1:{backend_port}");
 
-        step("starting moto");
+        step("starting DynamoDB Local and moto");
+        let dynamodb = DynamoDbLocal::start_on(root, dynamodb_port)?;
         let moto = MotoServer::start_on(root, moto_port, true)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -152,9 +160,9 @@ impl RunningStack {
             logout_urls: urls,
             ..Default::default()
         };
-        let endpoint = moto.endpoint.clone();
+        let (moto_endpoint, dynamodb_endpoint) = (moto.endpoint.clone(), dynamodb.endpoint.clone());
         let (client, stack) = runtime.block_on(async {
-            let client = Moto::connect(&endpoint).await;
+            let client = LocalAws::connect(&moto_endpoint, &dynamodb_endpoint).await;
             let stack = client.bootstrap(&options_for_pool).await?;
             let store = Store::new(
                 client.dynamo.clone(),
@@ -193,7 +201,8 @@ impl RunningStack {
         });
 
         step("starting the backend");
-        let mut backend = backend_command(&backend_binary, &endpoint, &stack, backend_port);
+        let mut backend =
+            backend_command(&backend_binary, &dynamodb_endpoint, &stack, backend_port);
         if let Some(quota) = options.quota {
             backend
                 .env("WRITES_PER_MINUTE", quota.per_minute.to_string())
@@ -249,9 +258,11 @@ impl RunningStack {
             backend,
             _runtime: runtime,
             _moto: moto,
+            _dynamodb: dynamodb,
             app_url,
             app_urls,
-            moto_endpoint: endpoint,
+            moto_endpoint,
+            dynamodb_endpoint,
             stack,
             api_url,
             auth_url,
@@ -285,9 +296,8 @@ impl RunningStack {
     }
 }
 
-/// The local app's `config.json`: the API through the app's origin, the hosted-UI
-/// imitation, and the nonce check relaxed, since moto's id tokens carry no nonce
-/// (a deployed config never relaxes it).
+/// The local app's `config.json`: the API through the app's origin and the hosted-UI
+/// imitation.
 fn local_config(auth_url: &str, client_id: &str, app_url: &str, grant: Grant) -> serde_json::Value {
     serde_json::json!({
         "api_base": "/api",
@@ -347,12 +357,17 @@ fn trunk_serve(
     Ok(trunk)
 }
 
-/// The backend's local server on `port`, configured for `stack` in the moto at
-/// `endpoint`.
-pub fn backend_command(binary: &Path, endpoint: &str, stack: &Stack, port: u16) -> Command {
+/// The backend's local server on `port`, for `stack`, with DynamoDB at
+/// `dynamodb_endpoint`.
+pub fn backend_command(
+    binary: &Path,
+    dynamodb_endpoint: &str,
+    stack: &Stack,
+    port: u16,
+) -> Command {
     let mut backend = Command::new(binary);
     backend
-        .envs(stack.backend_env(endpoint))
+        .envs(stack.backend_env(dynamodb_endpoint))
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env_remove("AWS_LAMBDA_RUNTIME_API");
     backend

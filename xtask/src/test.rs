@@ -1,4 +1,5 @@
-//! `cargo xtask test`: every check and test the project has, against a fresh moto.
+//! `cargo xtask test`: every check and test the project has, against a fresh DynamoDB
+//! Local and moto.
 
 use std::path::Path;
 use std::process::Command;
@@ -6,8 +7,8 @@ use std::process::Command;
 use anyhow::Result;
 use backend::config::Quota;
 
-use crate::moto::MotoServer;
 use crate::outputs::Grant;
+use crate::services::Services;
 use crate::setup::{self, chromium_path, run_cmd};
 use crate::stack::{
     AppServer, DEMO_MODERATOR_EMAIL, DEMO_MODERATOR_PASSWORD, Ports, RunningStack, StackOptions,
@@ -52,20 +53,24 @@ pub fn run(root: &Path) -> Result<()> {
             ]),
     )?;
 
-    // Dropping the server stops it, whether the tests pass or fail.
-    let moto = MotoServer::start(root, true)?;
-    println!("test: moto at {}", moto.endpoint);
+    // Dropping the services stops them, whether the tests pass or fail.
+    let services = Services::start(root)?;
+    println!(
+        "test: DynamoDB Local at {}, moto at {}",
+        services.dynamodb.endpoint, services.moto.endpoint
+    );
     run_cmd(
         Command::new(&cargo)
             .current_dir(root)
             .args(["test", "--workspace", "--all-targets"])
-            .env("MOTO_ENDPOINT", &moto.endpoint),
+            .env("MOTO_ENDPOINT", &services.moto.endpoint)
+            .env("DYNAMODB_ENDPOINT", &services.dynamodb.endpoint),
     )?;
     println!("test: Schemathesis against the API's OpenAPI description (quick, seeded)");
-    crate::fuzz::against(root, &moto.endpoint, crate::fuzz::Budget::Quick)?;
+    crate::fuzz::against(root, &services, crate::fuzz::Budget::Quick)?;
     println!("test: the app's release build (trunk, offline)");
     crate::app::build(root)?;
-    drop(moto);
+    drop(services);
 
     println!("test: browser tests (Chromium) against the local stack");
     browser_tests(root)?;

@@ -60,7 +60,7 @@ async fn a_page_cut_at_one_megabyte_still_leads_to_every_older_post() {
         )
         .build()
         .unwrap();
-    app.moto
+    app.aws
         .dynamo
         .create_table()
         .table_name(&table)
@@ -71,9 +71,9 @@ async fn a_page_cut_at_one_megabyte_still_leads_to_every_older_post() {
         .send()
         .await
         .unwrap();
-    let mut config = config_for(&app.moto, &app.stack);
+    let mut config = config_for(&app.aws, &app.stack);
     config.posts_table = table;
-    app.router = backend::app(&config, app.moto.dynamo.clone());
+    app.router = backend::app(&config, app.aws.dynamo.clone());
 
     let ids = write_long_posts(&app, 16).await;
     let first = app

@@ -1,11 +1,12 @@
-//! Spawns the app against a fresh table, user pool and users in moto for each test.
+//! Spawns the app against fresh tables (DynamoDB Local), a fresh user pool and users
+//! (moto) for each test.
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use backend::clock::Clock;
 use backend::config::{AuthConfig, AwsAccess, Config, Quota};
-use devstack::{Moto, Options, Stack};
+use devstack::{LocalAws, Options, Stack};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use shared::{Post, PostSummary};
@@ -27,7 +28,7 @@ pub struct TestApp {
     pub router: Router,
     /// The clock the app reads: the system's, or a manual one the test moves.
     pub clock: Clock,
-    pub moto: Moto,
+    pub aws: LocalAws,
     pub stack: Stack,
     pub alice: User,
     pub bob: User,
@@ -64,36 +65,39 @@ impl Reply {
     }
 }
 
-pub fn moto_endpoint() -> String {
-    std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
-        panic!("MOTO_ENDPOINT is not set: run the integration tests with `cargo xtask test`, which starts moto")
-    })
+/// The local stand-ins `cargo xtask test` started: moto (`MOTO_ENDPOINT`) and DynamoDB
+/// Local (`DYNAMODB_ENDPOINT`).
+pub async fn local_aws() -> LocalAws {
+    let endpoint = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: run the integration tests with `cargo xtask test`, which starts moto and DynamoDB Local")
+        })
+    };
+    LocalAws::connect(&endpoint("MOTO_ENDPOINT"), &endpoint("DYNAMODB_ENDPOINT")).await
 }
 
 fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
 }
 
-/// A fresh table, pool and app client in moto.
-pub async fn fresh_stack(moto: &Moto) -> Stack {
+/// Fresh tables, pool and app client.
+pub async fn fresh_stack(aws: &LocalAws) -> Stack {
     let options = Options {
         table: unique("posts"),
         people_table: unique("people"),
         pool_name: unique("board"),
         ..Default::default()
     };
-    moto.bootstrap(&options)
-        .await
-        .expect("bootstrap the stack in moto")
+    aws.bootstrap(&options).await.expect("bootstrap the stack")
 }
 
 /// A confirmed user of `stack`'s pool, signed in through moto's `InitiateAuth`.
-pub async fn sign_up(moto: &Moto, stack: &Stack, name: &str) -> User {
+pub async fn sign_up(aws: &LocalAws, stack: &Stack, name: &str) -> User {
     let email = format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple());
-    moto.create_user(&stack.user_pool_id, &email, PASSWORD)
+    aws.create_user(&stack.user_pool_id, &email, PASSWORD)
         .await
         .expect("create user");
-    let tokens = moto
+    let tokens = aws
         .sign_in(&stack.client_id, &email, PASSWORD)
         .await
         .expect("sign in");
@@ -112,7 +116,7 @@ pub const GENEROUS: Quota = Quota {
     per_day: 100_000,
 };
 
-pub fn config_for(moto: &Moto, stack: &Stack) -> Config {
+pub fn config_for(aws: &LocalAws, stack: &Stack) -> Config {
     Config {
         posts_table: stack.table.clone(),
         people_table: stack.people_table.clone(),
@@ -122,7 +126,7 @@ pub fn config_for(moto: &Moto, stack: &Stack) -> Config {
             client_id: stack.client_id.clone(),
             jwks_url: format!(
                 "{}/{}/.well-known/jwks.json",
-                moto.endpoint, stack.user_pool_id
+                aws.cognito_endpoint, stack.user_pool_id
             ),
         },
         allowed_origins: Vec::new(),
@@ -134,7 +138,7 @@ pub fn config_for(moto: &Moto, stack: &Stack) -> Config {
             access_key_id: "local".to_owned(),
             secret_access_key: "local".to_owned(),
             session_token: None,
-            dynamodb_endpoint: Some(moto.endpoint.clone()),
+            dynamodb_endpoint: Some(aws.dynamodb_endpoint.clone()),
         },
     }
 }
@@ -148,11 +152,11 @@ impl TestApp {
     /// The backend's binary as a local server on `port` for this app's table and pool,
     /// configured from its environment alone (nothing inherited from the test's).
     pub fn local_server(&self, port: u16) -> tokio::process::Command {
-        let config = config_for(&self.moto, &self.stack);
+        let config = config_for(&self.aws, &self.stack);
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_backend"));
         command
             .env_clear()
-            .envs(self.stack.backend_env(&self.moto.endpoint))
+            .envs(self.stack.backend_env(&self.aws.dynamodb_endpoint))
             .env("WRITES_PER_MINUTE", config.quota.per_minute.to_string())
             .env("WRITES_PER_DAY", config.quota.per_day.to_string())
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
@@ -172,19 +176,17 @@ impl TestApp {
     /// Spawns the app reading time from `clock` (a manual one stands still until the
     /// test moves it), with its configuration changed by `adjust`.
     pub async fn spawn_at(clock: Clock, adjust: impl FnOnce(&mut Config)) -> Self {
-        let moto = Moto::connect(&moto_endpoint()).await;
-        let stack = fresh_stack(&moto).await;
-        let (alice, bob) = tokio::join!(
-            sign_up(&moto, &stack, "alice"),
-            sign_up(&moto, &stack, "bob")
-        );
-        let mut config = config_for(&moto, &stack);
+        let aws = local_aws().await;
+        let stack = fresh_stack(&aws).await;
+        let (alice, bob) =
+            tokio::join!(sign_up(&aws, &stack, "alice"), sign_up(&aws, &stack, "bob"));
+        let mut config = config_for(&aws, &stack);
         adjust(&mut config);
-        let router = backend::app_with_clock(&config, moto.dynamo.clone(), clock.clone());
+        let router = backend::app_with_clock(&config, aws.dynamo.clone(), clock.clone());
         let app = Self {
             router,
             clock,
-            moto,
+            aws,
             stack,
             alice,
             bob,
@@ -196,18 +198,18 @@ impl TestApp {
 
     /// Another confirmed, signed-in user of this app's pool, without a display name.
     pub async fn sign_up(&self, name: &str) -> User {
-        sign_up(&self.moto, &self.stack, name).await
+        sign_up(&self.aws, &self.stack, name).await
     }
 
     /// A user of this app's pool in the `moderators` group, signed in after joining it.
     pub async fn moderator(&self, name: &str) -> User {
         let user = self.sign_up(name).await;
-        self.moto
+        self.aws
             .add_moderator(&self.stack.user_pool_id, &user.email)
             .await
             .expect("add to moderators");
         let tokens = self
-            .moto
+            .aws
             .sign_in(&self.stack.client_id, &user.email, PASSWORD)
             .await
             .expect("sign in again");

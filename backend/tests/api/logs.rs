@@ -219,7 +219,7 @@ async fn the_lambda_function_logs_no_token_at_trace() {
         .env("AWS_REGION", "eu-west-1")
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")
-        .env("AWS_ENDPOINT_URL_DYNAMODB", &app.moto.endpoint)
+        .env("AWS_ENDPOINT_URL_DYNAMODB", &app.aws.dynamodb_endpoint)
         .env("POSTS_TABLE", &app.stack.table)
         .env("PEOPLE_TABLE", &app.stack.people_table)
         .env(

@@ -1,4 +1,4 @@
-//! The backend's integration tests: the router against moto with tokens moto issued,
+//! The backend's integration tests: the router against DynamoDB Local with tokens moto issued,
 //! the Lambda path with API Gateway events, and the token checks with keys made here.
 
 // A failed unwrap is a failed test: that is what tests are for.

@@ -1,4 +1,4 @@
-//! Display names and moderators, against moto: names are the board's own, unique
+//! Display names and moderators, against DynamoDB Local and moto: names are the board's own, unique
 //! ignoring case and width, shown as they are now on every post; moderators (the
 //! Cognito group in a verified token) may delete any post and edit none but their own.
 

@@ -1,4 +1,4 @@
-//! Creating, reading, paging, editing and deleting posts, against moto.
+//! Creating, reading, paging, editing and deleting posts, against DynamoDB Local.
 
 use std::collections::HashSet;
 

@@ -1,4 +1,4 @@
-//! Write quotas per person, against moto, on a clock the tests move: enforced by DynamoDB's conditional writes,
+//! Write quotas per person, against DynamoDB Local, on a clock the tests move: enforced by DynamoDB's conditional writes,
 //! so concurrent requests cannot exceed them and one person's limit costs nobody else
 //! a write.
 
@@ -192,7 +192,7 @@ async fn a_days_quota_item_expires_by_time_to_live_the_day_after() {
         AttributeValue::S(format!("quota#{}#{day}", app.alice.sub)),
     )]);
     let item = app
-        .moto
+        .aws
         .dynamo
         .get_item()
         .table_name(&app.stack.people_table)

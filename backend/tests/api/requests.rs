@@ -303,8 +303,8 @@ async fn every_route_but_health_needs_a_token() {
 #[tokio::test]
 async fn a_token_from_another_pool_is_refused() {
     let app = TestApp::spawn().await;
-    let other = crate::helpers::fresh_stack(&app.moto).await;
-    let stranger = crate::helpers::sign_up(&app.moto, &other, "stranger").await;
+    let other = crate::helpers::fresh_stack(&app.aws).await;
+    let stranger = crate::helpers::sign_up(&app.aws, &other, "stranger").await;
     for token in [&stranger.id_token, &stranger.access_token] {
         let reply = app.call(Method::GET, "/posts", Some(token), None).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
@@ -395,8 +395,8 @@ async fn cors_answers_only_the_configured_origin() {
 #[tokio::test]
 async fn every_refused_token_gets_the_same_answer() {
     let app = TestApp::spawn().await;
-    let other = crate::helpers::fresh_stack(&app.moto).await;
-    let stranger = crate::helpers::sign_up(&app.moto, &other, "stranger").await;
+    let other = crate::helpers::fresh_stack(&app.aws).await;
+    let stranger = crate::helpers::sign_up(&app.aws, &other, "stranger").await;
     let mut tampered = app.alice.id_token.clone();
     tampered.pop();
     let mut answers = Vec::new();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use backend::clock::Clock;
-use devstack::{Moto, Options, Stack};
+use devstack::{LocalAws, Options, Stack};
 use hosted_ui::HostedUi;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -21,7 +21,7 @@ pub struct Fixture {
     /// The imitation's clock: it stands still until a test moves it.
     pub clock: Clock,
     pub stack: Stack,
-    pub moto: Moto,
+    pub moto: LocalAws,
     pub mailbox: std::path::PathBuf,
 }
 
@@ -33,9 +33,10 @@ pub struct Page {
 }
 
 pub async fn fixture() -> Fixture {
-    let endpoint =
-        std::env::var("MOTO_ENDPOINT").expect("MOTO_ENDPOINT: run through `cargo xtask test`");
-    let moto = Moto::connect(&endpoint).await;
+    let endpoint = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| panic!("{name}: run through `cargo xtask test`"))
+    };
+    let moto = LocalAws::connect(&endpoint("MOTO_ENDPOINT"), &endpoint("DYNAMODB_ENDPOINT")).await;
     let id = uuid::Uuid::new_v4().simple().to_string();
     let options = Options {
         table: format!("posts-{id}"),

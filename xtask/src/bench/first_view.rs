@@ -9,7 +9,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 use backend::store::Store;
-use devstack::Moto;
+use devstack::LocalAws;
 use serde::{Deserialize, Serialize};
 
 use super::stats::Spread;
@@ -49,7 +49,7 @@ pub fn measure(root: &Path, runs: usize) -> Result<FirstView> {
         .enable_all()
         .build()?;
     let session = runtime.block_on(async {
-        let client = Moto::connect(&running.moto_endpoint).await;
+        let client = LocalAws::connect(&running.moto_endpoint, &running.dynamodb_endpoint).await;
         let stack = &running.stack;
         let tokens = client
             .sign_in(&stack.client_id, DEMO_EMAIL, DEMO_PASSWORD)

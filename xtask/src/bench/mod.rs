@@ -2,7 +2,7 @@
 //! start-up, the cold start through a Lambda Runtime API stand-in, write cost against
 //! table size,
 //! concurrency and package size, each measured side by side with its comparison in the
-//! same run, on loopback against a moto the bench starts. Prints a table and writes
+//! same run, on loopback against the DynamoDB Local and moto the bench starts. Prints a table and writes
 //! `bench/results.json` and `bench/results.svg`. `--quick` runs each measurement once
 //! at a small size (part of `cargo xtask test`, so the bench cannot rot).
 
@@ -24,11 +24,12 @@ use anyhow::{Context, Result, bail};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use backend::store::Store;
 use backend::store::schema;
-use devstack::Moto;
+use devstack::LocalAws;
 use serde::Serialize;
 
 use self::stats::Spread;
-use crate::moto::{MotoServer, free_port};
+use crate::moto::free_port;
+use crate::services::Services;
 use crate::setup::{self, run_cmd};
 use crate::stack::ChildGuard;
 
@@ -214,11 +215,11 @@ pub fn measure(root: &Path, quick: bool) -> Result<()> {
     release(&[])?;
     let binary = root.join("target/release/backend");
 
-    let moto = MotoServer::start(root, true)?;
+    let services = Services::start(root)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let client = runtime.block_on(Moto::connect(&moto.endpoint));
+    let client = runtime.block_on(services.connect());
 
     println!("bench: first load");
     let dist = root.join("dist");
@@ -336,7 +337,7 @@ fn first_load(dist: &Path) -> Result<FirstLoad> {
 fn startup(
     root: &Path,
     runtime: &tokio::runtime::Runtime,
-    client: &Moto,
+    client: &LocalAws,
     binary: &Path,
     plan: &Plan,
 ) -> Result<Startup> {
@@ -344,7 +345,7 @@ fn startup(
     let spawn = |port: u16| -> Result<ChildGuard> {
         let child = Command::new(binary)
             .env_clear()
-            .envs(stack.backend_env(&client.endpoint))
+            .envs(stack.backend_env(&client.dynamodb_endpoint))
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -377,7 +378,7 @@ fn startup(
          boto3.resource('dynamodb', region_name='{}', endpoint_url='{}', aws_access_key_id='local', aws_secret_access_key='local')\n\
          print('ready', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)",
         devstack::REGION,
-        client.endpoint
+        client.dynamodb_endpoint
     );
     let mut python_ms = Vec::new();
     let mut python_rss = 0;
@@ -409,7 +410,7 @@ fn startup(
 
 /// A fresh stack with a signed-in reader named "Bench" and [`READER_POSTS`] posts:
 /// the stack and the reader's id token.
-async fn reader_stack(client: &Moto, name: &str) -> Result<(devstack::Stack, String)> {
+async fn reader_stack(client: &LocalAws, name: &str) -> Result<(devstack::Stack, String)> {
     let stack = client.bootstrap(&fresh_options(name)).await?;
     client
         .create_user(&stack.user_pool_id, "bench@example.com", "Bench-pass-1")
@@ -515,14 +516,19 @@ fn lambda_env(handler: &str) -> Vec<(&'static str, String)> {
 /// The backend (`GET /health`, then `GET /posts` with a token) and the tutorial's
 /// Python handler, one cold process per invocation, taken in turn so that drift in the
 /// machine spreads over all three.
-async fn cold_start(root: &Path, client: &Moto, binary: &Path, plan: &Plan) -> Result<ColdStart> {
+async fn cold_start(
+    root: &Path,
+    client: &LocalAws,
+    binary: &Path,
+    plan: &Plan,
+) -> Result<ColdStart> {
     let (stack, token) = reader_stack(client, "cold").await?;
     let tutorial_table = fresh_table(client, "tutorial").await?;
     let backend = || {
         let mut command = tokio::process::Command::new(binary);
         command
             .env_clear()
-            .envs(stack.backend_env(&client.endpoint))
+            .envs(stack.backend_env(&client.dynamodb_endpoint))
             .envs(lambda_env("bootstrap"))
             .env("RUST_LOG", "warn");
         command
@@ -538,7 +544,7 @@ async fn cold_start(root: &Path, client: &Moto, binary: &Path, plan: &Plan) -> R
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .env("AWS_ACCESS_KEY_ID", "local")
             .env("AWS_SECRET_ACCESS_KEY", "local")
-            .env("AWS_ENDPOINT_URL_DYNAMODB", &client.endpoint)
+            .env("AWS_ENDPOINT_URL_DYNAMODB", &client.dynamodb_endpoint)
             .env("TABLE_NAME", &tutorial_table);
         command
     };
@@ -598,7 +604,7 @@ fn fresh_options(name: &str) -> devstack::Options {
     }
 }
 
-async fn fresh_table(client: &Moto, name: &str) -> Result<String> {
+async fn fresh_table(client: &LocalAws, name: &str) -> Result<String> {
     let table = fresh_options(name).table;
     schema::create_table(&client.dynamo, &table).await?;
     Ok(table)
@@ -606,7 +612,7 @@ async fn fresh_table(client: &Moto, name: &str) -> Result<String> {
 
 /// The store over a fresh posts table and a fresh people table, with `writers`
 /// named writer-0, writer-1, ... (display names `Writer 0`, ...).
-async fn fresh_store(client: &Moto, name: &str, writers: usize) -> Result<(Store, String)> {
+async fn fresh_store(client: &LocalAws, name: &str, writers: usize) -> Result<(Store, String)> {
     let options = fresh_options(name);
     schema::create_table(&client.dynamo, &options.table).await?;
     schema::create_people_table(&client.dynamo, &options.people_table).await?;
@@ -642,7 +648,13 @@ async fn write_as_api(store: &Store, sub: &str, title: String) -> Result<u64> {
 }
 
 /// Adds posts `from..to` (ids) to a table, 25 to a request.
-async fn seed(client: &Moto, table: &str, from: usize, to: usize, app_items: bool) -> Result<()> {
+async fn seed(
+    client: &LocalAws,
+    table: &str,
+    from: usize,
+    to: usize,
+    app_items: bool,
+) -> Result<()> {
     let ids: Vec<usize> = (from..to).collect();
     for chunk in ids.chunks(25) {
         let requests: Vec<WriteRequest> = chunk
@@ -710,7 +722,7 @@ async fn seed(client: &Moto, table: &str, from: usize, to: usize, app_items: boo
     Ok(())
 }
 
-async fn write_cost(client: &Moto, plan: &Plan) -> Result<WriteCost> {
+async fn write_cost(client: &LocalAws, plan: &Plan) -> Result<WriteCost> {
     let (store, app_table) = fresh_store(client, "app", 1).await?;
     let base_table = fresh_table(client, "baseline").await?;
     let (mut app_next, mut base_next) = (1, 1);
@@ -751,7 +763,7 @@ async fn write_cost(client: &Moto, plan: &Plan) -> Result<WriteCost> {
 
 // --- 5. Concurrency ------------------------------------------------------------------
 
-async fn concurrency(client: &Moto, plan: &Plan) -> Result<Concurrency> {
+async fn concurrency(client: &LocalAws, plan: &Plan) -> Result<Concurrency> {
     let attempted = plan.writers * plan.posts_per_writer;
 
     let (store, app_table) = fresh_store(client, "app-concurrent", plan.writers).await?;
