@@ -33,6 +33,10 @@ pub fn run(root: &Path, grant: Grant) -> Result<()> {
     println!("  or as the moderator {DEMO_MODERATOR_EMAIL} / {DEMO_MODERATOR_PASSWORD},");
     println!("  or sign up: the confirmation code is printed here.");
     println!("  API: {}, sign-in: {}.", stack.api_url, stack.auth_url);
+    println!(
+        "  DynamoDB Local: {}, moto (Cognito): {}.",
+        stack.dynamodb_endpoint, stack.moto_endpoint
+    );
     println!("  Ctrl-C stops everything.");
     println!();
     let runtime = tokio::runtime::Builder::new_current_thread()

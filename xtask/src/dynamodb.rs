@@ -8,74 +8,29 @@
 //! for every client (`-sharedDb`: the backend's and the tests' credentials differ), and
 //! sends no telemetry.
 
-use std::net::{Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
-/// How long a start may take: a JVM on a busy machine is slow to start, not broken.
-const READY_TIMEOUT: Duration = Duration::from_secs(120);
+use crate::process::{LocalServer, foreground};
 
 /// A running DynamoDB Local, stopped when dropped.
-pub struct DynamoDbLocal {
-    child: Child,
-    pub endpoint: String,
+pub type DynamoDbLocal = LocalServer;
+
+/// Starts DynamoDB Local on `port` and waits until it answers.
+pub fn start_on(root: &Path, port: u16) -> Result<DynamoDbLocal> {
+    LocalServer::start(command(root, port)?, port, "DynamoDB Local")
 }
 
-impl DynamoDbLocal {
-    /// Starts DynamoDB Local on a free loopback port and waits until it answers.
-    pub fn start(root: &Path) -> Result<Self> {
-        Self::start_on(root, devstack::free_port()?)
-    }
-
-    /// Starts DynamoDB Local on `port` and waits until it answers.
-    pub fn start_on(root: &Path, port: u16) -> Result<Self> {
-        let child = command(root, port)?
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting DynamoDB Local (run `cargo xtask setup`)")?;
-        let mut server = Self {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        server.wait_ready(port)?;
-        Ok(server)
-    }
-
-    fn wait_ready(&mut self, port: u16) -> Result<()> {
-        let started = Instant::now();
-        while started.elapsed() < READY_TIMEOUT {
-            if let Some(status) = self.child.try_wait()? {
-                bail!("DynamoDB Local exited before it was ready ({status})");
-            }
-            if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
-                return Ok(());
-            }
-            sleep(Duration::from_millis(100));
-        }
-        bail!("DynamoDB Local did not answer on port {port} within {READY_TIMEOUT:?}")
-    }
-}
-
-impl Drop for DynamoDbLocal {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Starts DynamoDB Local on a free loopback port.
+pub fn start(root: &Path) -> Result<DynamoDbLocal> {
+    start_on(root, devstack::free_port()?)
 }
 
 /// `cargo xtask dynamodb`: runs DynamoDB Local in the foreground.
 pub fn run_foreground(root: &Path, port: u16) -> Result<()> {
-    println!("DynamoDB Local: http://127.0.0.1:{port} (Ctrl-C stops it)");
-    let status = command(root, port)?.status()?;
-    if !status.success() {
-        bail!("DynamoDB Local stopped ({status})");
-    }
-    Ok(())
+    foreground(command(root, port)?, port, "DynamoDB Local")
 }
 
 /// Where the npm package keeps DynamoDB Local: `lib/dynamodb_local_<date>/`.

@@ -9,6 +9,7 @@ mod edge;
 mod fuzz;
 mod moto;
 mod outputs;
+mod process;
 mod services;
 mod setup;
 mod stack;

@@ -7,8 +7,8 @@ use std::path::Path;
 use anyhow::Result;
 use devstack::LocalAws;
 
-use crate::dynamodb::DynamoDbLocal;
-use crate::moto::MotoServer;
+use crate::dynamodb::{self, DynamoDbLocal};
+use crate::moto::{self, MotoServer};
 
 pub struct Services {
     pub moto: MotoServer,
@@ -19,8 +19,8 @@ impl Services {
     /// Both on free loopback ports, each started afresh (nothing is kept).
     pub fn start(root: &Path) -> Result<Self> {
         Ok(Self {
-            dynamodb: DynamoDbLocal::start(root)?,
-            moto: MotoServer::start(root, true)?,
+            dynamodb: dynamodb::start(root)?,
+            moto: moto::start(root)?,
         })
     }
 

@@ -148,8 +148,8 @@ impl RunningStack {
         let api_url = format!("http://127.0.0.1:{backend_port}");
 
         step("starting DynamoDB Local and moto");
-        let dynamodb = DynamoDbLocal::start_on(root, dynamodb_port)?;
-        let moto = MotoServer::start_on(root, moto_port, true)?;
+        let dynamodb = crate::dynamodb::start_on(root, dynamodb_port)?;
+        let moto = crate::moto::start_on(root, moto_port)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

@@ -37,6 +37,21 @@ fn assert_no_token(log: &str, token: &str) {
     );
 }
 
+/// Sends the request `build` makes until the freshly started binary answers it (a
+/// refused connection means it is not listening yet), for at most two minutes.
+async fn once_up(build: impl Fn() -> reqwest::RequestBuilder) -> reqwest::Response {
+    let started = Instant::now();
+    loop {
+        match build().send().await {
+            Ok(reply) => return reply,
+            Err(_) if started.elapsed() < Duration::from_secs(120) => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
+            Err(e) => panic!("the binary never answered: {e}"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_local_server_logs_no_token_at_trace() {
     let app = TestApp::spawn().await;
@@ -49,22 +64,12 @@ async fn the_local_server_logs_no_token_at_trace() {
         .spawn()
         .unwrap();
     let http = reqwest::Client::new();
-    let started = Instant::now();
-    let reply = loop {
-        let sent = http
-            .post(format!("http://127.0.0.1:{port}/posts"))
+    let reply = once_up(|| {
+        http.post(format!("http://127.0.0.1:{port}/posts"))
             .bearer_auth(&app.alice.id_token)
             .json(&json!({ "title": "logged?", "contents": "c" }))
-            .send()
-            .await;
-        match sent {
-            Ok(reply) => break reply,
-            Err(_) if started.elapsed() < Duration::from_secs(120) => {
-                tokio::time::sleep(Duration::from_millis(20)).await
-            }
-            Err(e) => panic!("the binary never answered: {e}"),
-        }
-    };
+    })
+    .await;
     assert_eq!(reply.status(), 201);
     let log = output_of(child).await;
     assert!(log.contains(" TRACE "), "{log:.2000}");
@@ -88,21 +93,12 @@ async fn a_moderators_deletion_is_logged_with_who_what_and_when() {
     let delete = |token: String, id: u64| {
         let http = http.clone();
         async move {
-            let started = Instant::now();
-            loop {
-                match http
-                    .delete(format!("http://127.0.0.1:{port}/posts/{id}"))
+            once_up(|| {
+                http.delete(format!("http://127.0.0.1:{port}/posts/{id}"))
                     .bearer_auth(&token)
-                    .send()
-                    .await
-                {
-                    Ok(reply) => return reply.status(),
-                    Err(_) if started.elapsed() < Duration::from_secs(120) => {
-                        tokio::time::sleep(Duration::from_millis(20)).await
-                    }
-                    Err(e) => panic!("the binary never answered: {e}"),
-                }
-            }
+            })
+            .await
+            .status()
         }
     };
     assert_eq!(delete(app.alice.id_token.clone(), own.id).await, 204);
@@ -260,23 +256,14 @@ async fn a_refused_requests_log_line_quotes_at_most_200_characters_of_it() {
     let huge = "x".repeat(100_000);
     let body = format!(r#"{{"title": "t", "contents": "c", "{huge}": 1}}"#);
     let http = reqwest::Client::new();
-    let started = Instant::now();
-    let status = loop {
-        let sent = http
-            .post(format!("http://127.0.0.1:{port}/posts"))
+    let status = once_up(|| {
+        http.post(format!("http://127.0.0.1:{port}/posts"))
             .bearer_auth(&app.alice.id_token)
             .header("content-type", "application/json")
             .body(body.clone())
-            .send()
-            .await;
-        match sent {
-            Ok(reply) => break reply.status(),
-            Err(_) if started.elapsed() < Duration::from_secs(120) => {
-                tokio::time::sleep(Duration::from_millis(20)).await
-            }
-            Err(e) => panic!("the binary never answered: {e}"),
-        }
-    };
+    })
+    .await
+    .status();
     assert_eq!(status, 422);
     let log = output_of(child).await;
     let line = log
