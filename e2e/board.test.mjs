@@ -37,6 +37,11 @@ describe('the site as CloudFront serves it (the local stand-in, from the templat
       assert.match(csp, /script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/]{43}='/, urlPath);
       assert.match(csp, /frame-ancestors 'none'/);
       assert.equal(response.headers.get('x-frame-options'), 'DENY', urlPath);
+      assert.equal(response.headers.get('cross-origin-opener-policy'), 'same-origin', urlPath);
+      const permissions = response.headers.get('permissions-policy') ?? '';
+      for (const feature of ['camera', 'microphone', 'geolocation', 'payment', 'usb']) {
+        assert.ok(permissions.split(', ').includes(`${feature}=()`), `${urlPath}: ${feature} off in ${permissions}`);
+      }
       assert.equal(response.headers.get('x-content-type-options'), 'nosniff', urlPath);
       assert.match(response.headers.get('strict-transport-security'), /^max-age=\d+/, urlPath);
     }

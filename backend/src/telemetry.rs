@@ -2,8 +2,9 @@
 //! `RUST_LOG` sets the levels as `level` or `target=level` pairs (default `info`).
 //!
 //! Whatever `RUST_LOG` says, the libraries that see raw requests log at INFO at most:
-//! below that, the Lambda runtime logs the whole event (the bearer token with it), and
-//! the HTTP and SDK stacks log headers. Tokens must never reach a log.
+//! below that, the Lambda runtime logs the whole event (the bearer token with it), the
+//! HTTP and SDK stacks log headers, and the request signer logs the canonical request
+//! with the session token in it. Tokens and credentials must never reach a log.
 
 use tracing::{Level, Metadata};
 use tracing_subscriber::Layer;
@@ -22,10 +23,15 @@ const CAPPED_TARGETS: &[&str] = &[
     "aws_smithy_http",
     "aws_smithy_http_client",
     "aws_sdk_dynamodb",
+    "aws_sigv4",
+    "aws_runtime",
+    "aws_credential_types",
+    "aws_types",
     "hyper",
     "hyper_util",
     "h2",
     "rustls",
+    "hyper_rustls",
     "tower_http",
     "axum",
 ];
@@ -88,6 +94,8 @@ mod tests {
         assert!(is_capped("lambda_runtime"));
         assert!(is_capped("lambda_runtime::layers::trace"));
         assert!(is_capped("aws_smithy_runtime::client::http"));
+        assert!(is_capped("aws_sigv4::http_request::sign"));
+        assert!(is_capped("hyper_rustls"));
         assert!(
             !is_capped("lambda_runtime_x"),
             "only the crate and its modules"

@@ -98,7 +98,7 @@ pub fn config(template: &Value, script_hash: &str, local: &Local<'_>) -> Result<
         conditions: &conditions,
     };
 
-    let mut headers = BTreeMap::new();
+    let mut headers: BTreeMap<String, String> = BTreeMap::new();
     let csp = eval
         .value(&policy["ContentSecurityPolicy"]["ContentSecurityPolicy"])?
         .replace(
@@ -112,7 +112,7 @@ pub fn config(template: &Value, script_hash: &str, local: &Local<'_>) -> Result<
     if csp.contains(PLACEHOLDER) {
         bail!("the CSP names a deployed origin the stand-in cannot place: {csp}");
     }
-    headers.insert("content-security-policy", csp);
+    headers.insert("content-security-policy".to_owned(), csp);
     let hsts = &policy["StrictTransportSecurity"];
     if !hsts.is_null() {
         let mut value = format!(
@@ -127,16 +127,24 @@ pub fn config(template: &Value, script_hash: &str, local: &Local<'_>) -> Result<
         if hsts["Preload"] == true {
             value.push_str("; preload");
         }
-        headers.insert("strict-transport-security", value);
+        headers.insert("strict-transport-security".to_owned(), value);
     }
     if !policy["ContentTypeOptions"].is_null() {
-        headers.insert("x-content-type-options", "nosniff".to_owned());
+        headers.insert("x-content-type-options".to_owned(), "nosniff".to_owned());
     }
     if let Some(frame) = policy["FrameOptions"]["FrameOption"].as_str() {
-        headers.insert("x-frame-options", frame.to_owned());
+        headers.insert("x-frame-options".to_owned(), frame.to_owned());
     }
     if let Some(referrer) = policy["ReferrerPolicy"]["ReferrerPolicy"].as_str() {
-        headers.insert("referrer-policy", referrer.to_owned());
+        headers.insert("referrer-policy".to_owned(), referrer.to_owned());
+    }
+    let custom = &resources["SecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]["CustomHeadersConfig"]
+        ["Items"];
+    for item in custom.as_sequence().into_iter().flatten() {
+        let (Some(name), Some(value)) = (item["Header"].as_str(), item["Value"].as_str()) else {
+            bail!("a custom header without a name or value");
+        };
+        headers.insert(name.to_lowercase(), value.to_owned());
     }
 
     let distribution = &resources["Distribution"]["Properties"]["DistributionConfig"];

@@ -877,3 +877,43 @@ fn every_cloudfront_function_fits_the_runtimes_limits() {
         }
     }
 }
+
+#[test]
+fn no_other_window_keeps_a_handle_and_unused_powerful_features_are_off() {
+    let t = template();
+    let items = &props(&t, "SecurityHeaders")["ResponseHeadersPolicyConfig"]["CustomHeadersConfig"]
+        ["Items"];
+    let header = |name: &str| {
+        items
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|i| i["Header"] == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .clone()
+    };
+    let coop = header("Cross-Origin-Opener-Policy");
+    assert_eq!(coop["Value"], "same-origin");
+    assert_eq!(coop["Override"], true);
+    let permissions = header("Permissions-Policy");
+    assert_eq!(permissions["Override"], true);
+    let value = permissions["Value"].as_str().unwrap();
+    let off: Vec<&str> = value.split(", ").collect();
+    for feature in [
+        "camera",
+        "microphone",
+        "geolocation",
+        "payment",
+        "usb",
+        "fullscreen",
+    ] {
+        assert!(
+            off.contains(&format!("{feature}=()").as_str()),
+            "{feature}: {value}"
+        );
+    }
+    assert!(
+        off.iter().all(|f| f.ends_with("=()")),
+        "every listed feature is off for every origin: {value}"
+    );
+}

@@ -52,6 +52,23 @@ async fn once_up(build: impl Fn() -> reqwest::RequestBuilder) -> reqwest::Respon
     }
 }
 
+/// AWS credentials as Lambda hands them to a function: the secret key and the session
+/// token sign every DynamoDB request and must appear in no log line.
+const SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI-test-secret-key-9f3c";
+const SESSION_TOKEN: &str = "IQoJb3JpZ2luX2VjE-test-session-token-7d1a";
+
+fn assert_no_credentials(log: &str) {
+    for (what, secret) in [
+        ("secret access key", SECRET_ACCESS_KEY),
+        ("session token", SESSION_TOKEN),
+    ] {
+        assert!(
+            !log.contains(secret),
+            "the {what} is in the log:\n{log:.3000}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_local_server_logs_no_token_at_trace() {
     let app = TestApp::spawn().await;
@@ -59,6 +76,8 @@ async fn the_local_server_logs_no_token_at_trace() {
     let child = app
         .local_server(port)
         .env("RUST_LOG", "trace")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
+        .env("AWS_SESSION_TOKEN", SESSION_TOKEN)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -72,8 +91,13 @@ async fn the_local_server_logs_no_token_at_trace() {
     .await;
     assert_eq!(reply.status(), 201);
     let log = output_of(child).await;
-    assert!(log.contains(" TRACE "), "{log:.2000}");
+    // Lines below INFO prove the level took effect.
+    assert!(
+        log.contains(" DEBUG ") || log.contains(" TRACE "),
+        "{log:.2000}"
+    );
     assert_no_token(&log, &app.alice.id_token);
+    assert_no_credentials(&log);
 }
 
 #[tokio::test]
@@ -214,7 +238,8 @@ async fn the_lambda_function_logs_no_token_at_trace() {
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_REGION", "eu-west-1")
         .env("AWS_ACCESS_KEY_ID", "local")
-        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
+        .env("AWS_SESSION_TOKEN", SESSION_TOKEN)
         .env("AWS_ENDPOINT_URL_DYNAMODB", &app.aws.dynamodb_endpoint)
         .env("POSTS_TABLE", &app.stack.table)
         .env("PEOPLE_TABLE", &app.stack.people_table)
@@ -241,6 +266,7 @@ async fn the_lambda_function_logs_no_token_at_trace() {
         "{log:.2000}"
     );
     assert_no_token(&log, &token);
+    assert_no_credentials(&log);
 }
 
 #[tokio::test]
