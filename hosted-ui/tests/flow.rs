@@ -281,11 +281,7 @@ async fn requests_addressed_to_another_name_are_refused() {
 async fn five_wrong_codes_void_the_code_and_a_new_one_is_sent() {
     let f = fixture().await;
     let email = format!("codes-{}@example.com", uuid::Uuid::new_v4().simple());
-    let signup = [
-        f.authorize_fields("s"),
-        vec![("email", email.as_str()), ("password", PASSWORD)],
-    ]
-    .concat();
+    let signup = f.credentials("s", &email, PASSWORD);
     assert_eq!(f.post("/signup", &signup).await.status, StatusCode::OK);
     let first = f.code_for(&email);
     let wrong = if first == "000000" {
@@ -318,13 +314,7 @@ async fn five_wrong_codes_void_the_code_and_a_new_one_is_sent() {
 async fn five_wrong_passwords_in_a_row_lock_the_account_for_a_while() {
     let f = fixture().await;
     let email = confirmed_user(&f).await;
-    let login = |password: &'static str| {
-        [
-            f.authorize_fields("s"),
-            vec![("email", email.as_str()), ("password", password)],
-        ]
-        .concat()
-    };
+    let login = |password: &'static str| f.credentials("s", &email, password);
     for _ in 0..hosted_ui::PASSWORD_ATTEMPTS {
         let page = f.post("/login", &login("Wrong-horse-1")).await;
         assert!(page.body.contains("Incorrect username or password."));
@@ -351,13 +341,7 @@ async fn five_wrong_passwords_in_a_row_lock_the_account_for_a_while() {
 async fn each_further_wrong_password_doubles_the_lock_up_to_fifteen_minutes() {
     let f = fixture().await;
     let email = confirmed_user(&f).await;
-    let login = |password: &'static str| {
-        [
-            f.authorize_fields("s"),
-            vec![("email", email.as_str()), ("password", password)],
-        ]
-        .concat()
-    };
+    let login = |password: &'static str| f.credentials("s", &email, password);
     let locked = |page: &Page| page.body.contains("Password attempts exceeded");
     for _ in 1..hosted_ui::PASSWORD_ATTEMPTS {
         assert!(!locked(&f.post("/login", &login("Wrong-horse-1")).await));

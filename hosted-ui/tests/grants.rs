@@ -428,11 +428,7 @@ async fn only_the_apps_own_origin_may_read_the_token_endpoints_answers() {
 async fn within_the_session_a_second_sign_in_skips_the_password_until_logout() {
     let f = fixture().await;
     let email = confirmed_user(&f).await;
-    let fields = [
-        f.authorize_fields("st-1"),
-        vec![("email", email.as_str()), ("password", PASSWORD)],
-    ]
-    .concat();
+    let fields = f.credentials("st-1", &email, PASSWORD);
     let page = f.post("/login", &fields).await;
     let set_cookie = page.headers[header::SET_COOKIE].to_str().unwrap();
     for attribute in ["HttpOnly", "SameSite=Lax", "Max-Age=3600", "Path=/"] {
@@ -488,11 +484,7 @@ async fn within_the_session_a_second_sign_in_skips_the_password_until_logout() {
 async fn the_session_ends_an_hour_after_the_password_sign_in() {
     let f = fixture().await;
     let email = confirmed_user(&f).await;
-    let fields = [
-        f.authorize_fields("st-1"),
-        vec![("email", email.as_str()), ("password", PASSWORD)],
-    ]
-    .concat();
+    let fields = f.credentials("st-1", &email, PASSWORD);
     let cookie = session_cookie(&f.post("/login", &fields).await);
     let again = |state: &'static str| {
         let path = f.authorize_path(&f.authorize_fields(state));

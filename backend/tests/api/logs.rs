@@ -37,6 +37,15 @@ fn assert_no_token(log: &str, token: &str) {
     );
 }
 
+/// Starts `command` with its output captured, for [`output_of`].
+fn start_captured(command: &mut Command) -> Child {
+    command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// Sends the request `build` makes until the freshly started binary answers it (a
 /// refused connection means it is not listening yet), for at most two minutes.
 async fn once_up(build: impl Fn() -> reqwest::RequestBuilder) -> reqwest::Response {
@@ -73,15 +82,12 @@ fn assert_no_credentials(log: &str) {
 async fn the_local_server_logs_no_token_at_trace() {
     let app = TestApp::spawn().await;
     let port = free_port();
-    let child = app
-        .local_server(port)
-        .env("RUST_LOG", "trace")
-        .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
-        .env("AWS_SESSION_TOKEN", SESSION_TOKEN)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = start_captured(
+        app.local_server(port)
+            .env("RUST_LOG", "trace")
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
+            .env("AWS_SESSION_TOKEN", SESSION_TOKEN),
+    );
     let http = reqwest::Client::new();
     let reply = once_up(|| {
         http.post(format!("http://127.0.0.1:{port}/posts"))
@@ -107,12 +113,7 @@ async fn a_moderators_deletion_is_logged_with_who_what_and_when() {
     let own = app.create(&app.alice, "my own words", "c").await;
     let theirs = app.create(&app.bob, "against the rules", "c").await;
     let port = free_port();
-    let child = app
-        .local_server(port)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = start_captured(&mut app.local_server(port));
     let http = reqwest::Client::new();
     let delete = |token: String, id: u64| {
         let http = http.clone();
@@ -229,7 +230,8 @@ async fn the_lambda_function_logs_no_token_at_trace() {
     // Inside Lambda only Cognito's own issuer and keys are accepted; with no network
     // here the keys cannot be fetched, which does not matter: the event (and the token
     // in it) has been through the runtime's logging by then.
-    let child = Command::new(env!("CARGO_BIN_EXE_backend"))
+    let mut function = Command::new(env!("CARGO_BIN_EXE_backend"));
+    function
         .env_clear()
         .env("RUST_LOG", "trace")
         .env("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string())
@@ -248,12 +250,9 @@ async fn the_lambda_function_logs_no_token_at_trace() {
             "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test",
         )
         .env("COGNITO_CLIENT_ID", &app.stack.client_id)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let answer = tokio::time::timeout(Duration::from_secs(30), answered.recv())
+        .kill_on_drop(true);
+    let child = start_captured(&mut function);
+    let answer = tokio::time::timeout(Duration::from_secs(120), answered.recv())
         .await
         .expect("the function answered the event")
         .unwrap();
@@ -273,12 +272,7 @@ async fn the_lambda_function_logs_no_token_at_trace() {
 async fn a_refused_requests_log_line_quotes_at_most_200_characters_of_it() {
     let app = TestApp::spawn().await;
     let port = free_port();
-    let child = app
-        .local_server(port)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = start_captured(&mut app.local_server(port));
     let huge = "x".repeat(100_000);
     let body = format!(r#"{{"title": "t", "contents": "c", "{huge}": 1}}"#);
     let http = reqwest::Client::new();

@@ -119,6 +119,19 @@ impl Fixture {
         ]
     }
 
+    /// A sign-in or sign-up form as a browser posts it: the authorize request for
+    /// `state` (as its hidden fields carry it) and the credentials typed.
+    pub fn credentials<'a>(
+        &'a self,
+        state: &'a str,
+        email: &'a str,
+        password: &'a str,
+    ) -> Vec<(&'a str, &'a str)> {
+        let mut fields = self.authorize_fields(state);
+        fields.extend([("email", email), ("password", password)]);
+        fields
+    }
+
     pub fn authorize_path(&self, fields: &[(&str, &str)]) -> String {
         format!(
             "/oauth2/authorize?{}",
