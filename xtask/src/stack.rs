@@ -1,6 +1,6 @@
 //! The whole board on loopback: DynamoDB Local, moto (Cognito), the hosted-UI
-//! imitation, the backend's local server and `trunk serve`, wired together. Used by `cargo xtask dev` and by the
-//! browser tests, so both run exactly the same stack.
+//! imitation, the backend's local server and `trunk serve`, wired together. Used by
+//! `cargo xtask dev` and by the browser tests, so both run exactly the same stack.
 
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -216,9 +216,6 @@ async fn admit_write(state: &AppState, user: &Identity) -> Result<String, ApiErr
         .await?
         .and_then(|p| p.display_name)
         .ok_or(ApiError::NameRequired)?;
-    state
-        .store
-        .take_write(&user.sub, state.quota, state.store.clock().now_utc())
-        .await?;
+    state.store.take_write(&user.sub, state.quota).await?;
     Ok(name)
 }

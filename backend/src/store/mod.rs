@@ -87,11 +87,6 @@ impl Store {
         self
     }
 
-    /// The clock the store reads.
-    pub fn clock(&self) -> &Clock {
-        &self.clock
-    }
-
     /// Now, as stored: see [`timestamp`].
     fn now(&self) -> String {
         timestamp(self.clock.now_utc())

@@ -10,7 +10,6 @@
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
-use time::OffsetDateTime;
 
 use super::schema::{PEOPLE_KEY, TTL_ATTR};
 use super::{Store, StoreError, number, string};
@@ -52,15 +51,10 @@ impl Counts {
 }
 
 impl Store {
-    /// Takes one write from `sub`'s quota at `at`, or says when the next one is
-    /// allowed.
-    pub async fn take_write(
-        &self,
-        sub: &str,
-        quota: Quota,
-        at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        let now = at.unix_timestamp().max(0) as u64;
+    /// Takes one write from `sub`'s quota now (by the store's clock), or says when
+    /// the next one is allowed.
+    pub async fn take_write(&self, sub: &str, quota: Quota) -> Result<(), StoreError> {
+        let now = self.clock.now_utc().unix_timestamp().max(0) as u64;
         let (day, mut minute) = (now / DAY, now / MINUTE);
         let key = format!("quota#{sub}#{day}");
         let expires = (day + 2) * DAY;

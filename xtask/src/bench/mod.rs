@@ -641,9 +641,7 @@ async fn write_as_api(store: &Store, sub: &str, title: String) -> Result<u64> {
         per_minute: u32::MAX,
         per_day: u32::MAX,
     };
-    store
-        .take_write(sub, unlimited, time::OffsetDateTime::now_utc())
-        .await?;
+    store.take_write(sub, unlimited).await?;
     Ok(store.create(sub, &name, title, "contents".into()).await?.id)
 }
 
