@@ -22,8 +22,9 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
 use serde::Deserialize;
 use tokio::sync::{Mutex, RwLock};
 
-use crate::clock::Clock;
 use crate::config::AuthConfig;
+use crate::domain::Caller;
+use clock::Clock;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`.
 pub const LEEWAY_SECS: u64 = 60;
@@ -34,16 +35,6 @@ const RETRY_INTERVAL: Duration = Duration::from_secs(1);
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// A pool's JWKS is a few kilobytes; anything much larger is not one.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
-
-/// The person behind a verified token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    /// The user's stable id in the pool: the only thing ownership is keyed on.
-    pub sub: String,
-    /// Whether the token puts them in the Cognito group [`MODERATORS`]. Only an
-    /// administrator of the pool can add someone to a group; no user can claim it.
-    pub moderator: bool,
-}
 
 /// The Cognito group whose members may delete any post.
 pub const MODERATORS: &str = "moderators";
@@ -144,7 +135,7 @@ impl Verifier {
     }
 
     /// Verifies the value of an `Authorization` header (with or without `Bearer `).
-    pub async fn verify(&self, header_value: &str) -> Result<Identity, AuthError> {
+    pub async fn verify(&self, header_value: &str) -> Result<Caller, AuthError> {
         let token = strip_bearer(header_value);
         if token.is_empty() {
             return Err(AuthError::Missing);
@@ -179,7 +170,7 @@ impl Verifier {
         if claims.sub.is_empty() {
             return Err(AuthError::Malformed);
         }
-        Ok(Identity {
+        Ok(Caller {
             moderator: claims.groups.iter().any(|g| g == MODERATORS),
             sub: claims.sub,
         })

@@ -2,7 +2,11 @@
 //!
 //! Each layer has its own error enum ([`AuthError`], [`StoreError`],
 //! [`ValidationError`]); they become an [`ApiError`] here, and an `ApiError` becomes
-//! a response in exactly one place. Internal detail goes to the log, never to the caller.
+//! a response in exactly one place. Its variants name no resource: what was not found,
+//! which action was refused and which field clashed are their data. Internal detail
+//! goes to the log, never to the caller.
+
+use std::sync::Arc;
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -35,6 +39,9 @@ pub fn clip(text: &str, max: usize) -> String {
     }
 }
 
+/// Every way a request can fail, for any resource. A handler returns one; it becomes
+/// a response in [`IntoResponse`] and is logged once, by [`crate::middleware`], with
+/// its cause still typed.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{message}")]
@@ -46,19 +53,25 @@ pub enum ApiError {
     InvalidJson(String),
     #[error(transparent)]
     Unauthorized(AuthError),
-    #[error("only the author may change this post")]
-    Forbidden,
+    /// The caller may not do this to what someone else wrote.
+    #[error("you may not {action}")]
+    Forbidden { action: &'static str },
     #[error("choose a display name before writing (PUT /me/name)")]
     NameRequired,
-    #[error("{0}")]
-    Conflict(String),
+    /// `field`'s value clashes with what is stored (a name someone holds, say).
+    #[error("{message}")]
+    Conflict {
+        field: &'static str,
+        message: &'static str,
+    },
     #[error("{message}")]
     TooManyRequests {
-        message: String,
+        message: &'static str,
         retry_after_secs: u64,
     },
-    #[error("not found")]
-    NotFound,
+    /// No such `what` (a post, a route, ...).
+    #[error("no such {what}")]
+    NotFound { what: &'static str },
     #[error("the request body is too large")]
     PayloadTooLarge,
     #[error("the request body must be JSON (Content-Type: application/json)")]
@@ -70,11 +83,12 @@ pub enum ApiError {
     },
     #[error(transparent)]
     Invalid(#[from] ValidationError),
-    /// A failure the caller cannot fix; the detail is logged, not returned.
+    /// A failure the caller cannot fix: the cause is logged, never returned.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(StoreError),
+    /// The user pool's keys cannot be fetched: the cause is logged, never returned.
     #[error("a service the API depends on is unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(AuthError),
 }
 
 impl ApiError {
@@ -85,100 +99,83 @@ impl ApiError {
         }
     }
 
-    fn parts(&self) -> (StatusCode, ErrorCode, String, Option<String>) {
+    pub fn status(&self) -> StatusCode {
         use ApiError::*;
         match self {
-            BadRequest { message, field } => (
-                StatusCode::BAD_REQUEST,
-                ErrorCode::BadRequest,
-                message.clone(),
-                field.map(str::to_owned),
-            ),
-            InvalidJson(_) => (
-                StatusCode::BAD_REQUEST,
-                ErrorCode::InvalidJson,
-                self.to_string(),
-                None,
-            ),
-            // Only whether a token came: the precise reason is for the log alone.
-            Unauthorized(AuthError::Missing) => (
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::Unauthorized,
-                "a bearer token is required".to_owned(),
-                None,
-            ),
-            Unauthorized(_) => (
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::Unauthorized,
-                "the bearer token is not valid".to_owned(),
-                None,
-            ),
-            Forbidden => (
-                StatusCode::FORBIDDEN,
-                ErrorCode::Forbidden,
-                self.to_string(),
-                None,
-            ),
-            NameRequired => (
-                StatusCode::FORBIDDEN,
-                ErrorCode::NameRequired,
-                self.to_string(),
-                None,
-            ),
-            Conflict(message) => (
-                StatusCode::CONFLICT,
-                ErrorCode::Conflict,
-                message.clone(),
-                Some("display_name".to_owned()),
-            ),
-            TooManyRequests { message, .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                ErrorCode::TooManyRequests,
-                message.clone(),
-                None,
-            ),
-            NotFound => (
-                StatusCode::NOT_FOUND,
-                ErrorCode::NotFound,
-                self.to_string(),
-                None,
-            ),
-            PayloadTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::PayloadTooLarge,
-                self.to_string(),
-                None,
-            ),
-            UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                ErrorCode::UnsupportedMediaType,
-                self.to_string(),
-                None,
-            ),
-            Unprocessable { message, field } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::Validation,
-                message.clone(),
-                field.clone(),
-            ),
-            Invalid(e) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::Validation,
-                e.to_string(),
-                Some(e.field.as_str().to_owned()),
-            ),
-            Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::Internal,
-                "something went wrong on the server".to_owned(),
-                None,
-            ),
-            Unavailable(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::Unavailable,
-                "the service is temporarily unavailable; try again shortly".to_owned(),
-                None,
-            ),
+            BadRequest { .. } | InvalidJson(_) => StatusCode::BAD_REQUEST,
+            Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Forbidden { .. } | NameRequired => StatusCode::FORBIDDEN,
+            Conflict { .. } => StatusCode::CONFLICT,
+            TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            NotFound { .. } => StatusCode::NOT_FOUND,
+            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Unprocessable { .. } | Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn code(&self) -> ErrorCode {
+        use ApiError::*;
+        match self {
+            BadRequest { .. } => ErrorCode::BadRequest,
+            InvalidJson(_) => ErrorCode::InvalidJson,
+            Unauthorized(_) => ErrorCode::Unauthorized,
+            Forbidden { .. } => ErrorCode::Forbidden,
+            NameRequired => ErrorCode::NameRequired,
+            Conflict { .. } => ErrorCode::Conflict,
+            TooManyRequests { .. } => ErrorCode::TooManyRequests,
+            NotFound { .. } => ErrorCode::NotFound,
+            PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Unprocessable { .. } | Invalid(_) => ErrorCode::Validation,
+            Internal(_) => ErrorCode::Internal,
+            Unavailable(_) => ErrorCode::Unavailable,
+        }
+    }
+
+    /// What the caller is told: the precise reason for a refused token, and the cause
+    /// of a failure of ours, are for the log alone.
+    pub fn public_message(&self) -> String {
+        let message = match self {
+            ApiError::Unauthorized(AuthError::Missing) => "a bearer token is required".to_owned(),
+            ApiError::Unauthorized(_) => "the bearer token is not valid".to_owned(),
+            ApiError::Internal(_) => "something went wrong on the server".to_owned(),
+            ApiError::Unavailable(_) => {
+                "the service is temporarily unavailable; try again shortly".to_owned()
+            }
+            other => other.to_string(),
+        };
+        clip(&message, MAX_MESSAGE_CHARS)
+    }
+
+    fn field(&self) -> Option<String> {
+        let field = match self {
+            ApiError::BadRequest { field, .. } => field.map(str::to_owned),
+            ApiError::Conflict { field, .. } => Some((*field).to_owned()),
+            ApiError::Unprocessable { field, .. } => field.clone(),
+            ApiError::Invalid(e) => Some(e.field.as_str().to_owned()),
+            _ => None,
+        };
+        field.map(|f| clip(&f, MAX_FIELD_CHARS))
+    }
+
+    /// The log line for this error: an error for a failure of ours (with its cause),
+    /// an info line for a refused request. Called once per request, by the middleware.
+    pub fn log(&self) {
+        let status = self.status();
+        match self {
+            ApiError::Internal(cause) => {
+                tracing::error!(%status, error = %cause.detail(), "request failed")
+            }
+            ApiError::Unavailable(cause) => {
+                tracing::error!(%status, error = %cause, "request failed")
+            }
+            ApiError::Unauthorized(reason) => {
+                tracing::info!(%status, %reason, "request refused")
+            }
+            _ => tracing::info!(%status, error = %self.public_message(), "request refused"),
         }
     }
 }
@@ -186,7 +183,7 @@ impl ApiError {
 impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
         match err {
-            AuthError::KeysUnavailable(detail) => ApiError::Unavailable(detail),
+            AuthError::KeysUnavailable(_) => ApiError::Unavailable(err),
             other => ApiError::Unauthorized(other),
         }
     }
@@ -195,23 +192,23 @@ impl From<AuthError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::NotFound => ApiError::NotFound,
-            StoreError::NotAuthor => ApiError::Forbidden,
+            StoreError::NotFound { what } => ApiError::NotFound { what },
+            StoreError::NotAuthor => ApiError::Forbidden {
+                action: "change what someone else wrote",
+            },
             StoreError::BadCursor => {
                 ApiError::bad_request("cursor", "the page cursor is not valid")
             }
-            StoreError::Dynamo(e) => {
-                ApiError::Internal(aws_sdk_dynamodb::error::DisplayErrorContext(&*e).to_string())
-            }
-            StoreError::NameTaken => {
-                ApiError::Conflict("that display name is taken; choose another".to_owned())
-            }
-            StoreError::NameChangedConcurrently => ApiError::Conflict(
-                "your display name was changed elsewhere at the same time; reload and try again"
-                    .to_owned(),
-            ),
+            StoreError::NameTaken => ApiError::Conflict {
+                field: "display_name",
+                message: "that display name is taken; choose another",
+            },
+            StoreError::NameChangedConcurrently => ApiError::Conflict {
+                field: "display_name",
+                message: "your display name was changed elsewhere at the same time; reload and try again",
+            },
             StoreError::NameChangedRecently { retry_after_secs } => ApiError::TooManyRequests {
-                message: "a display name can change once a day".to_owned(),
+                message: "a display name can change once a day",
                 retry_after_secs,
             },
             StoreError::OverQuota {
@@ -221,51 +218,47 @@ impl From<StoreError> for ApiError {
                 message: match window {
                     Window::Minute => "too many posts and edits this minute; try again shortly",
                     Window::Day => "too many posts and edits today; try again tomorrow (UTC)",
-                }
-                .to_owned(),
+                },
                 retry_after_secs,
             },
-            other @ (StoreError::IdsExhausted
+            internal @ (StoreError::IdsExhausted
             | StoreError::Contended(_)
-            | StoreError::Corrupt(_)) => ApiError::Internal(other.to_string()),
+            | StoreError::Corrupt(_)
+            | StoreError::Dynamo(_)) => ApiError::Internal(internal),
         }
     }
 }
 
+/// The error travels on the response to the logging middleware, which logs it inside
+/// the request's span (so the line carries the request id) exactly once.
+#[derive(Clone)]
+pub struct Logged(pub Arc<ApiError>);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message, field) = self.parts();
-        let message = clip(&message, MAX_MESSAGE_CHARS);
-        let field = field.map(|f| clip(&f, MAX_FIELD_CHARS));
+        let body = ErrorBody::new(self.code(), self.public_message(), self.field());
+        let mut response = (self.status(), Json(body)).into_response();
+        let headers = response.headers_mut();
         match &self {
-            ApiError::Internal(detail) | ApiError::Unavailable(detail) => {
-                tracing::error!(%status, error = %detail, "request failed")
+            ApiError::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
-            ApiError::Unauthorized(reason) => {
-                tracing::info!(%status, %reason, "request refused")
-            }
-            _ => tracing::info!(%status, error = %message, "request refused"),
-        }
-        let mut response = (status, Json(ErrorBody::new(code, message, field))).into_response();
-        if let ApiError::TooManyRequests {
-            retry_after_secs, ..
-        } = &self
-        {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-        }
-        if let ApiError::Unauthorized(reason) = &self {
             // RFC 6750 §3: no error code when no token came, `invalid_token` otherwise.
-            let challenge = match reason {
-                AuthError::Missing => "Bearer",
-                _ => r#"Bearer error="invalid_token""#,
-            };
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static(challenge),
-            );
+            ApiError::Unauthorized(reason) => {
+                let challenge = match reason {
+                    AuthError::Missing => "Bearer",
+                    _ => r#"Bearer error="invalid_token""#,
+                };
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(challenge),
+                );
+            }
+            _ => {}
         }
+        response.extensions_mut().insert(Logged(Arc::new(self)));
         response
     }
 }

@@ -8,13 +8,12 @@ use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 
 use crate::AppState;
-use crate::auth::{AuthError, Identity};
+use crate::auth::AuthError;
+use crate::domain::Caller;
 use crate::error::{ApiError, MAX_FIELD_CHARS, clip};
 
-/// A caller with a verified token: required for every write.
-pub struct Writer(pub Identity);
-
-impl FromRequestParts<AppState> for Writer {
+/// The caller, from a verified token: required for every write and for `GET /me`.
+impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -23,24 +22,25 @@ impl FromRequestParts<AppState> for Writer {
             .get(header::AUTHORIZATION)
             .ok_or(AuthError::Missing)?;
         let value = value.to_str().map_err(|_| AuthError::Malformed)?;
-        Ok(Writer(state.verifier.verify(value).await?))
+        Ok(state.verifier.verify(value).await?)
     }
 }
 
 /// A caller allowed to read: anyone with a verified token, and also visitors without
-/// one when the board is configured with `PUBLIC_READ=true`. A token that is present
-/// is always verified, public or not.
-pub struct Reader;
+/// one (`None`) when the board is configured with `PUBLIC_READ=true`. A token that is
+/// present is always verified, public or not.
+pub struct MaybeCaller(pub Option<Caller>);
 
-impl FromRequestParts<AppState> for Reader {
+impl FromRequestParts<AppState> for MaybeCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if state.public_read && !parts.headers.contains_key(header::AUTHORIZATION) {
-            return Ok(Reader);
+            return Ok(MaybeCaller(None));
         }
-        Writer::from_request_parts(parts, state).await?;
-        Ok(Reader)
+        Ok(MaybeCaller(Some(
+            Caller::from_request_parts(parts, state).await?,
+        )))
     }
 }
 
@@ -126,7 +126,7 @@ pub fn is_json(headers: &HeaderMap) -> bool {
 #[cfg(test)]
 mod tests {
     use axum::http::HeaderValue;
-    use shared::NewPost;
+    use shared::PostDraft;
 
     use super::*;
 
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn wrong_types_name_the_field() {
-        let err = parse::<NewPost>(br#"{"title": 5, "contents": "c"}"#).unwrap_err();
+        let err = parse::<PostDraft>(br#"{"title": 5, "contents": "c"}"#).unwrap_err();
         assert!(
             matches!(err, ApiError::Unprocessable { field: Some(ref f), .. } if f == "title"),
             "{err:?}"
@@ -160,7 +160,7 @@ mod tests {
 
     #[test]
     fn missing_fields_are_named() {
-        let err = parse::<NewPost>(br#"{"title": "t"}"#).unwrap_err();
+        let err = parse::<PostDraft>(br#"{"title": "t"}"#).unwrap_err();
         assert!(
             matches!(err, ApiError::Unprocessable { field: Some(ref f), .. } if f == "contents"),
             "{err:?}"
@@ -171,7 +171,7 @@ mod tests {
     fn unknown_fields_are_named_cut_short() {
         let long = "x".repeat(10_000);
         let body = format!(r#"{{"title": "t", "contents": "c", "{long}": 1}}"#);
-        let err = parse::<NewPost>(body.as_bytes()).unwrap_err();
+        let err = parse::<PostDraft>(body.as_bytes()).unwrap_err();
         let ApiError::Unprocessable {
             message,
             field: Some(field),
@@ -192,7 +192,7 @@ mod tests {
             br#"{"title":"t","contents":"c"} x"#,
         ] {
             assert!(matches!(
-                parse::<NewPost>(body),
+                parse::<PostDraft>(body),
                 Err(ApiError::InvalidJson(_))
             ));
         }

@@ -2,7 +2,7 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
-use shared::{ErrorBody, ErrorCode, NameChange, NewPost, Post, PostPage, PostUpdate, Profile};
+use shared::{ErrorBody, ErrorCode, NameChange, Post, PostDraft, PostPage, Profile};
 
 use crate::config::RuntimeConfig;
 use crate::json;
@@ -16,8 +16,11 @@ pub enum ApiError {
     /// Writing needs a display name first.
     NameRequired,
     NotFound,
-    /// The display name is taken (or reserved).
-    Conflict,
+    /// A value clashes with what is stored: `field` names it (`display_name`: the
+    /// name is taken or reserved).
+    Conflict {
+        field: Option<String>,
+    },
     /// Too many writes (or name changes) for now; the next is allowed after
     /// `retry_after` seconds, when the server said.
     TooManyRequests {
@@ -78,14 +81,14 @@ impl Api {
         .await
     }
 
-    pub async fn create(&self, post: &NewPost) -> Result<Post, ApiError> {
+    pub async fn create(&self, post: &PostDraft) -> Result<Post, ApiError> {
         let request = self
             .authorized(Request::post(&self.config.api_url("/posts")))
             .json_body(post);
         json(request?.send().await).await
     }
 
-    pub async fn update(&self, id: u64, update: &PostUpdate) -> Result<Post, ApiError> {
+    pub async fn update(&self, id: u64, update: &PostDraft) -> Result<Post, ApiError> {
         let request = self
             .authorized(Request::put(&self.config.api_url(&format!("/posts/{id}"))))
             .json_body(update);
@@ -164,7 +167,9 @@ pub fn classify(status: u16, body: Option<ErrorBody>, retry_after: Option<u64>) 
         403 if code == Some(ErrorCode::NameRequired) => ApiError::NameRequired,
         403 => ApiError::Forbidden,
         404 => ApiError::NotFound,
-        409 if code == Some(ErrorCode::Conflict) => ApiError::Conflict,
+        409 if code == Some(ErrorCode::Conflict) => ApiError::Conflict {
+            field: body.and_then(|b| b.error.field),
+        },
         429 => ApiError::TooManyRequests { retry_after },
         400..=499 => match body {
             Some(ErrorBody { error })
@@ -201,7 +206,12 @@ mod tests {
             ApiError::NameRequired
         );
         let taken = ErrorBody::new(ErrorCode::Conflict, "taken", Some("display_name".into()));
-        assert_eq!(classify(409, Some(taken), None), ApiError::Conflict);
+        assert_eq!(
+            classify(409, Some(taken), None),
+            ApiError::Conflict {
+                field: Some("display_name".into())
+            }
+        );
         let busy = ErrorBody::new(ErrorCode::TooManyRequests, "slow down", None);
         assert_eq!(
             classify(429, Some(busy), Some(42)),

@@ -48,9 +48,9 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use backend::clock::Clock;
+use clock::Clock;
 use devstack::LocalAws;
 
 pub use issue::CODE_LIFETIME;
@@ -121,9 +121,15 @@ pub fn router(state: Arc<HostedUi>) -> Router {
         .route("/oauth2/revoke", post(revoke::revoke))
         .with_state(state)
         .layer(axum::middleware::map_response(no_framing))
-        .layer(axum::middleware::from_fn(
-            backend::host::require_loopback_host_plain,
-        ))
+        .layer(axum::middleware::from_fn(loopback_only))
+}
+
+/// A request for another name than loopback is a plain 400: no DNS rebinding.
+async fn loopback_only(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if loopback::addressed_to_loopback(request.headers()) {
+        return next.run(request).await;
+    }
+    (axum::http::StatusCode::BAD_REQUEST, loopback::REFUSAL).into_response()
 }
 
 /// No page of the sign-in may be shown inside another site's frame (clickjacking).

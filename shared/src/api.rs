@@ -2,16 +2,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::validate::{self, ValidationError};
+use crate::validate::{self, Contents, DisplayName, Title, ValidationError};
 
 /// Longest excerpt of a post's contents shown in the list, in characters.
 pub const EXCERPT_MAX_CHARS: usize = 140;
 
-/// Body of `POST /posts`.
+/// Body of `POST /posts` and of `PUT /posts/{id}` (a full replacement): a post's
+/// title and contents as the writer sent them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-pub struct NewPost {
+pub struct PostDraft {
     /// 1 to 200 characters once trimmed and in NFC, something visible, no control
     /// characters and no invisible formatting characters (direction overrides,
     /// zero-width spaces, fillers).
@@ -23,36 +24,11 @@ pub struct NewPost {
     pub contents: String,
 }
 
-/// Body of `PUT /posts/{id}`: the post's new title and contents (a full replacement).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct PostUpdate {
-    /// 1 to 200 characters once trimmed and in NFC, something visible, no control
-    /// characters and no invisible formatting characters (direction overrides,
-    /// zero-width spaces, fillers).
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
-    pub title: String,
-    /// 1 to 20,000 characters in NFC, something visible, no control characters but
-    /// newline and tab, no invisible formatting characters.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 20000))]
-    pub contents: String,
-}
-
-impl NewPost {
-    /// Checks the post against the shared rules and returns it as stored (in NFC,
-    /// title trimmed; see [`validate`]).
-    pub fn validate(self) -> Result<Self, ValidationError> {
-        let (title, contents) = validate::post(&self.title, &self.contents)?;
-        Ok(Self { title, contents })
-    }
-}
-
-impl PostUpdate {
-    /// Same rules as [`NewPost::validate`].
-    pub fn validate(self) -> Result<Self, ValidationError> {
-        let (title, contents) = validate::post(&self.title, &self.contents)?;
-        Ok(Self { title, contents })
+impl PostDraft {
+    /// The title and contents as stored (in NFC, title trimmed), if they meet the
+    /// shared rules ([`validate`]).
+    pub fn parse(&self) -> Result<(Title, Contents), ValidationError> {
+        validate::post(&self.title, &self.contents)
     }
 }
 
@@ -99,11 +75,9 @@ pub struct NameChange {
 }
 
 impl NameChange {
-    /// Checks the name against the shared rules and returns it as stored.
-    pub fn validate(self) -> Result<Self, ValidationError> {
-        Ok(Self {
-            display_name: validate::display_name(&self.display_name)?,
-        })
+    /// The name as stored, if it meets the shared rules.
+    pub fn parse(&self) -> Result<DisplayName, ValidationError> {
+        validate::display_name(&self.display_name)
     }
 }
 
@@ -312,8 +286,8 @@ mod tests {
     }
 
     #[test]
-    fn new_post_rejects_unknown_fields() {
-        let err = serde_json::from_str::<NewPost>(r#"{"title":"t","contents":"c","id":3}"#);
+    fn a_draft_rejects_unknown_fields() {
+        let err = serde_json::from_str::<PostDraft>(r#"{"title":"t","contents":"c","id":3}"#);
         assert!(err.is_err());
     }
 }

@@ -9,8 +9,8 @@ pub mod lang;
 pub mod validate;
 
 pub use api::{
-    Author, ErrorBody, ErrorCode, ErrorDetail, NameChange, NewPost, Post, PostPage, PostSummary,
-    PostUpdate, Profile,
+    Author, ErrorBody, ErrorCode, ErrorDetail, NameChange, Post, PostDraft, PostPage, PostSummary,
+    Profile,
 };
 pub use lang::Lang;
-pub use validate::{Field, Rule, ValidationError};
+pub use validate::{Contents, DisplayName, Field, Rule, Title, ValidationError};

@@ -27,6 +27,55 @@ pub const NAME_MIN_CHARS: usize = 2;
 /// Longest display name, in characters.
 pub const NAME_MAX_CHARS: usize = 24;
 
+/// Text that met one field's rules, in the form it is stored: only this module's
+/// functions make one, so a value of the type is proof that the rules were applied
+/// (the store takes nothing else).
+macro_rules! checked_text {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+checked_text! {
+    /// A post's title: made by [`title`].
+    Title
+}
+checked_text! {
+    /// A post's contents: made by [`contents`].
+    Contents
+}
+checked_text! {
+    /// A display name as shown: made by [`display_name`]. Whether it is free is the
+    /// server's to say.
+    DisplayName
+}
+
 /// The field a rule applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
@@ -124,7 +173,7 @@ pub fn nfc(raw: &str) -> Cow<'_, str> {
 
 /// Checks a title and returns what is stored: in NFC, trimmed, 1 to
 /// [`TITLE_MAX_CHARS`] characters, no control or hiding characters at all.
-pub fn title(raw: &str) -> Result<String, ValidationError> {
+pub fn title(raw: &str) -> Result<Title, ValidationError> {
     let fail = |rule| ValidationError {
         field: Field::Title,
         rule,
@@ -143,13 +192,13 @@ pub fn title(raw: &str) -> Result<String, ValidationError> {
         return Err(fail(Rule::ControlCharacter));
     }
     check_visible(trimmed).map_err(fail)?;
-    Ok(trimmed.to_owned())
+    Ok(Title(trimmed.to_owned()))
 }
 
 /// Checks contents and returns what is stored: in NFC, otherwise exactly as written
 /// (surrounding space kept), 1 to [`CONTENTS_MAX_CHARS`] characters, something
 /// visible, and no control characters except newline (`\n`, or `\r\n`) and tab.
-pub fn contents(raw: &str) -> Result<String, ValidationError> {
+pub fn contents(raw: &str) -> Result<Contents, ValidationError> {
     let fail = |rule| ValidationError {
         field: Field::Contents,
         rule,
@@ -175,11 +224,11 @@ pub fn contents(raw: &str) -> Result<String, ValidationError> {
         }
     }
     check_visible(&normal).map_err(fail)?;
-    Ok(normal.into_owned())
+    Ok(Contents(normal.into_owned()))
 }
 
 /// Checks a whole post, title first, and returns the values to store.
-pub fn post(raw_title: &str, raw_contents: &str) -> Result<(String, String), ValidationError> {
+pub fn post(raw_title: &str, raw_contents: &str) -> Result<(Title, Contents), ValidationError> {
     let title = title(raw_title)?;
     let contents = contents(raw_contents)?;
     Ok((title, contents))
@@ -191,7 +240,7 @@ pub fn post(raw_title: &str, raw_contents: &str) -> Result<(String, String), Val
 ///
 /// Whether a name is free is for the server to say: names are unique ignoring case
 /// and width, which takes Unicode tables the browser app does without.
-pub fn display_name(raw: &str) -> Result<String, ValidationError> {
+pub fn display_name(raw: &str) -> Result<DisplayName, ValidationError> {
     let fail = |rule| ValidationError {
         field: Field::DisplayName,
         rule,
@@ -216,7 +265,7 @@ pub fn display_name(raw: &str) -> Result<String, ValidationError> {
             max: NAME_MAX_CHARS,
         }));
     }
-    Ok(name)
+    Ok(DisplayName(name))
 }
 
 /// Refuses characters that hide or reorder text, and text with nothing visible.
@@ -320,7 +369,7 @@ mod tests {
         assert_eq!(display_name(" a "), fail(Rule::TooShort { min: 2 }));
         assert_eq!(display_name(""), fail(Rule::Blank));
         let at_limit = "가".repeat(NAME_MAX_CHARS);
-        assert_eq!(display_name(&at_limit), Ok(at_limit.clone()));
+        assert_eq!(display_name(&at_limit).as_deref(), Ok(at_limit.as_str()));
         assert_eq!(
             display_name(&"a".repeat(NAME_MAX_CHARS + 1)),
             fail(Rule::TooLong { max: 24 })
@@ -361,7 +410,7 @@ mod tests {
     #[test]
     fn title_of_exactly_the_limit_passes_and_one_more_fails() {
         let at_limit = "a".repeat(TITLE_MAX_CHARS);
-        assert_eq!(title(&at_limit), Ok(at_limit.clone()));
+        assert_eq!(title(&at_limit).as_deref(), Ok(at_limit.as_str()));
         let past = "a".repeat(TITLE_MAX_CHARS + 1);
         assert_eq!(
             title(&past),
@@ -379,7 +428,7 @@ mod tests {
     fn title_limit_counts_characters_not_bytes() {
         // 200 Korean syllables are 600 bytes of UTF-8 and still a valid title.
         let korean = "가".repeat(TITLE_MAX_CHARS);
-        assert_eq!(title(&korean), Ok(korean.clone()));
+        assert_eq!(title(&korean).as_deref(), Ok(korean.as_str()));
         let past = "가".repeat(TITLE_MAX_CHARS + 1);
         assert!(title(&past).is_err());
     }
@@ -449,7 +498,8 @@ mod tests {
         // A family (ZWJ sequence), a heart with a variation selector, Scotland's flag
         // (a tag sequence) and a Persian word with a zero-width non-joiner.
         let c = "첫 줄 🎉\n둘째 줄 \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467} \u{2764}\u{FE0F} \u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F} \u{645}\u{6CC}\u{200C}\u{62E}\u{648}\u{627}\u{647}\u{645}";
-        assert_eq!(post(t, c), Ok((t.to_owned(), c.to_owned())));
+        let (title, contents) = post(t, c).unwrap();
+        assert_eq!((title.as_str(), contents.as_str()), (t, c));
     }
 
     #[test]
@@ -464,7 +514,10 @@ mod tests {
     fn the_limit_counts_the_stored_nfc_text() {
         // 200 syllables written as 600 conjoining jamo are 200 characters once stored.
         let jamo = "\u{1112}\u{1161}\u{11AB}".repeat(TITLE_MAX_CHARS);
-        assert_eq!(title(&jamo), Ok("한".repeat(TITLE_MAX_CHARS)));
+        assert_eq!(
+            title(&jamo).as_deref(),
+            Ok("한".repeat(TITLE_MAX_CHARS).as_str())
+        );
     }
 
     #[test]

@@ -82,7 +82,7 @@ pub fn against(root: &Path, services: &Services, budget: Budget) -> Result<()> {
             stack.table.clone(),
             stack.people_table.clone(),
         )
-        .set_name(&sub, "Fuzzer")
+        .set_name(&sub, &shared::validate::display_name("Fuzzer")?)
         .await?;
         anyhow::Ok((stack, tokens.id_token))
     })?;

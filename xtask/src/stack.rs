@@ -178,7 +178,7 @@ impl RunningStack {
                 }
                 let sub = client.user_sub(&stack.user_pool_id, email).await?;
                 store
-                    .set_name(&sub, name)
+                    .set_name(&sub, &shared::validate::display_name(name)?)
                     .await
                     .with_context(|| format!("naming {email}"))?;
             }

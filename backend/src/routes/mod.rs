@@ -1,91 +1,108 @@
-//! The HTTP API: see the table in the README. One module per resource: [`posts`] and
-//! the caller's own [`profile`].
+//! The HTTP API (see `docs/api.md`): one module per resource, each owning its
+//! `router()` with the OpenAPI description of its handlers. A new resource is a new
+//! module and one `merge` line in [`collected`].
 
+pub mod health;
 pub mod posts;
 pub mod profile;
+pub mod responses;
 
-use axum::Json;
-use axum::Router;
-use axum::routing::{get, post, put};
-use serde::Serialize;
+use axum::{Extension, Router};
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
 
-use self::posts::{
-    create_post, create_post_tutorial, delete_post, get_post, list_posts, update_post,
-};
-use self::profile::{get_me, set_name};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::openapi::{self, ApiDoc, Published};
 
 /// Page size when the client names none.
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 /// Largest page a client may ask for.
 pub const MAX_PAGE_SIZE: u32 = 100;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health))
-        .route("/openapi.json", get(crate::openapi::openapi_json))
-        .route("/posts", get(list_posts).post(create_post))
-        // The original tutorial's path, kept for its clients.
-        .route("/post", post(create_post_tutorial))
-        .route(
-            "/posts/{id}",
-            get(get_post).put(update_post).delete(delete_post),
-        )
-        .route("/me", get(get_me))
-        .route("/me/name", put(set_name))
-        .fallback(|| async { ApiError::NotFound })
+/// Every route, each with its description.
+fn collected() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::router())
+        .merge(openapi::router())
+        .merge(posts::router())
+        .merge(profile::router())
 }
 
-/// The body of `GET /health`.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Health {
-    /// Always `ok`.
-    #[schema(example = "ok")]
-    status: &'static str,
+/// The API's router: every route, the description they make up served at
+/// `/openapi.json`, and the shared error body for a path that is none of them.
+pub fn api() -> Router<AppState> {
+    let (router, description) = collected().split_for_parts();
+    router
+        .fallback(|| async { ApiError::NotFound { what: "path" } })
+        .layer(Extension(Published::new(description)))
 }
 
-/// Whether the API is up; needs no token.
-#[utoipa::path(get, path = "/health", tag = "health", security(),
-    responses((status = 200, description = "The API is up", body = Health)))]
-pub async fn health() -> Json<Health> {
-    Json(Health { status: "ok" })
-}
-
-/// Post ids are 1, 2, 3, ..., written without leading zeros (one id, one path), the
-/// rule page cursors follow too.
-pub(crate) fn parse_id(raw: &str) -> Result<u64, ApiError> {
-    raw.parse::<u64>()
-        .ok()
-        .filter(|id| *id >= 1 && !raw.starts_with('0') && raw.bytes().all(|b| b.is_ascii_digit()))
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "id",
-                "a post id is a whole number from 1 up, without leading zeros",
-            )
-        })
+/// The OpenAPI description [`api`] serves.
+pub fn description() -> utoipa::openapi::OpenApi {
+    collected().into_openapi()
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
 
+    fn json() -> String {
+        description().to_json().unwrap()
+    }
+
+    /// The description as published in `docs/openapi.json`: any change to the API's
+    /// paths, statuses or schemas shows there as a reviewed diff. Run the test with
+    /// `UPDATE_OPENAPI=1` to write the file anew after a deliberate change.
     #[test]
-    fn ids_are_positive_whole_numbers() {
-        assert_eq!(parse_id("1").unwrap(), 1);
-        assert_eq!(parse_id("18446744073709551615").unwrap(), u64::MAX);
-        for bad in [
-            "0",
-            "-1",
-            "+1",
-            "1.5",
-            "abc",
-            "",
-            "18446744073709551616",
-            "007",
-            "01",
-        ] {
-            assert!(parse_id(bad).is_err(), "{bad}");
+    fn the_description_is_the_one_published_in_docs() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.json");
+        let served: Value = serde_json::from_str(&json()).unwrap();
+        let pretty = serde_json::to_string_pretty(&served).unwrap() + "\n";
+        if std::env::var_os("UPDATE_OPENAPI").is_some() {
+            std::fs::write(path, &pretty).unwrap();
         }
+        let published: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap())
+            .expect("docs/openapi.json is JSON");
+        assert!(
+            served == published,
+            "the served description differs from docs/openapi.json; if the change is \
+             meant, run `UPDATE_OPENAPI=1 cargo test -p backend --lib openapi` and review the diff"
+        );
+    }
+
+    #[test]
+    fn the_description_is_openapi_3_1_with_every_route_and_the_bearer_scheme() {
+        let doc: Value = serde_json::from_str(&json()).unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        let paths = doc["paths"].as_object().unwrap();
+        for (path, methods) in [
+            ("/health", &["get"][..]),
+            ("/openapi.json", &["get"]),
+            ("/posts", &["get", "post"]),
+            ("/post", &["post"]),
+            ("/posts/{id}", &["get", "put", "delete"]),
+            ("/me", &["get"]),
+            ("/me/name", &["put"]),
+        ] {
+            for method in methods {
+                assert!(paths[path][method].is_object(), "{method} {path}");
+            }
+            assert_eq!(
+                paths[path].as_object().map(|m| m.len()),
+                Some(methods.len()),
+                "{path}: no other methods"
+            );
+        }
+        assert_eq!(paths.len(), 7, "no other paths");
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+        assert_eq!(paths["/health"]["get"]["security"], serde_json::json!([]));
+        assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+        assert!(doc["components"]["schemas"]["PostSummary"].is_object());
     }
 }

@@ -5,14 +5,25 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use shared::{ErrorBody, NewPost, Post, PostPage, PostUpdate};
+use shared::{ErrorBody, Post, PostDraft, PostPage};
 use time::OffsetDateTime;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parse_id};
+use super::responses::{JsonInput, SignedIn, Writing};
+use super::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::AppState;
-use crate::auth::Identity;
+use crate::domain::{Caller, PostId};
 use crate::error::ApiError;
-use crate::extract::{JsonBody, Reader, Writer};
+use crate::extract::{JsonBody, MaybeCaller};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_posts, create_post))
+        // The original tutorial's path, kept for its clients.
+        .routes(routes!(create_post_tutorial))
+        .routes(routes!(get_post, update_post, delete_post))
+}
 
 #[derive(Deserialize)]
 struct ListParams {
@@ -29,15 +40,13 @@ struct ListParams {
             description = "The `next_cursor` of the previous page; opaque"),
     ),
     responses(
+        SignedIn,
         (status = 200, description = "A page of post summaries, newest first", body = PostPage),
         (status = 400, description = "A malformed `limit` or `cursor`", body = ErrorBody),
-        (status = 401, description = "No token, or a token that failed verification", body = ErrorBody,
-            headers(("WWW-Authenticate" = String, description = "`Bearer`, with `error=\"invalid_token\"` for a refused token"))),
-        (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
     ))]
 pub async fn list_posts(
     State(state): State<AppState>,
-    _: Reader,
+    _: MaybeCaller,
     uri: Uri,
 ) -> Result<Json<PostPage>, ApiError> {
     let Query(params) =
@@ -63,31 +72,20 @@ pub async fn list_posts(
 }
 
 /// Writes a new post as the signed-in person.
-#[utoipa::path(post, path = "/posts", tag = "posts", request_body = NewPost,
+#[utoipa::path(post, path = "/posts", tag = "posts", request_body = PostDraft,
     responses(
+        SignedIn, JsonInput, Writing,
         (status = 201, description = "The post as stored", body = Post,
             headers(("Location" = String, description = "`/posts/{id}` of the new post"))),
-        (status = 400, description = "The body is not valid JSON", body = ErrorBody),
-        (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
-        (status = 403, description = "`name_required`: the caller has no display name yet", body = ErrorBody),
-        (status = 413, description = "The body is larger than 256 KiB", body = ErrorBody),
-        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
-        (status = 422, description = "A rule broken; `field` names the field", body = ErrorBody),
-        (status = 429, description = "The caller's write quota is used up", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the next write is allowed"))),
-        (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
     ))]
 pub async fn create_post(
     State(state): State<AppState>,
-    Writer(user): Writer,
-    JsonBody(new): JsonBody<NewPost>,
+    caller: Caller,
+    JsonBody(draft): JsonBody<PostDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let NewPost { title, contents } = new.validate()?;
-    let name = admit_write(&state, &user).await?;
-    let post = state
-        .store
-        .create(&user.sub, &name, title, contents)
-        .await?;
+    let (title, contents) = draft.parse()?;
+    let name = admit_write(&state, &caller).await?;
+    let post = state.store.create(&caller, &name, title, contents).await?;
     let location = format!("/posts/{}", post.id);
     Ok((
         StatusCode::CREATED,
@@ -97,76 +95,60 @@ pub async fn create_post(
 }
 
 /// The original tutorial's path for writing a post: the same as `POST /posts`.
-#[utoipa::path(post, path = "/post", tag = "posts", request_body = NewPost,
+#[utoipa::path(post, path = "/post", tag = "posts", request_body = PostDraft,
     responses(
+        SignedIn, JsonInput, Writing,
         (status = 201, description = "The post as stored", body = Post,
             headers(("Location" = String, description = "`/posts/{id}` of the new post"))),
-        (status = 400, description = "The body is not valid JSON", body = ErrorBody),
-        (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
-        (status = 403, description = "`name_required`: the caller has no display name yet", body = ErrorBody),
-        (status = 413, description = "The body is larger than 256 KiB", body = ErrorBody),
-        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
-        (status = 422, description = "A rule broken; `field` names the field", body = ErrorBody),
-        (status = 429, description = "The caller's write quota is used up", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the next write is allowed"))),
-        (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
     ))]
 pub async fn create_post_tutorial(
     state: State<AppState>,
-    writer: Writer,
-    body: JsonBody<NewPost>,
+    caller: Caller,
+    body: JsonBody<PostDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
-    create_post(state, writer, body).await
+    create_post(state, caller, body).await
 }
 
 /// One post, with its contents.
 #[utoipa::path(get, path = "/posts/{id}", tag = "posts",
     params(("id" = u64, Path, minimum = 1, description = "The post's id")),
     responses(
+        SignedIn,
         (status = 200, description = "The post", body = Post),
         (status = 400, description = "The id is not a whole number from 1 up", body = ErrorBody),
-        (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
-        (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
     ))]
 pub async fn get_post(
     State(state): State<AppState>,
-    _: Reader,
+    _: MaybeCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Post>, ApiError> {
-    let id = parse_id(&id)?;
-    Ok(Json(state.store.get(id).await?))
+    Ok(Json(state.store.get(post_id(&id)?).await?))
 }
 
 /// Replaces a post's title and contents; only its author may.
-#[utoipa::path(put, path = "/posts/{id}", tag = "posts", request_body = PostUpdate,
+#[utoipa::path(put, path = "/posts/{id}", tag = "posts", request_body = PostDraft,
     params(("id" = u64, Path, minimum = 1, description = "The post's id")),
     responses(
+        SignedIn, JsonInput, Writing,
         (status = 200, description = "The post as stored now", body = Post),
         (status = 400, description = "A malformed id, or a body that is not valid JSON", body = ErrorBody),
-        (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
         (status = 403, description = "The post is someone else's (`forbidden`), or the caller has no display name yet (`name_required`)", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
-        (status = 413, description = "The body is larger than 256 KiB", body = ErrorBody),
-        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
-        (status = 422, description = "A rule broken; `field` names the field", body = ErrorBody),
-        (status = 429, description = "The caller's write quota is used up", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the next write is allowed"))),
-        (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
     ))]
 pub async fn update_post(
     State(state): State<AppState>,
-    Writer(user): Writer,
+    caller: Caller,
     Path(id): Path<String>,
-    JsonBody(update): JsonBody<PostUpdate>,
+    JsonBody(draft): JsonBody<PostDraft>,
 ) -> Result<Json<Post>, ApiError> {
-    let id = parse_id(&id)?;
-    let PostUpdate { title, contents } = update.validate()?;
-    let name = admit_write(&state, &user).await?;
+    let id = post_id(&id)?;
+    let (title, contents) = draft.parse()?;
+    let name = admit_write(&state, &caller).await?;
     Ok(Json(
         state
             .store
-            .update(id, &user.sub, &name, title, contents)
+            .update(id, &caller, &name, title, contents)
             .await?,
     ))
 }
@@ -175,30 +157,29 @@ pub async fn update_post(
 #[utoipa::path(delete, path = "/posts/{id}", tag = "posts",
     params(("id" = u64, Path, minimum = 1, description = "The post's id")),
     responses(
+        SignedIn,
         (status = 204, description = "Deleted"),
         (status = 400, description = "The id is not a whole number from 1 up", body = ErrorBody),
-        (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
         (status = 403, description = "The post is someone else's and the caller is no moderator", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
-        (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
     ))]
 pub async fn delete_post(
     State(state): State<AppState>,
-    Writer(user): Writer,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = parse_id(&id)?;
-    let deleted = state.store.delete(id, &user.sub, user.moderator).await?;
-    if deleted.author_sub != user.sub {
+    let id = post_id(&id)?;
+    let deleted = state.store.delete(id, &caller).await?;
+    if !caller.owns(&deleted.author_sub) {
         // Who removed whose words, and when: the record a moderation decision can be
         // reviewed by (in Lambda, CloudWatch keeps it with the function's log).
         let at = OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
         tracing::warn!(
-            moderator_sub = %user.sub,
+            moderator_sub = %caller.sub,
             deleted_at = %at,
-            post_id = id,
+            post_id = id.get(),
             post_title = %crate::error::clip(&deleted.title, 80),
             author_sub = %deleted.author_sub,
             "a moderator deleted a post"
@@ -207,15 +188,25 @@ pub async fn delete_post(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Whether `user` may write now: they need a display name (shown beside the post,
+/// The post id in a path, or a 400 naming the rule.
+fn post_id(raw: &str) -> Result<PostId, ApiError> {
+    PostId::parse(raw).ok_or_else(|| {
+        ApiError::bad_request(
+            "id",
+            "a post id is a whole number from 1 up, without leading zeros",
+        )
+    })
+}
+
+/// Whether `caller` may write now: they need a display name (shown beside the post,
 /// returned here) and a unit of their write quota.
-async fn admit_write(state: &AppState, user: &Identity) -> Result<String, ApiError> {
+async fn admit_write(state: &AppState, caller: &Caller) -> Result<String, ApiError> {
     let name = state
         .store
-        .profile(&user.sub)
+        .profile(&caller.sub)
         .await?
         .and_then(|p| p.display_name)
         .ok_or(ApiError::NameRequired)?;
-    state.store.take_write(&user.sub, state.quota).await?;
+    state.store.take_write(&caller.sub, state.quota).await?;
     Ok(name)
 }

@@ -3,23 +3,32 @@
 use axum::Json;
 use axum::extract::State;
 use shared::{ErrorBody, NameChange, Profile};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::responses::{JsonInput, SignedIn};
 use crate::AppState;
-use crate::auth::Identity;
+use crate::domain::Caller;
 use crate::error::ApiError;
-use crate::extract::{JsonBody, Writer};
+use crate::extract::JsonBody;
 use crate::store::people::ProfileRecord;
 
-fn profile(user: &Identity, record: Option<ProfileRecord>) -> Profile {
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_me))
+        .routes(routes!(set_name))
+}
+
+fn profile(caller: &Caller, record: Option<ProfileRecord>) -> Profile {
     let (display_name, name_changed_at) = match record {
         Some(record) => (record.display_name, record.name_changed_at),
         None => (None, None),
     };
     Profile {
-        sub: user.sub.clone(),
+        sub: caller.sub.clone(),
         display_name,
         name_changed_at,
-        moderator: user.moderator,
+        moderator: caller.moderator,
     }
 }
 
@@ -27,38 +36,33 @@ fn profile(user: &Identity, record: Option<ProfileRecord>) -> Profile {
 /// whether they are a moderator.
 #[utoipa::path(get, path = "/me", tag = "profile",
     responses(
+        SignedIn,
         (status = 200, description = "The caller's profile", body = Profile),
-        (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
-        (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
     ))]
 pub async fn get_me(
     State(state): State<AppState>,
-    Writer(user): Writer,
+    caller: Caller,
 ) -> Result<Json<Profile>, ApiError> {
-    let record = state.store.profile(&user.sub).await?;
-    Ok(Json(profile(&user, record)))
+    let record = state.store.profile(&caller.sub).await?;
+    Ok(Json(profile(&caller, record)))
 }
 
 /// Chooses (or changes) the caller's display name, shown beside all their posts.
 #[utoipa::path(put, path = "/me/name", tag = "profile", request_body = NameChange,
     responses(
+        SignedIn, JsonInput,
         (status = 200, description = "The caller's profile with the new name", body = Profile),
-        (status = 400, description = "The body is not valid JSON", body = ErrorBody),
-        (status = 401, description = "No token, or a token that failed verification", body = ErrorBody),
         (status = 409, description = "The name is taken (ignoring case and width) or reserved", body = ErrorBody),
-        (status = 413, description = "The body is larger than 256 KiB", body = ErrorBody),
-        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
         (status = 422, description = "A rule broken; `field` is `display_name`", body = ErrorBody),
         (status = 429, description = "The name was changed less than a day ago", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until it may change again"))),
-        (status = 503, description = "The user pool's keys cannot be fetched; try again", body = ErrorBody),
     ))]
 pub async fn set_name(
     State(state): State<AppState>,
-    Writer(user): Writer,
+    caller: Caller,
     JsonBody(change): JsonBody<NameChange>,
 ) -> Result<Json<Profile>, ApiError> {
-    let NameChange { display_name } = change.validate()?;
-    let record = state.store.set_name(&user.sub, &display_name).await?;
-    Ok(Json(profile(&user, Some(record))))
+    let name = change.parse()?;
+    let record = state.store.set_name(&caller.sub, &name).await?;
+    Ok(Json(profile(&caller, Some(record))))
 }

@@ -17,13 +17,13 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
-use crate::clock::Clock;
+use clock::Clock;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("no such post")]
-    NotFound,
-    #[error("the post belongs to someone else")]
+    #[error("no such {what}")]
+    NotFound { what: &'static str },
+    #[error("it belongs to someone else")]
     NotAuthor,
     #[error("the page cursor is not valid")]
     BadCursor,
@@ -46,6 +46,16 @@ pub enum StoreError {
     Corrupt(String),
     #[error("DynamoDB request failed: {0}")]
     Dynamo(Box<aws_sdk_dynamodb::Error>),
+}
+
+impl StoreError {
+    /// The whole cause for the log: for a DynamoDB error, every source in the chain.
+    pub fn detail(&self) -> String {
+        match self {
+            StoreError::Dynamo(e) => aws_sdk_dynamodb::error::DisplayErrorContext(&**e).to_string(),
+            other => other.to_string(),
+        }
+    }
 }
 
 impl<E, R> From<SdkError<E, R>> for StoreError

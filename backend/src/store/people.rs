@@ -14,6 +14,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use serde::{Deserialize, Serialize};
+use shared::DisplayName;
 
 use super::schema::PEOPLE_KEY;
 use super::{Store, StoreError, names, number, string, timestamp};
@@ -116,8 +117,14 @@ impl Store {
         Err(StoreError::Contended("display names"))
     }
 
-    /// Gives `sub` the display name `name` (already valid by the shared rules).
-    pub async fn set_name(&self, sub: &str, name: &str) -> Result<ProfileRecord, StoreError> {
+    /// Gives `sub` the display name `name`, if nobody holds it (ignoring case and
+    /// width) and it is not reserved.
+    pub async fn set_name(
+        &self,
+        sub: &str,
+        name: &DisplayName,
+    ) -> Result<ProfileRecord, StoreError> {
+        let name = name.as_str();
         let new_key = names::key(name);
         if names::is_reserved(name) {
             return Err(StoreError::NameTaken);

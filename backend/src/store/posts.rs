@@ -13,10 +13,11 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use serde::{Deserialize, Serialize};
-use shared::{Author, Post, PostPage, PostSummary};
+use shared::{Author, Contents, Post, PostPage, PostSummary, Title};
 
 use super::schema::{COUNTER_ATTR, COUNTER_ID, FEED, FEED_INDEX, FEED_KEY, KEY};
 use super::{Store, StoreError, cursor, number};
+use crate::domain::{Caller, PostId};
 
 /// How often a create takes a fresh id when the one it got is already taken (possible
 /// only if the counter fell behind the table, e.g. after a restore of older data).
@@ -103,24 +104,23 @@ fn is_post(map: &HashMap<String, AttributeValue>) -> bool {
 }
 
 impl Store {
-    /// Stores a new post under the next id. Title and contents must already be valid.
-    /// `author_name` is the author's display name now, for the answer; posts do not
-    /// keep it (see [`Store::names`]).
+    /// Stores a new post by `author` under the next id. `author_name` is the author's
+    /// display name now, for the answer; posts do not keep it (see [`Store::names`]).
     pub async fn create(
         &self,
-        author_sub: &str,
+        author: &Caller,
         author_name: &str,
-        title: String,
-        contents: String,
+        title: Title,
+        contents: Contents,
     ) -> Result<Post, StoreError> {
         let created_at = self.now();
         let mut item = Item {
             id: 0,
             feed: FEED.to_owned(),
-            title,
+            title: title.into_string(),
             excerpt: shared::api::excerpt(&contents),
-            contents,
-            author_sub: author_sub.to_owned(),
+            contents: contents.into_string(),
+            author_sub: author.sub.clone(),
             updated_at: created_at.clone(),
             created_at,
         };
@@ -171,12 +171,12 @@ impl Store {
     }
 
     /// One post, its author shown under their current display name.
-    pub async fn get(&self, id: u64) -> Result<Post, StoreError> {
+    pub async fn get(&self, id: PostId) -> Result<Post, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.posts)
-            .key(KEY, number(id))
+            .key(KEY, number(id.get()))
             .consistent_read(true)
             .send()
             .await?;
@@ -191,7 +191,7 @@ impl Store {
                     .remove(&item.author_sub);
                 Ok(item.into_post(name))
             }
-            _ => Err(StoreError::NotFound),
+            _ => Err(StoreError::NotFound { what: "post" }),
         }
     }
 
@@ -247,21 +247,21 @@ impl Store {
         Ok(page)
     }
 
-    /// Replaces a post's title and contents if `sub` wrote it; `name` is the author's
-    /// display name now, for the answer.
+    /// Replaces a post's title and contents if `author` wrote it; `name` is the
+    /// author's display name now, for the answer.
     pub async fn update(
         &self,
-        id: u64,
-        sub: &str,
+        id: PostId,
+        author: &Caller,
         name: &str,
-        title: String,
-        contents: String,
+        title: Title,
+        contents: Contents,
     ) -> Result<Post, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.posts)
-            .key(KEY, number(id))
+            .key(KEY, number(id.get()))
             .update_expression(
                 "SET #title = :title, #contents = :contents, #excerpt = :excerpt, #updated = :now",
             )
@@ -272,15 +272,15 @@ impl Store {
             .expression_attribute_names("#updated", "updated_at")
             .expression_attribute_names("#feed", FEED_KEY)
             .expression_attribute_names("#author", "author_sub")
-            .expression_attribute_values(":title", AttributeValue::S(title))
+            .expression_attribute_values(":title", AttributeValue::S(title.into_string()))
             .expression_attribute_values(
                 ":excerpt",
                 AttributeValue::S(shared::api::excerpt(&contents)),
             )
-            .expression_attribute_values(":contents", AttributeValue::S(contents))
+            .expression_attribute_values(":contents", AttributeValue::S(contents.into_string()))
             .expression_attribute_values(":now", AttributeValue::S(self.now()))
             .expression_attribute_values(":feed", AttributeValue::S(FEED.to_owned()))
-            .expression_attribute_values(":sub", AttributeValue::S(sub.to_owned()))
+            .expression_attribute_values(":sub", AttributeValue::S(author.sub.clone()))
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
@@ -298,24 +298,25 @@ impl Store {
         }
     }
 
-    /// Deletes a post if `sub` wrote it, or any post if `moderator`.
-    pub async fn delete(&self, id: u64, sub: &str, moderator: bool) -> Result<Deleted, StoreError> {
+    /// Deletes a post if `caller` may remove it ([`Caller::may_remove`]): DynamoDB
+    /// checks the author in the delete itself unless the caller moderates.
+    pub async fn delete(&self, id: PostId, caller: &Caller) -> Result<Deleted, StoreError> {
         let mut request = self
             .client
             .delete_item()
             .table_name(&self.posts)
-            .key(KEY, number(id))
+            .key(KEY, number(id.get()))
             .expression_attribute_names("#feed", FEED_KEY)
             .expression_attribute_values(":feed", AttributeValue::S(FEED.to_owned()))
             .return_values(ReturnValue::AllOld)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        request = if moderator {
+        request = if caller.moderator {
             request.condition_expression("#feed = :feed")
         } else {
             request
                 .condition_expression("#feed = :feed AND #author = :sub")
                 .expression_attribute_names("#author", "author_sub")
-                .expression_attribute_values(":sub", AttributeValue::S(sub.to_owned()))
+                .expression_attribute_values(":sub", AttributeValue::S(caller.sub.clone()))
         };
         match request.send().await {
             Ok(out) => {
@@ -376,7 +377,7 @@ fn page(mut posts: Vec<PostSummary>, limit: usize, stopped_at: Option<u64>) -> P
 fn refused(old: Option<&HashMap<String, AttributeValue>>) -> StoreError {
     match old {
         Some(item) if is_post(item) => StoreError::NotAuthor,
-        _ => StoreError::NotFound,
+        _ => StoreError::NotFound { what: "post" },
     }
 }
 

@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use backend::clock::Clock;
+use backend::Clock;
 use backend::config::{AuthConfig, AwsAccess, Config, Quota};
 use devstack::{LocalAws, Options, Stack};
 use http_body_util::BodyExt;

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode, header};
-use backend::clock::Clock;
+use backend::Clock;
 use serde_json::json;
 use shared::Profile;
 use time::OffsetDateTime;

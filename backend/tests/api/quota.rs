@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use axum::http::{Method, StatusCode, header};
-use backend::clock::Clock;
+use backend::Clock;
 use backend::config::Quota;
 use serde_json::json;
 use time::OffsetDateTime;

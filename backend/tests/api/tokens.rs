@@ -8,9 +8,10 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
-use backend::auth::{AuthError, Identity, Verifier};
-use backend::clock::Clock;
+use backend::Clock;
+use backend::auth::{AuthError, Verifier};
 use backend::config::AuthConfig;
+use backend::domain::Caller;
 use backend::error::ApiError;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -154,7 +155,7 @@ async fn assert_refused(verifier: &Verifier, token: &str, reason: AuthError) {
 async fn a_valid_id_token_passes_with_or_without_the_bearer_prefix() {
     let (verifier, _) = verifier().await;
     let token = KEY.sign(&id_claims());
-    let expected = Identity {
+    let expected = Caller {
         sub: "8d2e0c4b-user".into(),
         moderator: false,
     };

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use shared::validate::{self, CONTENTS_MAX_CHARS, TITLE_MAX_CHARS};
-use shared::{Field, NewPost, Post, PostUpdate, ValidationError};
+use shared::{Field, Post, PostDraft, ValidationError};
 
 use super::post::use_post;
 use super::{LoadError, describe};
@@ -142,9 +142,10 @@ fn PostForm(existing: Option<Post>) -> impl IntoView {
                 .call(&config, Some(&draft), |api| {
                     let (title, contents) = (raw_title.clone(), raw_contents.clone());
                     async move {
+                        let draft = PostDraft { title, contents };
                         match editing {
-                            None => api.create(&NewPost { title, contents }).await,
-                            Some(id) => api.update(id, &PostUpdate { title, contents }).await,
+                            None => api.create(&draft).await,
+                            Some(id) => api.update(id, &draft).await,
                         }
                     }
                 })

@@ -24,7 +24,10 @@ pub fn describe(app: AppState, error: &ApiError) -> String {
         ApiError::Forbidden => t.forbidden.to_owned(),
         ApiError::NameRequired => t.name_required.to_owned(),
         ApiError::NotFound => t.post_not_found.to_owned(),
-        ApiError::Conflict => t.name_taken.to_owned(),
+        ApiError::Conflict { field } if field.as_deref() == Some("display_name") => {
+            t.name_taken.to_owned()
+        }
+        ApiError::Conflict { .. } => t.conflict.to_owned(),
         ApiError::TooManyRequests { retry_after } => t
             .too_many_writes
             .replace("{when}", &when(app, *retry_after)),

@@ -65,7 +65,7 @@ pub fn NameForm(first: bool) -> impl IntoView {
             let result = app
                 .call(&config, None, |api| {
                     let change = NameChange {
-                        display_name: display_name.clone(),
+                        display_name: display_name.to_string(),
                     };
                     async move { api.set_name(&change).await }
                 })
@@ -81,7 +81,7 @@ pub fn NameForm(first: bool) -> impl IntoView {
                     saved.set(true);
                 }
                 Err(ApiError::Unauthorized) => {}
-                Err(ApiError::Conflict) => server_error.set(Some(t.name_taken.to_owned())),
+                Err(ApiError::Conflict { .. }) => server_error.set(Some(t.name_taken.to_owned())),
                 Err(ApiError::TooManyRequests { retry_after }) => server_error.set(Some(
                     t.name_changed_recently
                         .replace("{when}", &when(app, retry_after)),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use backend::clock::Clock;
+use backend::Clock;
 use devstack::{LocalAws, Options, Stack};
 use hosted_ui::HostedUi;
 use http_body_util::BodyExt;

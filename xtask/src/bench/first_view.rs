@@ -60,10 +60,13 @@ pub fn measure(root: &Path, runs: usize) -> Result<FirstView> {
             stack.table.clone(),
             stack.people_table.clone(),
         );
+        let author = backend::domain::Caller {
+            sub: sub.clone(),
+            moderator: false,
+        };
         for i in 0..POSTS {
-            store
-                .create(&sub, "Demo", format!("Post {i}"), "contents".into())
-                .await?;
+            let (title, contents) = shared::validate::post(&format!("Post {i}"), "contents")?;
+            store.create(&author, "Demo", title, contents).await?;
         }
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         anyhow::Ok(serde_json::json!({

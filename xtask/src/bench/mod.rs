@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use backend::domain::Caller;
 use backend::store::Store;
 use backend::store::schema;
 use devstack::LocalAws;
@@ -426,11 +427,16 @@ async fn reader_stack(client: &LocalAws, name: &str) -> Result<(devstack::Stack,
     let sub = client
         .user_sub(&stack.user_pool_id, "bench@example.com")
         .await?;
-    store.set_name(&sub, "Bench").await?;
+    store
+        .set_name(&sub, &shared::validate::display_name("Bench")?)
+        .await?;
+    let author = Caller {
+        sub,
+        moderator: false,
+    };
     for i in 0..READER_POSTS {
-        store
-            .create(&sub, "Bench", format!("post {i}"), "contents".into())
-            .await?;
+        let (title, contents) = shared::validate::post(&format!("post {i}"), "contents")?;
+        store.create(&author, "Bench", title, contents).await?;
     }
     Ok((stack, tokens.id_token))
 }
@@ -623,7 +629,10 @@ async fn fresh_store(client: &LocalAws, name: &str, writers: usize) -> Result<(S
     );
     for writer in 0..writers {
         store
-            .set_name(&format!("writer-{writer}"), &format!("Writer {writer}"))
+            .set_name(
+                &format!("writer-{writer}"),
+                &shared::validate::display_name(&format!("Writer {writer}"))?,
+            )
             .await?;
     }
     Ok((store, options.table))
@@ -642,7 +651,12 @@ async fn write_as_api(store: &Store, sub: &str, title: String) -> Result<u64> {
         per_day: u32::MAX,
     };
     store.take_write(sub, unlimited).await?;
-    Ok(store.create(sub, &name, title, "contents".into()).await?.id)
+    let (title, contents) = shared::validate::post(&title, "contents")?;
+    let author = Caller {
+        sub: sub.to_owned(),
+        moderator: false,
+    };
+    Ok(store.create(&author, &name, title, contents).await?.id)
 }
 
 /// Adds posts `from..to` (ids) to a table, 25 to a request.

@@ -1,16 +1,16 @@
-//! A defence against DNS rebinding for servers on loopback: the local server (and the
-//! local stack's other servers) answer only requests addressed to a loopback name.
+//! A defence against DNS rebinding for servers on loopback: the local stack's servers
+//! answer only requests addressed to a loopback name.
 //!
 //! A web page from anywhere can make a browser send requests to a name its owner points
 //! at 127.0.0.1; the browser then treats the local server as that site's own origin.
-//! Such requests carry the attacker's name in `Host`, so they are refused here.
+//! Such requests carry the attacker's name in `Host`, so a local server refuses them
+//! with [`addressed_to_loopback`].
 
-use axum::extract::Request;
-use axum::http::{StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, header};
 
-use crate::error::ApiError;
+/// What a local server answers, with a 400, to a request addressed elsewhere.
+pub const REFUSAL: &str =
+    "this local server answers only requests addressed to localhost or 127.0.0.1";
 
 /// Whether a `Host` header value names this machine's loopback interface:
 /// `localhost`, an address in 127.0.0.0/8 or `[::1]`, with any port.
@@ -42,38 +42,13 @@ fn is_port(digits: &str) -> bool {
         && digits.parse::<u16>().is_ok()
 }
 
-/// Whether the request's `Host` names loopback.
-pub fn loopback_host(request: &Request) -> bool {
-    request
-        .headers()
+/// Whether a request with these headers is addressed to loopback: its `Host` names
+/// loopback.
+pub fn addressed_to_loopback(headers: &HeaderMap) -> bool {
+    headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .is_some_and(is_loopback_host)
-}
-
-/// Middleware for the backend's local server: a request for another name is a 400.
-pub async fn require_loopback_host(request: Request, next: Next) -> Response {
-    if loopback_host(&request) {
-        return next.run(request).await;
-    }
-    ApiError::BadRequest {
-        message: "this local server answers only requests addressed to localhost or 127.0.0.1"
-            .to_owned(),
-        field: None,
-    }
-    .into_response()
-}
-
-/// The same check for servers that answer with a page: a plain 400.
-pub async fn require_loopback_host_plain(request: Request, next: Next) -> Response {
-    if loopback_host(&request) {
-        return next.run(request).await;
-    }
-    (
-        StatusCode::BAD_REQUEST,
-        "this local server answers only requests addressed to localhost or 127.0.0.1",
-    )
-        .into_response()
 }
 
 #[cfg(test)]

@@ -1,0 +1,121 @@
+//! Building the app (state, routes, middleware) and serving it: as a Lambda function
+//! inside Lambda, as a local HTTP server elsewhere, until asked to stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use clock::Clock;
+
+use crate::auth::Verifier;
+use crate::config::{self, Config};
+use crate::store::Store;
+use crate::{AppState, middleware, routes};
+
+/// The largest request body accepted. A post at its longest (20,000 characters, each
+/// JSON-escaped to 12 bytes at worst) fits; anything larger is refused with 413
+/// before it is read.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The whole API with its middleware, for a given DynamoDB client.
+pub fn app(config: &Config, dynamo: aws_sdk_dynamodb::Client) -> Router {
+    app_with_clock(config, dynamo, Clock::system())
+}
+
+/// [`app`] with time read from `clock`: the quota's windows, the name-change
+/// interval, timestamps and the key fetch's rate limit.
+pub fn app_with_clock(config: &Config, dynamo: aws_sdk_dynamodb::Client, clock: Clock) -> Router {
+    let state = AppState {
+        store: Store::new(
+            dynamo,
+            config.posts_table.clone(),
+            config.people_table.clone(),
+        )
+        .with_clock(clock.clone()),
+        verifier: Arc::new(Verifier::new(config.auth.clone()).with_clock(clock)),
+        public_read: config.public_read,
+        quota: config.quota,
+    };
+    middleware::wrap(routes::api().with_state(state), &config.allowed_origins)
+}
+
+/// The DynamoDB client for `access`: the region and credentials Lambda puts in the
+/// environment, and locally DynamoDB Local's endpoint.
+pub fn dynamo_client(access: &config::AwsAccess) -> aws_sdk_dynamodb::Client {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    let credentials = Credentials::new(
+        &access.access_key_id,
+        &access.secret_access_key,
+        access.session_token.clone(),
+        None,
+        "environment",
+    );
+    let mut builder = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(access.region.clone()))
+        .credentials_provider(credentials);
+    if let Some(endpoint) = &access.dynamodb_endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    aws_sdk_dynamodb::Client::from_conf(builder.build())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the local server failed: {0}")]
+    Serve(std::io::Error),
+    #[error("the Lambda runtime failed: {0}")]
+    Lambda(lambda_http::Error),
+}
+
+/// Serves the API until stopped: as a Lambda function inside Lambda, otherwise on
+/// `config.bind_addr`.
+pub async fn run(config: Config) -> Result<(), RunError> {
+    let app = app(&config, dynamo_client(&config.aws));
+    if config.in_lambda {
+        return lambda_http::run(app).await.map_err(RunError::Lambda);
+    }
+    let addr = config.bind_addr;
+    // On loopback (the local stack), only requests addressed to loopback: no DNS
+    // rebinding. A server bound elsewhere is reached by names this one cannot know.
+    let app = if addr.ip().is_loopback() {
+        app.layer(axum::middleware::from_fn(middleware::loopback_only))
+    } else {
+        app
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| RunError::Bind { addr, source })?;
+    tracing::info!(%addr, "listening");
+    serve(listener, app).await.map_err(RunError::Serve)
+}
+
+/// Serves `app` on `listener` until Ctrl-C or SIGTERM, finishing requests under way.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
