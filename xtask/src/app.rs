@@ -10,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
-use crate::setup::{run_cmd, tool_path};
+use crate::process::{run_cmd, tool_path};
 
 /// `trunk build --release --offline` into `dist/`, with the pinned tools on PATH,
 /// and the brotli copy of the WebAssembly module beside it.

@@ -16,7 +16,7 @@ use serde_json::json;
 use serde_yaml::Value;
 
 use crate::outputs::Grant;
-use crate::stack::{ChildGuard, wait_for_port};
+use crate::process::{ChildGuard, wait_for_port};
 
 /// Where the local parts stand in for the deployed ones.
 pub struct Local<'a> {

@@ -16,10 +16,10 @@ use anyhow::{Context, Result};
 use backend::store::Store;
 use devstack::Options;
 
-use crate::moto::free_port;
+use crate::process::{ChildGuard, free_port, run_cmd, wait_for_port};
 use crate::services::Services;
-use crate::setup::{VENV, run_cmd};
-use crate::stack::{ChildGuard, backend_command, wait_for_port};
+use crate::setup::VENV;
+use crate::stack::backend_command;
 
 /// How much fuzzing a run does.
 #[derive(Clone, Copy, Debug)]

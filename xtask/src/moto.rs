@@ -7,7 +7,7 @@ use std::process::Command;
 
 use anyhow::{Result, bail};
 
-use crate::process::{LocalServer, foreground};
+use crate::process::{LocalServer, foreground, free_port};
 use crate::setup::VENV;
 
 /// A running moto server, stopped when dropped.
@@ -42,9 +42,4 @@ fn command(root: &Path, port: u16) -> Result<Command> {
         .env("MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY", "HASH")
         .env("MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY", "HASH");
     Ok(cmd)
-}
-
-/// A loopback port that nothing listens on right now (see [`devstack::free_port`]).
-pub fn free_port() -> Result<u16> {
-    Ok(devstack::free_port()?)
 }

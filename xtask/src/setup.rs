@@ -6,6 +6,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use crate::process::run_cmd;
+
 /// The project's Python virtualenv, holding moto.
 pub const VENV: &str = ".venv";
 const REQUIREMENTS: &str = "xtask/requirements.txt";
@@ -174,22 +176,6 @@ fn apt_install(package: &str, otherwise: &str) -> Result<()> {
     )
 }
 
-/// PATH with the project's Node tools and cargo-installed tools first, so Trunk finds
-/// the pinned wasm-opt and wasm-bindgen instead of downloading them.
-pub fn tool_path(root: &Path) -> std::ffi::OsString {
-    let mut dirs = vec![root.join("node_modules/.bin")];
-    if let Some(home) = std::env::var_os("CARGO_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")))
-    {
-        dirs.push(home.join("bin"));
-    }
-    dirs.extend(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    ));
-    std::env::join_paths(dirs).unwrap_or_default()
-}
-
 /// A virtualenv with the pinned Python tools; rebuilt only when the pins change.
 fn python_tools(root: &Path) -> Result<()> {
     let requirements =
@@ -233,13 +219,4 @@ fn find_python() -> Option<String> {
         (out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "True")
             .then(|| name.to_owned())
     })
-}
-
-/// Runs a command, failing with its name if it fails.
-pub fn run_cmd(cmd: &mut Command) -> Result<()> {
-    let status = cmd.status().with_context(|| format!("starting {cmd:?}"))?;
-    if !status.success() {
-        bail!("{cmd:?} failed ({status})");
-    }
-    Ok(())
 }

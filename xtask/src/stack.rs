@@ -4,7 +4,7 @@
 
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -16,9 +16,11 @@ use devstack::{LocalAws, Options, Stack};
 
 use crate::dynamodb::DynamoDbLocal;
 use crate::edge;
-use crate::moto::{MotoServer, free_port};
+use crate::moto::MotoServer;
 use crate::outputs::Grant;
-use crate::setup::{run_cmd, tool_path};
+use crate::process::{
+    ChildGuard, free_port, preferred_or_free_port, run_cmd, tool_path, wait_for_port,
+};
 
 /// The demo user `dev` creates.
 pub const DEMO_EMAIL: &str = "demo@example.com";
@@ -124,16 +126,16 @@ impl RunningStack {
             "backend",
         ]))?;
 
-        let dynamodb_port = port("DynamoDB Local", options.ports.dynamodb)?;
-        let moto_port = port("moto", options.ports.moto)?;
-        let ui_port = port("the hosted-UI imitation", options.ports.hosted_ui)?;
-        let backend_port = port("the backend", options.ports.backend)?;
+        let dynamodb_port = preferred_or_free_port("DynamoDB Local", options.ports.dynamodb)?;
+        let moto_port = preferred_or_free_port("moto", options.ports.moto)?;
+        let ui_port = preferred_or_free_port("the hosted-UI imitation", options.ports.hosted_ui)?;
+        let backend_port = preferred_or_free_port("the backend", options.ports.backend)?;
         if options.grants.is_empty()
             || (options.app == AppServer::Trunk && options.grants.len() > 1)
         {
             bail!("serve one app with trunk, or one or more through the edge");
         }
-        let mut app_ports = vec![port("the app", options.ports.app)?];
+        let mut app_ports = vec![preferred_or_free_port("the app", options.ports.app)?];
         for _ in 1..options.grants.len() {
             app_ports.push(free_port()?);
         }
@@ -383,29 +385,6 @@ fn quiet(cmd: &mut Command, quiet: bool) {
     }
 }
 
-/// `preferred` if it is free, else any free port, saying so.
-fn port(what: &str, preferred: u16) -> Result<u16> {
-    if preferred != 0 && TcpListener::bind((Ipv4Addr::LOCALHOST, preferred)).is_ok() {
-        return Ok(preferred);
-    }
-    let other = free_port()?;
-    if preferred != 0 {
-        println!("stack: port {preferred} for {what} is in use; using {other}");
-    }
-    Ok(other)
-}
-
-pub fn wait_for_port(port: u16, timeout: Duration, what: &str) -> Result<()> {
-    let started = Instant::now();
-    while started.elapsed() < timeout {
-        if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
-            return Ok(());
-        }
-        sleep(Duration::from_millis(100));
-    }
-    bail!("{what} did not open port {port} within {timeout:?}")
-}
-
 /// Waits until the app's page is served (trunk opens its port before the first build
 /// is done).
 fn wait_for_page(url: &str, timeout: Duration) -> Result<()> {
@@ -431,14 +410,4 @@ fn wait_for_page(url: &str, timeout: Duration) -> Result<()> {
         sleep(Duration::from_millis(500));
     }
     bail!("the app was not served at {url} within {timeout:?}")
-}
-
-/// A child process killed when dropped.
-pub struct ChildGuard(pub Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }

@@ -8,8 +8,9 @@ use anyhow::Result;
 use backend::config::Quota;
 
 use crate::outputs::Grant;
+use crate::process::run_cmd;
 use crate::services::Services;
-use crate::setup::{self, chromium_path, run_cmd};
+use crate::setup::{self, chromium_path};
 use crate::stack::{
     AppServer, DEMO_MODERATOR_EMAIL, DEMO_MODERATOR_PASSWORD, Ports, RunningStack, StackOptions,
 };

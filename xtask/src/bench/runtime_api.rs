@@ -106,7 +106,7 @@ pub async fn cold_start(mut command: tokio::process::Command, event: &Value) -> 
     })
     .await
     .with_context(|| format!("no answer from the function within {TIMEOUT:?}"));
-    let peak_rss_kib = super::peak_rss_kib(pid);
+    let peak_rss_kib = super::fixtures::peak_rss_kib(pid);
     let _ = child.kill().await;
     server.abort();
 

@@ -7,7 +7,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::setup::run_cmd;
+use crate::process::run_cmd;
 
 pub struct Cli {
     pub dry_run: bool,
