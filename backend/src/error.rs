@@ -40,7 +40,7 @@ pub fn clip(text: &str, max: usize) -> String {
 }
 
 /// Every way a request can fail, for any resource. A handler returns one; it becomes
-/// a response in [`IntoResponse`] and is logged once, by [`crate::middleware`], with
+/// a response in [`IntoResponse`] and is logged once, by the middleware, with
 /// its cause still typed.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

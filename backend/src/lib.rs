@@ -22,7 +22,8 @@ pub mod telemetry;
 use std::sync::Arc;
 
 pub use clock::Clock;
-pub use startup::{MAX_BODY_BYTES, app, app_with_clock, dynamo_client, run, serve};
+pub use middleware::MAX_BODY_BYTES;
+pub use startup::{app, app_with_clock, dynamo_client, run, serve};
 
 use crate::auth::Verifier;
 use crate::store::Store;

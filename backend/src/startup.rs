@@ -12,11 +12,6 @@ use crate::config::{self, Config};
 use crate::store::Store;
 use crate::{AppState, middleware, routes};
 
-/// The largest request body accepted. A post at its longest (20,000 characters, each
-/// JSON-escaped to 12 bytes at worst) fits; anything larger is refused with 413
-/// before it is read.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
-
 /// The whole API with its middleware, for a given DynamoDB client.
 pub fn app(config: &Config, dynamo: aws_sdk_dynamodb::Client) -> Router {
     app_with_clock(config, dynamo, Clock::system())
