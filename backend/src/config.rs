@@ -7,13 +7,14 @@ use std::net::SocketAddr;
 
 use axum::http::HeaderValue;
 
+pub use crate::store::Tables;
+
 /// Everything the backend needs to run.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// DynamoDB table holding the posts (`POSTS_TABLE`).
-    pub posts_table: String,
-    /// DynamoDB table holding display names and write quotas (`PEOPLE_TABLE`).
-    pub people_table: String,
+    /// The DynamoDB tables: posts (`POSTS_TABLE`), display names and write quotas
+    /// (`PEOPLE_TABLE`), comments and notices (`COMMENTS_TABLE`).
+    pub tables: Tables,
     /// How many creates and edits one person may make (`WRITES_PER_MINUTE`,
     /// `WRITES_PER_DAY`).
     pub quota: Quota,
@@ -143,21 +144,21 @@ impl Config {
             dynamodb_endpoint,
         };
 
-        let posts_table = required("POSTS_TABLE")?;
-        if !is_table_name(&posts_table) {
-            return Err(invalid(
-                "POSTS_TABLE",
-                "a table name has 3 to 255 of the characters a-z A-Z 0-9 _ - .",
-            ));
-        }
-
-        let people_table = required("PEOPLE_TABLE")?;
-        if !is_table_name(&people_table) {
-            return Err(invalid(
-                "PEOPLE_TABLE",
-                "a table name has 3 to 255 of the characters a-z A-Z 0-9 _ - .",
-            ));
-        }
+        let table = |name: &'static str| {
+            let value = required(name)?;
+            if !is_table_name(&value) {
+                return Err(invalid(
+                    name,
+                    "a table name has 3 to 255 of the characters a-z A-Z 0-9 _ - .",
+                ));
+            }
+            Ok(value)
+        };
+        let tables = Tables {
+            posts: table("POSTS_TABLE")?,
+            people: table("PEOPLE_TABLE")?,
+            comments: table("COMMENTS_TABLE")?,
+        };
 
         let limit = |name: &'static str, default: u32| match var(name) {
             None => Ok(default),
@@ -251,8 +252,7 @@ impl Config {
         }
 
         Ok(Self {
-            posts_table,
-            people_table,
+            tables,
             quota,
             auth: AuthConfig {
                 issuer,
@@ -328,6 +328,7 @@ mod tests {
             ("AWS_SECRET_ACCESS_KEY", "secret-example"),
             ("POSTS_TABLE", "posts"),
             ("PEOPLE_TABLE", "people"),
+            ("COMMENTS_TABLE", "comments"),
             ("COGNITO_ISSUER", ISSUER),
             ("COGNITO_CLIENT_ID", "client123"),
         ]
@@ -407,6 +408,7 @@ mod tests {
             "AWS_SECRET_ACCESS_KEY",
             "POSTS_TABLE",
             "PEOPLE_TABLE",
+            "COMMENTS_TABLE",
             "COGNITO_ISSUER",
             "COGNITO_CLIENT_ID",
         ] {
@@ -425,6 +427,7 @@ mod tests {
         let cases = [
             ("POSTS_TABLE", "a"),
             ("PEOPLE_TABLE", "a b"),
+            ("COMMENTS_TABLE", "x"),
             ("WRITES_PER_MINUTE", "0"),
             ("WRITES_PER_DAY", "many"),
             ("COGNITO_ISSUER", "http://issuer"),

@@ -28,7 +28,8 @@ use crate::AppState;
     security(("bearer" = [])),
     tags(
         (name = "posts", description = "Reading and writing posts"),
-        (name = "profile", description = "The caller's display name and role"),
+        (name = "comments", description = "Conversations under a post: comments and replies"),
+        (name = "profile", description = "The caller's display name, role and notices"),
         (name = "health", description = "Whether the API is up"),
     ),
 )]

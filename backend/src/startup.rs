@@ -21,12 +21,7 @@ pub fn app(config: &Config, dynamo: aws_sdk_dynamodb::Client) -> Router {
 /// interval, timestamps and the key fetch's rate limit.
 pub fn app_with_clock(config: &Config, dynamo: aws_sdk_dynamodb::Client, clock: Clock) -> Router {
     let state = AppState {
-        store: Store::new(
-            dynamo,
-            config.posts_table.clone(),
-            config.people_table.clone(),
-        )
-        .with_clock(clock.clone()),
+        store: Store::new(dynamo, config.tables.clone()).with_clock(clock.clone()),
         verifier: Arc::new(Verifier::new(config.auth.clone()).with_clock(clock)),
         public_read: config.public_read,
         quota: config.quota,

@@ -52,9 +52,19 @@ pub struct Stack {
     pub jwks_url: String,
     pub table: String,
     pub people_table: String,
+    pub comments_table: String,
 }
 
 impl Stack {
+    /// The stack's tables, as the backend's store names them.
+    pub fn tables(&self) -> backend::store::Tables {
+        backend::store::Tables {
+            posts: self.table.clone(),
+            people: self.people_table.clone(),
+            comments: self.comments_table.clone(),
+        }
+    }
+
     /// The environment of the backend's binary for this stack, with DynamoDB at
     /// `dynamo_endpoint` (DynamoDB Local). Everything else keeps its default.
     pub fn backend_env(&self, dynamo_endpoint: &str) -> Vec<(&'static str, String)> {
@@ -65,6 +75,7 @@ impl Stack {
             ("AWS_ENDPOINT_URL_DYNAMODB", dynamo_endpoint.to_owned()),
             ("POSTS_TABLE", self.table.clone()),
             ("PEOPLE_TABLE", self.people_table.clone()),
+            ("COMMENTS_TABLE", self.comments_table.clone()),
             ("COGNITO_ISSUER", self.issuer.clone()),
             ("COGNITO_CLIENT_ID", self.client_id.clone()),
             ("COGNITO_JWKS_URL", self.jwks_url.clone()),
@@ -80,6 +91,7 @@ pub const MODERATORS: &str = backend::auth::MODERATORS;
 pub struct Options {
     pub table: String,
     pub people_table: String,
+    pub comments_table: String,
     pub pool_name: String,
     /// Where the hosted UI may send the browser back to after sign-in.
     pub callback_urls: Vec<String>,
@@ -92,6 +104,7 @@ impl Default for Options {
         Self {
             table: "posts".to_owned(),
             people_table: "people".to_owned(),
+            comments_table: "comments".to_owned(),
             pool_name: "board".to_owned(),
             callback_urls: Vec::new(),
             logout_urls: Vec::new(),
@@ -138,6 +151,9 @@ impl LocalAws {
             .await
             .map_err(dynamo_err)?;
         backend::store::schema::create_people_table(&self.dynamo, &options.people_table)
+            .await
+            .map_err(dynamo_err)?;
+        backend::store::schema::create_comments_table(&self.dynamo, &options.comments_table)
             .await
             .map_err(dynamo_err)?;
 
@@ -219,6 +235,7 @@ impl LocalAws {
             jwks_url,
             table: options.table.clone(),
             people_table: options.people_table.clone(),
+            comments_table: options.comments_table.clone(),
         })
     }
 

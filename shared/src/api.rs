@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::validate::{self, Contents, DisplayName, Title, ValidationError};
+use crate::validate::{self, CommentText, Contents, DisplayName, Title, ValidationError};
 
 /// Longest excerpt of a post's contents shown in the list, in characters.
 pub const EXCERPT_MAX_CHARS: usize = 140;
@@ -60,6 +60,9 @@ pub struct Profile {
     pub name_changed_at: Option<String>,
     /// Whether the caller is in the Cognito group `moderators`: may delete any post.
     pub moderator: bool,
+    /// How many notices the caller has not seen yet.
+    #[serde(default)]
+    pub unread_notices: u32,
 }
 
 /// Body of `PUT /me/name`.
@@ -94,6 +97,9 @@ pub struct Post {
     pub created_at: String,
     /// RFC 3339 timestamp, UTC; equal to `created_at` until the first edit.
     pub updated_at: String,
+    /// How many comments the post has (deleted ones not counted).
+    #[serde(default)]
+    pub comment_count: u64,
 }
 
 impl Post {
@@ -106,6 +112,7 @@ impl Post {
             author: self.author.clone(),
             created_at: self.created_at.clone(),
             updated_at: self.updated_at.clone(),
+            comment_count: self.comment_count,
         }
     }
 }
@@ -122,6 +129,9 @@ pub struct PostSummary {
     pub author: Author,
     pub created_at: String,
     pub updated_at: String,
+    /// How many comments the post has (deleted ones not counted).
+    #[serde(default)]
+    pub comment_count: u64,
 }
 
 /// The start of `contents` for the list: white space runs (newlines included) become
@@ -161,6 +171,125 @@ pub struct PostPage {
     pub next_cursor: Option<String>,
 }
 
+/// Body of `POST /posts/{id}/comments`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    /// 1 to 5,000 characters in NFC, under the contents' rules.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 5000))]
+    pub contents: String,
+    /// The comment this one answers, if it is a reply. A reply to a reply joins the
+    /// same thread, under the same comment, and names whom it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+}
+
+impl NewComment {
+    /// The words as stored, if they meet the shared rules.
+    pub fn parse(&self) -> Result<CommentText, ValidationError> {
+        validate::comment(&self.contents)
+    }
+}
+
+/// Body of `PUT /posts/{id}/comments/{comment_id}`: the comment's new words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CommentEdit {
+    /// 1 to 5,000 characters in NFC, under the contents' rules.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 5000))]
+    pub contents: String,
+}
+
+impl CommentEdit {
+    /// The words as stored, if they meet the shared rules.
+    pub fn parse(&self) -> Result<CommentText, ValidationError> {
+        validate::comment(&self.contents)
+    }
+}
+
+/// A comment under a post. A deleted comment that has replies stays as a
+/// placeholder (`deleted`, without author or words) so its replies still make sense.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Comment {
+    /// Opaque; unique on the board.
+    pub id: String,
+    pub post_id: u64,
+    /// For a reply, the id of the comment whose thread it is in; absent for a comment
+    /// directly under the post.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<String>,
+    /// For a reply, whom it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Author>,
+    /// Absent on a placeholder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<Author>,
+    /// Absent on a placeholder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contents: Option<String>,
+    #[serde(default)]
+    pub deleted: bool,
+    /// RFC 3339 timestamp, UTC.
+    pub created_at: String,
+    /// RFC 3339 timestamp, UTC; equal to `created_at` until the first edit.
+    pub updated_at: String,
+}
+
+/// One page of `GET /posts/{id}/comments`: threads in order, oldest first, each
+/// comment followed by its replies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommentPage {
+    pub comments: Vec<Comment>,
+    /// Pass as `cursor` for the next page; absent on the last. Opaque.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// What a notice tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// Someone commented on the recipient's post.
+    Comment,
+    /// Someone replied to the recipient's comment.
+    Reply,
+}
+
+/// Someone answered the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub post_id: u64,
+    /// The post's title when the answer was written.
+    pub post_title: String,
+    /// The answer, to link to.
+    pub comment_id: String,
+    /// Who answered.
+    pub actor: Author,
+    /// The answer's first words.
+    pub excerpt: String,
+    /// RFC 3339 timestamp, UTC.
+    pub created_at: String,
+    /// Not yet seen when the page was asked for.
+    pub unread: bool,
+}
+
+/// One page of `GET /me/notices`, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NoticePage {
+    pub notices: Vec<Notice>,
+    /// Pass as `cursor` for the next page; absent on the last. Opaque.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
 /// Every error the API returns has this shape: `{"error": {"code", "message", "field"?}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -190,7 +319,7 @@ pub enum ErrorCode {
     InvalidJson,
     /// 401: no token, or a token that failed verification.
     Unauthorized,
-    /// 403: the caller may not change this post.
+    /// 403: the caller may not do this to what someone else wrote.
     Forbidden,
     /// 403: writing needs a display name; choose one with `PUT /me/name`.
     NameRequired,
@@ -198,7 +327,8 @@ pub enum ErrorCode {
     NotFound,
     /// 405
     MethodNotAllowed,
-    /// 409: the display name is taken (or reserved).
+    /// 409: a value clashes with what is stored (`field` names it: a display name
+    /// taken or reserved, say).
     Conflict,
     /// 413
     PayloadTooLarge,

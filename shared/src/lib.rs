@@ -9,8 +9,8 @@ pub mod lang;
 pub mod validate;
 
 pub use api::{
-    Author, ErrorBody, ErrorCode, ErrorDetail, NameChange, Post, PostDraft, PostPage, PostSummary,
-    Profile,
+    Author, Comment, CommentEdit, CommentPage, ErrorBody, ErrorCode, ErrorDetail, NameChange,
+    NewComment, Notice, NoticeKind, NoticePage, Post, PostDraft, PostPage, PostSummary, Profile,
 };
 pub use lang::Lang;
-pub use validate::{Contents, DisplayName, Field, Rule, Title, ValidationError};
+pub use validate::{CommentText, Contents, DisplayName, Field, Rule, Title, ValidationError};

@@ -22,6 +22,8 @@ use std::fmt;
 pub const TITLE_MAX_CHARS: usize = 200;
 /// Longest contents, in characters.
 pub const CONTENTS_MAX_CHARS: usize = 20_000;
+/// Longest comment, in characters.
+pub const COMMENT_MAX_CHARS: usize = 5_000;
 /// Shortest display name, in characters.
 pub const NAME_MIN_CHARS: usize = 2;
 /// Longest display name, in characters.
@@ -69,6 +71,10 @@ checked_text! {
 checked_text! {
     /// A post's contents: made by [`contents`].
     Contents
+}
+checked_text! {
+    /// A comment's words: made by [`comment`].
+    CommentText
 }
 checked_text! {
     /// A display name as shown: made by [`display_name`]. Whether it is free is the
@@ -199,18 +205,34 @@ pub fn title(raw: &str) -> Result<Title, ValidationError> {
 /// (surrounding space kept), 1 to [`CONTENTS_MAX_CHARS`] characters, something
 /// visible, and no control characters except newline (`\n`, or `\r\n`) and tab.
 pub fn contents(raw: &str) -> Result<Contents, ValidationError> {
-    let fail = |rule| ValidationError {
-        field: Field::Contents,
-        rule,
-    };
+    body_text(raw, CONTENTS_MAX_CHARS)
+        .map(Contents)
+        .map_err(|rule| ValidationError {
+            field: Field::Contents,
+            rule,
+        })
+}
+
+/// Checks a comment and returns what is stored: the contents' rules (NFC, as
+/// written, something visible, newline and tab the only control characters), 1 to
+/// [`COMMENT_MAX_CHARS`] characters. The field is `contents`, as in the body.
+pub fn comment(raw: &str) -> Result<CommentText, ValidationError> {
+    body_text(raw, COMMENT_MAX_CHARS)
+        .map(CommentText)
+        .map_err(|rule| ValidationError {
+            field: Field::Contents,
+            rule,
+        })
+}
+
+/// The rules of written words (a post's contents, a comment), up to `max` characters.
+fn body_text(raw: &str, max: usize) -> Result<String, Rule> {
     let normal = nfc(raw);
     if normal.trim().is_empty() {
-        return Err(fail(Rule::Blank));
+        return Err(Rule::Blank);
     }
-    if normal.chars().count() > CONTENTS_MAX_CHARS {
-        return Err(fail(Rule::TooLong {
-            max: CONTENTS_MAX_CHARS,
-        }));
+    if normal.chars().count() > max {
+        return Err(Rule::TooLong { max });
     }
     let mut chars = normal.chars().peekable();
     while let Some(c) = chars.next() {
@@ -220,11 +242,11 @@ pub fn contents(raw: &str) -> Result<Contents, ValidationError> {
             c => !c.is_control(),
         };
         if !allowed {
-            return Err(fail(Rule::ControlCharacter));
+            return Err(Rule::ControlCharacter);
         }
     }
-    check_visible(&normal).map_err(fail)?;
-    Ok(Contents(normal.into_owned()))
+    check_visible(&normal)?;
+    Ok(normal.into_owned())
 }
 
 /// Checks a whole post, title first, and returns the values to store.

@@ -68,6 +68,7 @@ pub fn against(root: &Path, services: &Services, budget: Budget) -> Result<()> {
         let options = Options {
             table: format!("fuzz-{unique}"),
             people_table: format!("fuzz-people-{unique}"),
+            comments_table: format!("fuzz-comments-{unique}"),
             pool_name: "fuzz".to_owned(),
             ..Default::default()
         };
@@ -77,13 +78,9 @@ pub fn against(root: &Path, services: &Services, budget: Budget) -> Result<()> {
         let tokens = moto.sign_in(&stack.client_id, email, password).await?;
         // A named writer, so writes reach the store rather than stopping at the name.
         let sub = moto.user_sub(&stack.user_pool_id, email).await?;
-        Store::new(
-            moto.dynamo.clone(),
-            stack.table.clone(),
-            stack.people_table.clone(),
-        )
-        .set_name(&sub, &shared::validate::display_name("Fuzzer")?)
-        .await?;
+        Store::new(moto.dynamo.clone(), stack.tables())
+            .set_name(&sub, &shared::validate::display_name("Fuzzer")?)
+            .await?;
         anyhow::Ok((stack, tokens.id_token))
     })?;
 

@@ -66,6 +66,8 @@ enum Task {
         table: String,
         #[arg(long, default_value = "people")]
         people_table: String,
+        #[arg(long, default_value = "comments")]
+        comments_table: String,
     },
     /// Measure first-load bytes, start-up, write cost, concurrency and package size.
     Bench {
@@ -96,10 +98,12 @@ fn main() -> Result<()> {
             logout_urls,
             table,
             people_table,
+            comments_table,
         } => {
             let options = devstack::Options {
                 table,
                 people_table,
+                comments_table,
                 callback_urls,
                 logout_urls,
                 ..Default::default()

@@ -166,11 +166,7 @@ impl RunningStack {
         let (client, stack) = runtime.block_on(async {
             let client = LocalAws::connect(&moto_endpoint, &dynamodb_endpoint).await;
             let stack = client.bootstrap(&options_for_pool).await?;
-            let store = Store::new(
-                client.dynamo.clone(),
-                stack.table.clone(),
-                stack.people_table.clone(),
-            );
+            let store = Store::new(client.dynamo.clone(), stack.tables());
             for (email, password, name, moderator) in DEMO_PEOPLE {
                 client
                     .create_user(&stack.user_pool_id, email, password)

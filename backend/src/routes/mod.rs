@@ -2,7 +2,9 @@
 //! `router()` with the OpenAPI description of its handlers. A new resource is a new
 //! module and one `merge` line in [`collected`].
 
+pub mod comments;
 pub mod health;
+pub mod notices;
 pub mod posts;
 pub mod profile;
 pub mod responses;
@@ -20,13 +22,32 @@ pub const DEFAULT_PAGE_SIZE: u32 = 20;
 /// Largest page a client may ask for.
 pub const MAX_PAGE_SIZE: u32 = 100;
 
+/// The `limit` of a page, `default` when absent, or a 400.
+pub(crate) fn page_size(raw: Option<&str>, default: u32) -> Result<u32, ApiError> {
+    match raw {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "limit",
+                    format!("limit must be a whole number from 1 to {MAX_PAGE_SIZE}"),
+                )
+            }),
+    }
+}
+
 /// Every route, each with its description.
 fn collected() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(openapi::router())
         .merge(posts::router())
+        .merge(comments::router())
         .merge(profile::router())
+        .merge(notices::router())
 }
 
 /// The API's router: every route, the description they make up served at
@@ -86,6 +107,10 @@ mod tests {
             ("/posts/{id}", &["get", "put", "delete"]),
             ("/me", &["get"]),
             ("/me/name", &["put"]),
+            ("/posts/{id}/comments", &["get", "post"]),
+            ("/posts/{id}/comments/{comment_id}", &["put", "delete"]),
+            ("/me/notices", &["get"]),
+            ("/me/notices/read", &["post"]),
         ] {
             for method in methods {
                 assert!(paths[path][method].is_object(), "{method} {path}");
@@ -96,7 +121,7 @@ mod tests {
                 "{path}: no other methods"
             );
         }
-        assert_eq!(paths.len(), 7, "no other paths");
+        assert_eq!(paths.len(), 11, "no other paths");
         assert_eq!(
             doc["components"]["securitySchemes"]["bearer"]["scheme"],
             "bearer"

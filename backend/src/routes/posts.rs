@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::responses::{JsonInput, SignedIn, Writing};
-use super::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use super::{DEFAULT_PAGE_SIZE, page_size};
 use crate::AppState;
 use crate::domain::{Caller, PostId};
 use crate::error::ApiError;
@@ -54,19 +54,7 @@ pub async fn list_posts(
             message: e.body_text(),
             field: None,
         })?;
-    let limit = match params.limit.as_deref() {
-        None => DEFAULT_PAGE_SIZE,
-        Some(raw) => raw
-            .parse()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "limit",
-                    format!("limit must be a whole number from 1 to {MAX_PAGE_SIZE}"),
-                )
-            })?,
-    };
+    let limit = page_size(params.limit.as_deref(), DEFAULT_PAGE_SIZE)?;
     let cursor = params.cursor.as_deref().filter(|c| !c.is_empty());
     Ok(Json(state.store.list(limit, cursor).await?))
 }
@@ -170,6 +158,7 @@ pub async fn delete_post(
 ) -> Result<StatusCode, ApiError> {
     let id = post_id(&id)?;
     let deleted = state.store.delete(id, &caller).await?;
+    purge_comments(&state, id).await;
     if !caller.owns(&deleted.author_sub) {
         // Who removed whose words, and when: the record a moderation decision can be
         // reviewed by (in Lambda, CloudWatch keeps it with the function's log).
@@ -188,8 +177,33 @@ pub async fn delete_post(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// How many of a deleted post's comments the delete removes before it answers; a
+/// task finishes the rest. Nothing of them is readable meanwhile: every comment and
+/// notice route checks the post first.
+const PURGE_IN_REQUEST: usize = 120;
+
+/// Removes a deleted post's comments and their notices: a bounded part before the
+/// answer, the rest in a task of its own.
+async fn purge_comments(state: &AppState, id: PostId) {
+    match state.store.purge_comments(id, PURGE_IN_REQUEST).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let store = state.store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = store.purge_comments(id, usize::MAX).await {
+                    tracing::error!(post_id = id.get(), error = %e.detail(), "removing a deleted post's comments failed");
+                }
+            });
+        }
+        // The post is gone and its comments unreadable; the space waits for a retry.
+        Err(e) => {
+            tracing::error!(post_id = id.get(), error = %e.detail(), "removing a deleted post's comments failed")
+        }
+    }
+}
+
 /// The post id in a path, or a 400 naming the rule.
-fn post_id(raw: &str) -> Result<PostId, ApiError> {
+pub(super) fn post_id(raw: &str) -> Result<PostId, ApiError> {
     PostId::parse(raw).ok_or_else(|| {
         ApiError::bad_request(
             "id",
@@ -200,7 +214,7 @@ fn post_id(raw: &str) -> Result<PostId, ApiError> {
 
 /// Whether `caller` may write now: they need a display name (shown beside the post,
 /// returned here) and a unit of their write quota.
-async fn admit_write(state: &AppState, caller: &Caller) -> Result<String, ApiError> {
+pub(super) async fn admit_write(state: &AppState, caller: &Caller) -> Result<String, ApiError> {
     let name = state
         .store
         .profile(&caller.sub)

@@ -19,7 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_name))
 }
 
-fn profile(caller: &Caller, record: Option<ProfileRecord>) -> Profile {
+fn profile(caller: &Caller, record: Option<ProfileRecord>, unread_notices: u32) -> Profile {
     let (display_name, name_changed_at) = match record {
         Some(record) => (record.display_name, record.name_changed_at),
         None => (None, None),
@@ -29,11 +29,12 @@ fn profile(caller: &Caller, record: Option<ProfileRecord>) -> Profile {
         display_name,
         name_changed_at,
         moderator: caller.moderator,
+        unread_notices,
     }
 }
 
-/// The caller as the board knows them: their display name (if they chose one) and
-/// whether they are a moderator.
+/// The caller as the board knows them: their display name (if they chose one),
+/// whether they are a moderator, and how many notices they have not seen.
 #[utoipa::path(get, path = "/me", tag = "profile",
     responses(
         SignedIn,
@@ -43,8 +44,11 @@ pub async fn get_me(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Profile>, ApiError> {
-    let record = state.store.profile(&caller.sub).await?;
-    Ok(Json(profile(&caller, record)))
+    let (record, unread) = tokio::try_join!(
+        state.store.profile(&caller.sub),
+        state.store.unread_notices(&caller.sub)
+    )?;
+    Ok(Json(profile(&caller, record, unread)))
 }
 
 /// Chooses (or changes) the caller's display name, shown beside all their posts.
@@ -64,5 +68,6 @@ pub async fn set_name(
 ) -> Result<Json<Profile>, ApiError> {
     let name = change.parse()?;
     let record = state.store.set_name(&caller.sub, &name).await?;
-    Ok(Json(profile(&caller, Some(record))))
+    let unread = state.store.unread_notices(&caller.sub).await?;
+    Ok(Json(profile(&caller, Some(record), unread)))
 }

@@ -1,7 +1,7 @@
-//! The opaque page cursor of `GET /posts`.
-//!
-//! It carries the id of the last post on the previous page. Clients must treat it as
-//! opaque; anything that does not decode to a post id is refused (a 400, never a 500).
+//! The opaque page cursors: of `GET /posts` (the id of the last post on the previous
+//! page) and of the lists kept under string keys (comments, notices: the last sort
+//! key). Clients must treat them as opaque; anything that does not decode is refused
+//! (a 400, never a 500).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -24,6 +24,24 @@ pub fn decode(cursor: &str) -> Option<u64> {
         return None;
     }
     digits.parse().ok()
+}
+
+const KEY_PREFIX: &str = "key:";
+
+/// The cursor after the item with sort key `key`.
+pub fn encode_key(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{KEY_PREFIX}{key}"))
+}
+
+/// The sort key to continue after, or `None` if the cursor was not made by
+/// [`encode_key`]. What the key must look like is the caller's to check.
+pub fn decode_key(cursor: &str) -> Option<String> {
+    if cursor.len() > 128 {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    text.strip_prefix(KEY_PREFIX).map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -5,16 +5,20 @@
 //! quota's count) is checked by DynamoDB itself in a conditional write, never by a
 //! read followed by a write.
 
+pub mod comments;
 pub mod cursor;
 pub mod names;
+pub mod notices;
 pub mod people;
 pub mod posts;
 pub mod quota;
 pub mod schema;
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, KeysAndAttributes, WriteRequest};
 use time::OffsetDateTime;
 
 use clock::Clock;
@@ -67,25 +71,31 @@ where
     }
 }
 
-/// Both tables, through one client.
+/// The names of the board's tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tables {
+    pub posts: String,
+    pub people: String,
+    pub comments: String,
+}
+
+/// Every table, through one client.
 #[derive(Clone)]
 pub struct Store {
     client: Client,
     posts: String,
     people: String,
+    comments: String,
     clock: Clock,
 }
 
 impl Store {
-    pub fn new(
-        client: Client,
-        posts_table: impl Into<String>,
-        people_table: impl Into<String>,
-    ) -> Self {
+    pub fn new(client: Client, tables: Tables) -> Self {
         Self {
             client,
-            posts: posts_table.into(),
-            people: people_table.into(),
+            posts: tables.posts,
+            people: tables.people,
+            comments: tables.comments,
             clock: Clock::system(),
         }
     }
@@ -100,6 +110,102 @@ impl Store {
     /// Now, as stored: see [`timestamp`].
     fn now(&self) -> String {
         timestamp(self.clock.now_utc())
+    }
+}
+
+/// How often a batch retries the keys DynamoDB left unprocessed.
+const BATCH_ATTEMPTS: usize = 5;
+/// DynamoDB's most keys in one batch read.
+const BATCH_GET_MAX: usize = 100;
+/// DynamoDB's most writes in one batch write.
+const BATCH_WRITE_MAX: usize = 25;
+
+impl Store {
+    /// The items at `keys` in `table` that exist, with the attributes in `projection`
+    /// (plain names): batch reads of up to 100 keys, retrying what DynamoDB left
+    /// unprocessed.
+    async fn batch_get(
+        &self,
+        table: &str,
+        keys: Vec<HashMap<String, AttributeValue>>,
+        projection: &str,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(BATCH_GET_MAX) {
+            let mut pending = KeysAndAttributes::builder()
+                .set_keys(Some(chunk.to_vec()))
+                .projection_expression(projection)
+                .build()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let mut attempt = 0;
+            loop {
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(table, pending.clone())
+                    .send()
+                    .await?;
+                found.extend(
+                    out.responses
+                        .unwrap_or_default()
+                        .remove(table)
+                        .unwrap_or_default(),
+                );
+                match out.unprocessed_keys.and_then(|mut u| u.remove(table)) {
+                    Some(rest) if !rest.keys().is_empty() => pending = rest,
+                    _ => break,
+                }
+                attempt += 1;
+                if attempt == BATCH_ATTEMPTS {
+                    return Err(StoreError::Contended("a batch read"));
+                }
+                // DynamoDB was throttling: back off a little before asking again.
+                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+            }
+        }
+        Ok(found)
+    }
+
+    /// Deletes the items at `keys` in `table`, in batches, retrying what DynamoDB left
+    /// unprocessed.
+    async fn delete_keys(
+        &self,
+        table: &str,
+        keys: Vec<HashMap<String, AttributeValue>>,
+    ) -> Result<(), StoreError> {
+        for chunk in keys.chunks(BATCH_WRITE_MAX) {
+            let mut pending = chunk
+                .iter()
+                .map(|key| {
+                    DeleteRequest::builder()
+                        .set_key(Some(key.clone()))
+                        .build()
+                        .map(|d| WriteRequest::builder().delete_request(d).build())
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut attempt = 0;
+            while !pending.is_empty() {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(table, pending)
+                    .send()
+                    .await?;
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(table))
+                    .unwrap_or_default();
+                attempt += 1;
+                if !pending.is_empty() {
+                    if attempt == BATCH_ATTEMPTS {
+                        return Err(StoreError::Contended("a batch write"));
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 use shared::DisplayName;
 
@@ -21,8 +21,6 @@ use super::{Store, StoreError, names, number, string, timestamp};
 
 /// How long a chosen name stays before it can change again.
 pub const NAME_CHANGE_INTERVAL_SECS: u64 = 24 * 60 * 60;
-/// How often a batch read retries the keys DynamoDB left unprocessed.
-const BATCH_ATTEMPTS: usize = 5;
 
 /// A person's profile item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,43 +76,18 @@ impl Store {
             .iter()
             .map(|sub| HashMap::from([(PEOPLE_KEY.to_owned(), string(user_key(sub)))]))
             .collect();
-        let mut pending = KeysAndAttributes::builder()
-            .set_keys(Some(keys))
-            .projection_expression("#pk, display_name")
-            .expression_attribute_names("#pk", PEOPLE_KEY)
-            .build()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        for attempt in 0..BATCH_ATTEMPTS {
-            let out = self
-                .client
-                .batch_get_item()
-                .request_items(&self.people, pending.clone())
-                .send()
-                .await?;
-            for item in out
-                .responses
-                .unwrap_or_default()
-                .remove(&self.people)
-                .unwrap_or_default()
+        let items = self
+            .batch_get(&self.people, keys, "pk, display_name")
+            .await?;
+        for item in items {
+            if let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(name))) =
+                (item.get(PEOPLE_KEY), item.get("display_name"))
+                && let Some(sub) = pk.strip_prefix("user#")
             {
-                if let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(name))) =
-                    (item.get(PEOPLE_KEY), item.get("display_name"))
-                    && let Some(sub) = pk.strip_prefix("user#")
-                {
-                    found.insert(sub.to_owned(), name.clone());
-                }
+                found.insert(sub.to_owned(), name.clone());
             }
-            match out
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(&self.people))
-            {
-                Some(rest) if !rest.keys().is_empty() => pending = rest,
-                _ => return Ok(found),
-            }
-            // DynamoDB was throttling: back off a little before asking again.
-            tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
         }
-        Err(StoreError::Contended("display names"))
+        Ok(found)
     }
 
     /// Gives `sub` the display name `name`, if nobody holds it (ignoring case and

@@ -35,6 +35,9 @@ struct Item {
     author_sub: String,
     created_at: String,
     updated_at: String,
+    /// Comments under the post, counted in the transaction that writes each.
+    #[serde(default)]
+    comment_count: u64,
 }
 
 impl Item {
@@ -60,6 +63,7 @@ impl Item {
             },
             created_at: self.created_at,
             updated_at: self.updated_at,
+            comment_count: self.comment_count,
         }
     }
 }
@@ -87,6 +91,7 @@ impl From<SummaryItem> for PostSummary {
             },
             created_at: item.created_at,
             updated_at: item.updated_at,
+            comment_count: 0,
         }
     }
 }
@@ -123,6 +128,7 @@ impl Store {
             author_sub: author.sub.clone(),
             updated_at: created_at.clone(),
             created_at,
+            comment_count: 0,
         };
         for _ in 0..CREATE_ATTEMPTS {
             item.id = self.next_id().await?;
@@ -241,8 +247,12 @@ impl Store {
         let names = self
             .names(page.posts.iter().map(|p| p.author.sub.as_str()))
             .await?;
+        let counts = self
+            .comment_counts(page.posts.iter().map(|p| p.id).collect())
+            .await?;
         for post in &mut page.posts {
             post.author.name = names.get(&post.author.sub).cloned();
+            post.comment_count = counts.get(&post.id).copied().unwrap_or(0);
         }
         Ok(page)
     }
@@ -337,6 +347,29 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The comment counts of posts `ids` (one batch read: the feed index carries
+    /// only what never changes without the post's author).
+    async fn comment_counts(&self, ids: Vec<u64>) -> Result<HashMap<u64, u64>, StoreError> {
+        let keys = ids
+            .iter()
+            .map(|id| HashMap::from([(KEY.to_owned(), number(*id))]))
+            .collect();
+        let items = self
+            .batch_get(&self.posts, keys, "id, comment_count")
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| match (item.get(KEY), item.get("comment_count")) {
+                (Some(AttributeValue::N(id)), Some(AttributeValue::N(count))) => {
+                    Some((id.parse().ok()?, count.parse().ok()?))
+                }
+                _ => None,
+            })
+            .collect())
+    }
+}
+
 /// The feed index's key of post `id`, where a page continues after it.
 fn feed_key(id: u64) -> HashMap<String, AttributeValue> {
     HashMap::from([
@@ -396,6 +429,7 @@ mod tests {
             },
             created_at: String::new(),
             updated_at: String::new(),
+            comment_count: 0,
         }
     }
 

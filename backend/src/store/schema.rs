@@ -19,6 +19,17 @@
 //!   width claim one item and a conditional put keeps them unique;
 //! - `quota#<sub>#<day>`: one person's write counts for a UTC day, removed by
 //!   DynamoDB's time to live ([`TTL_ATTR`]) once the day is over.
+//!
+//! The comments table, keyed by [`THREAD_KEY`] (String) and [`THREAD_SORT`] (String),
+//! holds the conversations:
+//! - comments, in their post's partition `post#<id>`, sorted so that one Query returns
+//!   a thread in display order: `c#<comment>` for a comment under the post, then
+//!   `c#<comment>#<reply>` for each reply to it (ids start with their time, so both
+//!   come oldest first);
+//! - notices, in their recipient's partition `notice#<sub>`, sorted `n#<comment>`
+//!   (newest last), each expiring by time to live ([`TTL_ATTR`]) after 30 days, and the
+//!   recipient's read marker `read`;
+//! - `purge` / `post#<id>`: a deleted post whose comments are still being removed.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
@@ -42,8 +53,12 @@ pub const SUMMARY_ATTRS: [&str; 5] = ["title", "excerpt", "author_sub", "created
 pub const COUNTER_ATTR: &str = "last_id";
 /// The people table's partition key.
 pub const PEOPLE_KEY: &str = "pk";
-/// The people table's time-to-live attribute (seconds since the epoch).
+/// The people and comments tables' time-to-live attribute (seconds since the epoch).
 pub const TTL_ATTR: &str = "expires_at";
+/// The comments table's partition key.
+pub const THREAD_KEY: &str = "pk";
+/// The comments table's sort key.
+pub const THREAD_SORT: &str = "sk";
 
 /// The attributes the keys use, with their types.
 pub fn attribute_definitions() -> Vec<AttributeDefinition> {
@@ -116,18 +131,54 @@ pub async fn create_people_table(
     client: &Client,
     table: &str,
 ) -> Result<(), aws_sdk_dynamodb::Error> {
-    client
-        .create_table()
-        .table_name(table)
-        .set_attribute_definitions(
+    create_string_keyed(client, table, &[(PEOPLE_KEY, KeyType::Hash)]).await
+}
+
+/// The comments table's key: partition and sort, both strings.
+pub fn comments_key_schema() -> Vec<KeySchemaElement> {
+    [(THREAD_KEY, KeyType::Hash), (THREAD_SORT, KeyType::Range)]
+        .into_iter()
+        .filter_map(key)
+        .collect()
+}
+
+/// Creates the comments table (on-demand billing, time to live on [`TTL_ATTR`]) as
+/// production has it.
+pub async fn create_comments_table(
+    client: &Client,
+    table: &str,
+) -> Result<(), aws_sdk_dynamodb::Error> {
+    create_string_keyed(
+        client,
+        table,
+        &[(THREAD_KEY, KeyType::Hash), (THREAD_SORT, KeyType::Range)],
+    )
+    .await
+}
+
+/// A table keyed by string attributes, with time to live on [`TTL_ATTR`].
+async fn create_string_keyed(
+    client: &Client,
+    table: &str,
+    keys: &[(&str, KeyType)],
+) -> Result<(), aws_sdk_dynamodb::Error> {
+    let definitions = keys
+        .iter()
+        .filter_map(|(name, _)| {
             AttributeDefinition::builder()
-                .attribute_name(PEOPLE_KEY)
+                .attribute_name(*name)
                 .attribute_type(ScalarAttributeType::S)
                 .build()
                 .ok()
-                .map(|d| vec![d]),
-        )
-        .set_key_schema(key((PEOPLE_KEY, KeyType::Hash)).map(|k| vec![k]))
+        })
+        .collect();
+    client
+        .create_table()
+        .table_name(table)
+        .set_attribute_definitions(Some(definitions))
+        .set_key_schema(Some(
+            keys.iter().cloned().filter_map(key).collect::<Vec<_>>(),
+        ))
         .billing_mode(BillingMode::PayPerRequest)
         .send()
         .await?;

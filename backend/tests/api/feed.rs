@@ -72,7 +72,7 @@ async fn a_page_cut_at_one_megabyte_still_leads_to_every_older_post() {
         .await
         .unwrap();
     let mut config = config_for(&app.aws, &app.stack);
-    config.posts_table = table;
+    config.tables.posts = table;
     app.router = backend::app(&config, app.aws.dynamo.clone());
 
     let ids = write_long_posts(&app, 16).await;

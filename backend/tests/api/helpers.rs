@@ -85,6 +85,7 @@ pub async fn fresh_stack(aws: &LocalAws) -> Stack {
     let options = Options {
         table: unique("posts"),
         people_table: unique("people"),
+        comments_table: unique("comments"),
         pool_name: unique("board"),
         ..Default::default()
     };
@@ -118,8 +119,7 @@ pub const GENEROUS: Quota = Quota {
 
 pub fn config_for(aws: &LocalAws, stack: &Stack) -> Config {
     Config {
-        posts_table: stack.table.clone(),
-        people_table: stack.people_table.clone(),
+        tables: stack.tables(),
         quota: GENEROUS,
         auth: AuthConfig {
             issuer: stack.issuer.clone(),

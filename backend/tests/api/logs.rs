@@ -245,6 +245,7 @@ async fn the_lambda_function_logs_no_token_at_trace() {
         .env("AWS_ENDPOINT_URL_DYNAMODB", &app.aws.dynamodb_endpoint)
         .env("POSTS_TABLE", &app.stack.table)
         .env("PEOPLE_TABLE", &app.stack.people_table)
+        .env("COMMENTS_TABLE", &app.stack.comments_table)
         .env(
             "COGNITO_ISSUER",
             "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test",

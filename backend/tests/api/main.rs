@@ -4,10 +4,12 @@
 // A failed unwrap is a failed test: that is what tests are for.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod comments;
 mod feed;
 mod helpers;
 mod lambda;
 mod logs;
+mod notices;
 mod people;
 mod posts;
 mod quota;

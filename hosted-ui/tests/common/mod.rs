@@ -41,6 +41,7 @@ pub async fn fixture() -> Fixture {
     let options = Options {
         table: format!("posts-{id}"),
         people_table: format!("people-{id}"),
+        comments_table: format!("comments-{id}"),
         pool_name: format!("ui-{id}"),
         callback_urls: vec![APP.to_owned()],
         logout_urls: vec![APP.to_owned()],

@@ -55,11 +55,7 @@ pub fn measure(root: &Path, runs: usize) -> Result<FirstView> {
             .sign_in(&stack.client_id, DEMO_EMAIL, DEMO_PASSWORD)
             .await?;
         let sub = client.user_sub(&stack.user_pool_id, DEMO_EMAIL).await?;
-        let store = Store::new(
-            client.dynamo.clone(),
-            stack.table.clone(),
-            stack.people_table.clone(),
-        );
+        let store = Store::new(client.dynamo.clone(), stack.tables());
         let author = backend::domain::Caller {
             sub: sub.clone(),
             moderator: false,

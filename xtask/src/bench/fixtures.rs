@@ -12,6 +12,7 @@ pub(super) fn fresh_options(name: &str) -> devstack::Options {
     devstack::Options {
         table: format!("bench-{unique}"),
         people_table: format!("bench-people-{unique}"),
+        comments_table: format!("bench-comments-{unique}"),
         pool_name: format!("bench-{unique}"),
         ..Default::default()
     }
@@ -33,10 +34,15 @@ pub(super) async fn fresh_store(
     let options = fresh_options(name);
     schema::create_table(&client.dynamo, &options.table).await?;
     schema::create_people_table(&client.dynamo, &options.people_table).await?;
+    schema::create_comments_table(&client.dynamo, &options.comments_table).await?;
+    let table = options.table.clone();
     let store = Store::new(
         client.dynamo.clone(),
-        options.table.clone(),
-        options.people_table,
+        backend::store::Tables {
+            posts: options.table,
+            people: options.people_table,
+            comments: options.comments_table,
+        },
     );
     for writer in 0..writers {
         store
@@ -46,7 +52,7 @@ pub(super) async fn fresh_store(
             )
             .await?;
     }
-    Ok((store, options.table))
+    Ok((store, table))
 }
 
 /// One post written as the API writes it: the writer's name read, a unit of their
@@ -83,11 +89,7 @@ pub(super) async fn reader_stack(
     let tokens = client
         .sign_in(&stack.client_id, "bench@example.com", "Bench-pass-1")
         .await?;
-    let store = Store::new(
-        client.dynamo.clone(),
-        stack.table.clone(),
-        stack.people_table.clone(),
-    );
+    let store = Store::new(client.dynamo.clone(), stack.tables());
     let sub = client
         .user_sub(&stack.user_pool_id, "bench@example.com")
         .await?;

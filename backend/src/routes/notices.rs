@@ -1,0 +1,69 @@
+//! The caller's notices: who answered them, newest first, and marking them read.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, Uri};
+use serde::Deserialize;
+use shared::{ErrorBody, NoticePage};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::responses::SignedIn;
+use super::{DEFAULT_PAGE_SIZE, page_size};
+use crate::AppState;
+use crate::domain::Caller;
+use crate::error::ApiError;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_notices))
+        .routes(routes!(mark_notices_read))
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// One page of the caller's notices, newest first; each says whether it is new.
+#[utoipa::path(get, path = "/me/notices", tag = "profile",
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100,
+            description = "Notices per page, 1 to 100; 20 when absent"),
+        ("cursor" = Option<String>, Query,
+            description = "The `next_cursor` of the previous page; opaque"),
+    ),
+    responses(
+        SignedIn,
+        (status = 200, description = "A page of notices, newest first", body = NoticePage),
+        (status = 400, description = "A malformed `limit` or `cursor`", body = ErrorBody),
+    ))]
+pub async fn list_notices(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+) -> Result<Json<NoticePage>, ApiError> {
+    let Query(params) =
+        Query::<ListParams>::try_from_uri(&uri).map_err(|e| ApiError::BadRequest {
+            message: e.body_text(),
+            field: None,
+        })?;
+    let limit = page_size(params.limit.as_deref(), DEFAULT_PAGE_SIZE)?;
+    let cursor = params.cursor.as_deref().filter(|c| !c.is_empty());
+    Ok(Json(state.store.notices(&caller.sub, limit, cursor).await?))
+}
+
+/// Marks every notice the caller has as seen.
+#[utoipa::path(post, path = "/me/notices/read", tag = "profile",
+    responses(
+        SignedIn,
+        (status = 204, description = "Every notice is seen"),
+    ))]
+pub async fn mark_notices_read(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<StatusCode, ApiError> {
+    state.store.mark_notices_read(&caller.sub).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
