@@ -77,13 +77,13 @@ fn the_authorizer_trusts_this_pool_and_client_on_every_route_but_health_openapi_
             )
         })
         .collect();
-    assert_eq!(routes.len(), 11);
+    assert_eq!(routes.len(), 16);
     for (key, route) in routes {
         match key {
             "GET /health" | "GET /openapi.json" | "OPTIONS /{proxy+}" => {
                 assert_eq!(route["AuthorizationType"], "NONE", "{key}")
             }
-            "GET /posts" | "GET /posts/{id}" => {
+            "GET /posts" | "GET /posts/{id}" | "GET /posts/{id}/comments" => {
                 assert_eq!(route["AuthorizationType"], "NONE", "{key}");
             }
             _ => {
@@ -127,7 +127,7 @@ fn public_read_opens_exactly_the_read_routes_and_only_when_chosen() {
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["GET /posts", "GET /posts/{id}"],
+        ["GET /posts", "GET /posts/{id}", "GET /posts/{id}/comments"],
         "reads only, never writes"
     );
     for (key, route) in public {
@@ -269,6 +269,7 @@ fn the_function_may_touch_only_its_table_index_and_log_group() {
                 tagged("GetAtt", "PostsTable.Arn"),
                 tagged("Sub", "${PostsTable.Arn}/index/feed-by-id"),
                 tagged("GetAtt", "PeopleTable.Arn"),
+                tagged("GetAtt", "CommentsTable.Arn"),
                 tagged("GetAtt", "ApiFunctionLogs.Arn"),
             ];
             assert!(
@@ -286,13 +287,21 @@ fn the_function_may_touch_only_its_table_index_and_log_group() {
         actions,
         [
             "dynamodb:BatchGetItem on PeopleTable.Arn",
+            "dynamodb:BatchGetItem on PostsTable.Arn",
+            "dynamodb:BatchWriteItem on CommentsTable.Arn",
+            "dynamodb:ConditionCheckItem on PostsTable.Arn",
+            "dynamodb:DeleteItem on CommentsTable.Arn",
             "dynamodb:DeleteItem on PeopleTable.Arn",
             "dynamodb:DeleteItem on PostsTable.Arn",
+            "dynamodb:GetItem on CommentsTable.Arn",
             "dynamodb:GetItem on PeopleTable.Arn",
             "dynamodb:GetItem on PostsTable.Arn",
+            "dynamodb:PutItem on CommentsTable.Arn",
             "dynamodb:PutItem on PeopleTable.Arn",
             "dynamodb:PutItem on PostsTable.Arn",
             "dynamodb:Query on ${PostsTable.Arn}/index/feed-by-id",
+            "dynamodb:Query on CommentsTable.Arn",
+            "dynamodb:UpdateItem on CommentsTable.Arn",
             "dynamodb:UpdateItem on PeopleTable.Arn",
             "dynamodb:UpdateItem on PostsTable.Arn",
             "logs:CreateLogStream on ApiFunctionLogs.Arn",
@@ -318,13 +327,17 @@ fn writes_have_their_own_lower_throttle_than_reads() {
         default["ThrottlingBurstLimit"].as_u64().unwrap(),
         default["ThrottlingRateLimit"].as_u64().unwrap(),
     );
-    let writes = [
-        "POST /posts",
-        "POST /post",
-        "PUT /posts/{id}",
-        "DELETE /posts/{id}",
-        "PUT /me/name",
-    ];
+    // Every write the API describes, so a new write route cannot go without one.
+    let description = serde_json::to_value(backend::routes::description()).unwrap();
+    let mut writes: Vec<String> = Vec::new();
+    for (path, item) in description["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["post", "put", "delete"].contains(&method.as_str()) {
+                writes.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    assert!(writes.len() >= 9, "{writes:?}");
     let declared: Vec<&str> = t["Resources"]
         .as_mapping()
         .unwrap()
@@ -334,9 +347,9 @@ fn writes_have_their_own_lower_throttle_than_reads() {
         .collect();
     let settings = stage["RouteSettings"].as_mapping().unwrap();
     assert_eq!(settings.len(), writes.len());
-    for key in writes {
-        assert!(declared.contains(&key), "{key} is a route of its own");
-        let route = &settings[key];
+    for key in &writes {
+        assert!(declared.contains(&key.as_str()), "{key} is a route of its own");
+        let route = &settings[key.as_str()];
         let burst = route["ThrottlingBurstLimit"].as_u64().unwrap();
         let rate = route["ThrottlingRateLimit"].as_u64().unwrap();
         assert!(
@@ -661,6 +674,57 @@ fn the_people_table_has_the_schema_bootstrap_creates() {
     assert_eq!(
         table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
         true
+    );
+}
+
+#[test]
+fn the_comments_table_has_the_schema_bootstrap_creates() {
+    use backend::store::schema;
+    let t = template();
+    let table = props(&t, "CommentsTable");
+    assert_eq!(
+        table["AttributeDefinitions"],
+        serde_yaml::from_str::<Value>(&format!(
+            "[{{AttributeName: {}, AttributeType: S}}, {{AttributeName: {}, AttributeType: S}}]",
+            schema::THREAD_KEY,
+            schema::THREAD_SORT
+        ))
+        .unwrap()
+    );
+    let keys: Vec<(String, String)> = schema::comments_key_schema()
+        .iter()
+        .map(|k| {
+            (
+                k.attribute_name().to_owned(),
+                k.key_type().as_str().to_owned(),
+            )
+        })
+        .collect();
+    let template_keys: Vec<(String, String)> = table["KeySchema"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["AttributeName"].as_str().unwrap().to_owned(),
+                k["KeyType"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(template_keys, keys);
+    assert_eq!(
+        table["TimeToLiveSpecification"]["AttributeName"],
+        schema::TTL_ATTR
+    );
+    assert_eq!(table["TimeToLiveSpecification"]["Enabled"], true);
+    assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(
+        props(&t, "ApiFunction")["Environment"]["Variables"]["COMMENTS_TABLE"],
+        tagged("Ref", "CommentsTable")
     );
 }
 
