@@ -348,7 +348,10 @@ fn writes_have_their_own_lower_throttle_than_reads() {
     let settings = stage["RouteSettings"].as_mapping().unwrap();
     assert_eq!(settings.len(), writes.len());
     for key in &writes {
-        assert!(declared.contains(&key.as_str()), "{key} is a route of its own");
+        assert!(
+            declared.contains(&key.as_str()),
+            "{key} is a route of its own"
+        );
         let route = &settings[key.as_str()];
         let burst = route["ThrottlingBurstLimit"].as_u64().unwrap();
         let rate = route["ThrottlingRateLimit"].as_u64().unwrap();
