@@ -2,7 +2,10 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
-use shared::{ErrorBody, ErrorCode, NameChange, Post, PostDraft, PostPage, Profile};
+use shared::{
+    Comment, CommentEdit, CommentPage, ErrorBody, ErrorCode, NameChange, NewComment, NoticePage,
+    Post, PostDraft, PostPage, Profile,
+};
 
 use crate::config::RuntimeConfig;
 use crate::json;
@@ -116,6 +119,81 @@ impl Api {
             .authorized(Request::delete(
                 &self.config.api_url(&format!("/posts/{id}")),
             ))
+            .send()
+            .await;
+        check(response).await.map(|_| ())
+    }
+
+    /// A page of post `post`'s comments: after `cursor`, or from the thread of
+    /// comment `from`.
+    pub async fn comments(
+        &self,
+        post: u64,
+        cursor: Option<&str>,
+        from: Option<&str>,
+    ) -> Result<CommentPage, ApiError> {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if let Some(cursor) = cursor {
+            query.append_pair("cursor", cursor);
+        }
+        if let Some(from) = from {
+            query.append_pair("from", from);
+        }
+        let url = format!(
+            "{}?{}",
+            self.config.api_url(&format!("/posts/{post}/comments")),
+            query.finish()
+        );
+        json(self.authorized(Request::get(&url)).send().await).await
+    }
+
+    pub async fn add_comment(&self, post: u64, comment: &NewComment) -> Result<Comment, ApiError> {
+        let request = self
+            .authorized(Request::post(
+                &self.config.api_url(&format!("/posts/{post}/comments")),
+            ))
+            .json_body(comment);
+        json(request?.send().await).await
+    }
+
+    pub async fn edit_comment(
+        &self,
+        post: u64,
+        id: &str,
+        edit: &CommentEdit,
+    ) -> Result<Comment, ApiError> {
+        let request = self
+            .authorized(Request::put(
+                &self.config.api_url(&format!("/posts/{post}/comments/{id}")),
+            ))
+            .json_body(edit);
+        json(request?.send().await).await
+    }
+
+    pub async fn delete_comment(&self, post: u64, id: &str) -> Result<(), ApiError> {
+        let response = self
+            .authorized(Request::delete(
+                &self.config.api_url(&format!("/posts/{post}/comments/{id}")),
+            ))
+            .send()
+            .await;
+        check(response).await.map(|_| ())
+    }
+
+    pub async fn notices(&self, cursor: Option<&str>) -> Result<NoticePage, ApiError> {
+        let mut url = self.config.api_url("/me/notices");
+        if let Some(cursor) = cursor {
+            let query = form_urlencoded::Serializer::new(String::new())
+                .append_pair("cursor", cursor)
+                .finish();
+            url = format!("{url}?{query}");
+        }
+        json(self.authorized(Request::get(&url)).send().await).await
+    }
+
+    pub async fn mark_notices_read(&self) -> Result<(), ApiError> {
+        let response = self
+            .authorized(Request::post(&self.config.api_url("/me/notices/read")))
             .send()
             .await;
         check(response).await.map(|_| ())

@@ -7,7 +7,9 @@ use leptos_router::path;
 use crate::api::ApiError;
 use crate::auth::{Returned, SignInError};
 use crate::config::RuntimeConfig;
-use crate::pages::{EditPage, Home, LoadError, NameForm, PostPage, ProfilePage, WritePage};
+use crate::pages::{
+    EditPage, Home, LoadError, NameForm, NoticesPage, PostPage, ProfilePage, WritePage,
+};
 use crate::state::{AppState, Notice, use_app, use_config};
 
 #[component]
@@ -112,6 +114,7 @@ fn Shell(config: RuntimeConfig) -> impl IntoView {
                             <Route path=path!("/") view=Home/>
                             <Route path=path!("/write") view=WritePage/>
                             <Route path=path!("/me") view=ProfilePage/>
+                            <Route path=path!("/notices") view=NoticesPage/>
                             <Route path=path!("/posts/:id") view=PostPage/>
                             <Route path=path!("/posts/:id/edit") view=EditPage/>
                         </Routes>
@@ -155,6 +158,8 @@ fn Header() -> impl IntoView {
                                             " "
                                             <span class="badge" data-testid="moderator-badge">{move || app.t().moderator}</span>
                                         </Show>
+                                        " "
+                                        <UnreadLink/>
                                     </span>
                                 })}
                                 <button type="button" class="button" on:click=move |_| app.sign_out(&config)>
@@ -187,6 +192,37 @@ fn Header() -> impl IntoView {
                 </div>
             </nav>
         </header>
+    }
+}
+
+/// The way to the notifications, with how many are new.
+#[component]
+fn UnreadLink() -> impl IntoView {
+    let app = use_app();
+    let unread = move || {
+        app.profile.with(|p| match p {
+            Some(Ok(profile)) => profile.unread_notices,
+            _ => 0,
+        })
+    };
+    let label = move || {
+        let n = unread();
+        if n == 0 {
+            app.t().notices.to_owned()
+        } else {
+            app.t().unread_notices.replace("{n}", &n.to_string())
+        }
+    };
+    view! {
+        <A href="/notices" attr:class="notices-link" attr:aria-label=label attr:data-testid="notices-link">
+            {move || app.t().notices}
+            <Show when=move || unread() != 0>
+                " "
+                <span class="unread" data-testid="unread-count" aria-hidden="true">
+                    {move || { let n = unread(); if n >= 99 { "99+".to_owned() } else { n.to_string() } }}
+                </span>
+            </Show>
+        </A>
     }
 }
 

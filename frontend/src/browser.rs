@@ -98,6 +98,21 @@ pub fn go_to(url: &str) {
     }
 }
 
+/// Scrolls the element with id `id` into view and moves the keyboard focus to it.
+pub fn reveal(id: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(element) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    else {
+        return;
+    };
+    element.scroll_into_view();
+    if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
+        let _ = element.focus();
+    }
+}
+
 pub fn confirm(message: &str) -> bool {
     web_sys::window()
         .and_then(|w| w.confirm_with_message(message).ok())

@@ -182,6 +182,10 @@ pub struct NewComment {
     /// The comment this one answers, if it is a reply. A reply to a reply joins the
     /// same thread, under the same comment, and names whom it answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[0-9]{13}[0-9a-f]{8}(-[0-9]{13}[0-9a-f]{8})?$")
+    )]
     pub reply_to: Option<String>,
 }
 

@@ -40,7 +40,7 @@ struct ListParams {
             description = "Comments per page, 1 to 100; 20 when absent"),
         ("cursor" = Option<String>, Query,
             description = "The `next_cursor` of the previous page; opaque"),
-        ("from" = Option<String>, Query,
+        ("from" = Option<String>, Query, pattern = r"^[0-9]{13}[0-9a-f]{8}(-[0-9]{13}[0-9a-f]{8})?$",
             description = "A comment's id: the page starts at its thread (a link to one comment)"),
     ),
     responses(
@@ -125,7 +125,8 @@ pub async fn create_comment(
     request_body = CommentEdit,
     params(
         ("id" = u64, Path, minimum = 1, description = "The post's id"),
-        ("comment_id" = String, Path, description = "The comment's id"),
+        ("comment_id" = String, Path, pattern = r"^[0-9]{13}[0-9a-f]{8}(-[0-9]{13}[0-9a-f]{8})?$",
+            description = "The comment's id"),
     ),
     responses(
         SignedIn, JsonInput, Writing,
@@ -157,7 +158,8 @@ pub async fn update_comment(
 #[utoipa::path(delete, path = "/posts/{id}/comments/{comment_id}", tag = "comments",
     params(
         ("id" = u64, Path, minimum = 1, description = "The post's id"),
-        ("comment_id" = String, Path, description = "The comment's id"),
+        ("comment_id" = String, Path, pattern = r"^[0-9]{13}[0-9a-f]{8}(-[0-9]{13}[0-9a-f]{8})?$",
+            description = "The comment's id"),
     ),
     responses(
         SignedIn,

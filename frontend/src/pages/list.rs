@@ -94,6 +94,10 @@ fn PostItem(post: PostSummary) -> impl IntoView {
                 <bdi class="author">{author_name(post.author.name)}</bdi>
                 " · "
                 <time datetime=post.created_at.clone()>{move || format_time(&created_at, app.lang.get().tag())}</time>
+                " · "
+                <span class="comment-count" data-testid="comment-count">
+                    {move || app.t().comment_count.replace("{n}", &post.comment_count.to_string())}
+                </span>
             </span>
         </li>
     }

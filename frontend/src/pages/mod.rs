@@ -3,11 +3,14 @@
 mod form;
 mod list;
 mod name;
+mod notices;
 mod post;
+mod thread;
 
 pub use form::{EditPage, WritePage};
 pub use list::Home;
 pub use name::{NameForm, ProfilePage};
+pub use notices::NoticesPage;
 pub use post::PostPage;
 
 use leptos::prelude::*;

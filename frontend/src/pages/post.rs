@@ -6,6 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::Post;
 
+use super::thread::Thread;
 use super::{LoadError, author_name, describe, format_time};
 use crate::api::ApiError;
 use crate::app::SignInPrompt;
@@ -64,12 +65,19 @@ fn PostView() -> impl IntoView {
             <A href="/">{move || app.t().back_to_list}</A>
         }
         .into_any(),
-        Some(Ok(post)) => view! { <Article post/> }.into_any(),
+        Some(Ok(post)) => {
+            let (id, count) = (post.id, RwSignal::new(post.comment_count));
+            view! {
+                <Article post count/>
+                <Thread post=id count/>
+            }
+            .into_any()
+        }
     }
 }
 
 #[component]
-fn Article(post: Post) -> impl IntoView {
+fn Article(post: Post, count: RwSignal<u64>) -> impl IntoView {
     let app = use_app();
     let config = use_config();
     let navigate = use_navigate();
@@ -122,6 +130,8 @@ fn Article(post: Post) -> impl IntoView {
                         " · "
                         <span class="edited">{move || app.t().edited}</span>
                     </Show>
+                    " · "
+                    <a href="#comments-heading">{move || app.t().comment_count.replace("{n}", &count.get().to_string())}</a>
                 </p>
             </header>
             // Rendered as text: the browser shows whatever the author typed, markup included,

@@ -1,0 +1,123 @@
+//! The notifications page: who answered what, newest first, each linking to the
+//! answer. Opening it marks every notice read.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use shared::{Notice, NoticeKind, NoticePage};
+
+use super::{LoadError, author_name, format_time};
+use crate::api::ApiError;
+use crate::app::SignInPrompt;
+use crate::state::{use_app, use_config};
+
+#[component]
+pub fn NoticesPage() -> impl IntoView {
+    let app = use_app();
+    move || match app.session.get() {
+        Some(_) => view! { <NoticeList/> }.into_any(),
+        None => view! { <SignInPrompt/> }.into_any(),
+    }
+}
+
+#[component]
+fn NoticeList() -> impl IntoView {
+    let app = use_app();
+    let config = StoredValue::new(use_config());
+    let notices = RwSignal::new(Vec::<Notice>::new());
+    let next = RwSignal::new(None::<String>);
+    let loaded = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let load =
+        move |cursor: Option<String>| {
+            let config = config.get_value();
+            spawn_local(async move {
+                let first = cursor.is_none();
+                let result: Result<NoticePage, ApiError> = app
+                    .call(&config, None, move |api| {
+                        let cursor = cursor.clone();
+                        async move { api.notices(cursor.as_deref()).await }
+                    })
+                    .await;
+                loaded.set(true);
+                match result {
+                    Ok(page) => {
+                        notices.update(|list| list.extend(page.notices));
+                        next.set(page.next_cursor);
+                        if first {
+                            // Seen now: the page keeps showing which were new.
+                            let marked =
+                                app.call(&config, None, |api| async move {
+                                    api.mark_notices_read().await
+                                })
+                                .await;
+                            if marked.is_ok() {
+                                app.profile.update(|p| {
+                                    if let Some(Ok(profile)) = p {
+                                        profile.unread_notices = 0;
+                                    }
+                                });
+                            }
+                        }
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        };
+    load(None);
+    view! {
+        <section class="notices">
+            <h1>{move || app.t().notices}</h1>
+            {move || error.get().map(|error| view! { <LoadError error/> })}
+            <Show when=move || loaded.get() && notices.with(Vec::is_empty) && error.with(Option::is_none)>
+                <p class="empty">{move || app.t().no_notices}</p>
+            </Show>
+            <ol class="notice-list" data-testid="notices">
+                <For each=move || notices.get() key=|n| n.comment_id.clone() let:notice>
+                    <NoticeItem notice/>
+                </For>
+            </ol>
+            {move || next.get().map(|cursor| view! {
+                <button type="button" class="button" on:click=move |_| load(Some(cursor.clone()))>
+                    {move || app.t().older_notices}
+                </button>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn NoticeItem(notice: Notice) -> impl IntoView {
+    let app = use_app();
+    let href = format!("/posts/{}?comment={}", notice.post_id, notice.comment_id);
+    let created_at = notice.created_at.clone();
+    let name = notice.actor.name.clone();
+    let title = notice.post_title.clone();
+    let kind = notice.kind;
+    // The sentence's words around the name and the title, each of which stays isolated.
+    let sentence = move || {
+        let template = match kind {
+            NoticeKind::Comment => app.t().notice_comment,
+            NoticeKind::Reply => app.t().notice_reply,
+        };
+        let (before, rest) = template.split_once("{name}").unwrap_or((template, ""));
+        let (middle, after) = rest.split_once("{title}").unwrap_or((rest, ""));
+        let (name, title) = (name.clone(), title.clone());
+        view! {
+            {before}<bdi>{author_name(name)}</bdi>{middle}<bdi>{title}</bdi>{after}
+        }
+    };
+    view! {
+        <li class="notice-item" class:fresh=notice.unread data-testid="notice">
+            <A href=href>
+                {sentence}
+                <Show when=move || notice.unread>
+                    " "
+                    <span class="badge">{move || app.t().new_badge}</span>
+                </Show>
+            </A>
+            <p class="excerpt" dir="auto">{notice.excerpt}</p>
+            <time datetime=notice.created_at.clone()>{move || format_time(&created_at, app.lang.get().tag())}</time>
+        </li>
+    }
+}

@@ -1,0 +1,533 @@
+//! The conversation under a post: its comments in threads, paged, with forms to
+//! comment, reply, edit and delete. A link to one comment (`/posts/7?comment=<id>`)
+//! opens the page its thread starts on and moves to it.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_query_map;
+use shared::validate::{self, COMMENT_MAX_CHARS};
+use shared::{Comment, CommentEdit, NewComment};
+
+use super::{author_name, describe, format_time};
+use crate::api::ApiError;
+use crate::browser;
+use crate::config::RuntimeConfig;
+use crate::state::{AppState, Draft, take_draft, use_app, use_config};
+
+/// Which inline form is open: at most one at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Open {
+    Reply(String),
+    Edit(String),
+}
+
+/// The thread's state, shared by its parts.
+#[derive(Clone, Copy)]
+struct ThreadState {
+    post: u64,
+    comments: RwSignal<Vec<Comment>>,
+    next: RwSignal<Option<String>>,
+    /// The page started at a linked comment's thread: earlier ones are not shown.
+    started_mid: RwSignal<bool>,
+    loading: RwSignal<bool>,
+    error: RwSignal<Option<String>>,
+    open: RwSignal<Option<Open>>,
+    count: RwSignal<u64>,
+    config: StoredValue<RuntimeConfig>,
+}
+
+/// The page of this thread's draft for a new comment, or a reply to `target`.
+fn draft_path(post: u64, target: Option<&str>) -> String {
+    match target {
+        None => format!("/posts/{post}#comment"),
+        Some(target) => format!("/posts/{post}#reply-{target}"),
+    }
+}
+
+/// The element id of a comment, for links to it.
+fn anchor(id: &str) -> String {
+    format!("comment-{id}")
+}
+
+impl ThreadState {
+    /// Loads the next page (`cursor`), or the page from a linked comment's thread.
+    fn load(self, app: AppState, cursor: Option<String>, from: Option<String>, reveal: bool) {
+        let config = self.config.get_value();
+        self.loading.set(true);
+        spawn_local(async move {
+            let (post, cursor_ref, from_ref) = (self.post, cursor.clone(), from.clone());
+            let result = app
+                .call(&config, None, move |api| {
+                    let (cursor, from) = (cursor_ref.clone(), from_ref.clone());
+                    async move { api.comments(post, cursor.as_deref(), from.as_deref()).await }
+                })
+                .await;
+            self.loading.set(false);
+            match result {
+                Ok(page) => {
+                    self.comments.update(|list| {
+                        for comment in page.comments {
+                            if !list.iter().any(|c| c.id == comment.id) {
+                                list.push(comment);
+                            }
+                        }
+                    });
+                    self.next.set(page.next_cursor);
+                    if reveal && let Some(target) = from {
+                        // After the page has rendered the comment.
+                        request_animation_frame(move || browser::reveal(&anchor(&target)));
+                    }
+                }
+                Err(ApiError::Unauthorized) => {}
+                Err(other) => self.error.set(Some(describe(app, &other))),
+            }
+        });
+    }
+
+    /// Puts a new comment where it belongs: a reply after the last of its thread, a
+    /// comment at the end.
+    fn insert(self, comment: Comment) {
+        self.comments.update(|list| {
+            let at = match &comment.thread {
+                Some(thread) => list
+                    .iter()
+                    .rposition(|c| &c.id == thread || c.thread.as_ref() == Some(thread))
+                    .map_or(list.len(), |i| i + 1),
+                None => list.len(),
+            };
+            list.insert(at, comment);
+        });
+        self.count.update(|n| *n += 1);
+    }
+
+    /// Takes a deleted comment off the page as the API did: a placeholder while it has
+    /// replies, gone otherwise, and a placeholder goes with its last reply.
+    fn remove(self, id: &str) {
+        self.comments.update(|list| {
+            let Some(i) = list.iter().position(|c| c.id == id) else {
+                return;
+            };
+            let has_replies = list.iter().any(|c| c.thread.as_deref() == Some(id));
+            if has_replies {
+                let c = &mut list[i];
+                c.deleted = true;
+                c.contents = None;
+                c.author = None;
+                return;
+            }
+            let thread = list[i].thread.clone();
+            list.remove(i);
+            if let Some(thread) = thread {
+                let empty = !list.iter().any(|c| c.thread.as_ref() == Some(&thread));
+                if empty {
+                    list.retain(|c| !(c.id == thread && c.deleted));
+                }
+            }
+        });
+        self.count.update(|n| *n = n.saturating_sub(1));
+    }
+
+    fn replace(self, comment: Comment) {
+        self.comments.update(|list| {
+            if let Some(c) = list.iter_mut().find(|c| c.id == comment.id) {
+                *c = comment;
+            }
+        });
+    }
+}
+
+#[component]
+pub fn Thread(post: u64, count: RwSignal<u64>) -> impl IntoView {
+    let app = use_app();
+    let query = use_query_map();
+    let linked = query.with_untracked(|q| q.get("comment"));
+    let state = ThreadState {
+        post,
+        comments: RwSignal::new(Vec::new()),
+        next: RwSignal::new(None),
+        started_mid: RwSignal::new(linked.is_some()),
+        loading: RwSignal::new(false),
+        error: RwSignal::new(None),
+        open: RwSignal::new(None),
+        count,
+        config: StoredValue::new(use_config()),
+    };
+    // A reply kept across a sign-in opens its form again.
+    if let Some(sub) = app
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.sub.clone()))
+    {
+        let prefix = format!("/posts/{post}#reply-");
+        if let Some(target) = browser::load::<Draft>(&format!("{}.{sub}", browser::DRAFT_KEY))
+            .and_then(|d| d.path.strip_prefix(&prefix).map(str::to_owned))
+        {
+            state.open.set(Some(Open::Reply(target)));
+        }
+    }
+    state.load(app, None, linked.clone(), true);
+    let earlier = move |_| {
+        state.comments.set(Vec::new());
+        state.started_mid.set(false);
+        state.load(app, None, None, false);
+    };
+    let more = move |_| state.load(app, state.next.get_untracked(), None, false);
+    view! {
+        <section class="thread" aria-labelledby="comments-heading">
+            <h2 id="comments-heading">
+                {move || app.t().comments}
+                " "
+                <span class="count" data-testid="comment-count">{move || count.get()}</span>
+            </h2>
+            <Show when=move || state.started_mid.get()>
+                <button type="button" class="button" on:click=earlier>{move || app.t().earlier_comments}</button>
+            </Show>
+            <ol class="comments" data-testid="comments">
+                <For
+                    each=move || state.comments.get()
+                    key=|c| (c.id.clone(), c.updated_at.clone(), c.deleted)
+                    let:comment
+                >
+                    <CommentItem state comment/>
+                </For>
+            </ol>
+            <Show when=move || !state.loading.get() && state.comments.with(Vec::is_empty) && state.error.with(Option::is_none)>
+                <p class="empty">{move || app.t().no_comments}</p>
+            </Show>
+            {move || state.error.get().map(|message| view! { <p class="notice error" role="alert">{message}</p> })}
+            <Show when=move || state.next.with(Option::is_some)>
+                <button type="button" class="button" data-testid="more-comments" disabled=move || state.loading.get() on:click=more>
+                    {move || app.t().more_comments}
+                </button>
+            </Show>
+            <CommentForm state target=None/>
+        </section>
+    }
+}
+
+#[component]
+fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
+    let app = use_app();
+    let config = use_config();
+    let id = comment.id.clone();
+    let sub = app
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.sub.clone()));
+    let author_sub = comment.author.as_ref().map(|a| a.sub.clone());
+    let is_author = sub.is_some() && author_sub == sub;
+    let may_delete = move || !comment.deleted && (is_author || app.is_moderator());
+    let edited = comment.updated_at != comment.created_at;
+    let created_at = comment.created_at.clone();
+    let datetime = comment.created_at.clone();
+    let reply_target = (
+        comment.id.clone(),
+        comment.author.as_ref().and_then(|a| a.name.clone()),
+    );
+    let (reply_id, edit_id, delete_id) = (id.clone(), id.clone(), id.clone());
+    let edit_button_id = id.clone();
+    let error = RwSignal::new(None::<String>);
+    let delete = move |_| {
+        let question = if is_author {
+            app.t().confirm_comment_delete
+        } else {
+            app.t().confirm_moderator_comment_delete
+        };
+        if !browser::confirm(question) {
+            return;
+        }
+        let (config, id) = (config.clone(), delete_id.clone());
+        spawn_local(async move {
+            let target = id.clone();
+            let result = app
+                .call(&config, None, move |api| {
+                    let id = target.clone();
+                    async move { api.delete_comment(state.post, &id).await }
+                })
+                .await;
+            match result {
+                Ok(()) | Err(ApiError::NotFound) => state.remove(&id),
+                Err(ApiError::Unauthorized) => {}
+                Err(other) => error.set(Some(describe(app, &other))),
+            }
+        });
+    };
+    let editing = {
+        let id = id.clone();
+        move || state.open.get() == Some(Open::Edit(id.clone()))
+    };
+    let replying = {
+        let id = id.clone();
+        move || state.open.get() == Some(Open::Reply(id.clone()))
+    };
+    let words = comment.contents.clone().unwrap_or_default();
+    let reply_to = comment.reply_to.clone();
+    let author = comment.author.clone();
+    view! {
+        <li
+            class="comment"
+            class:reply=comment.thread.is_some()
+            class:deleted=comment.deleted
+            id=anchor(&id)
+            tabindex="-1"
+            data-testid="comment"
+        >
+            {if comment.deleted {
+                view! { <p class="placeholder">{move || app.t().deleted_comment}</p> }.into_any()
+            } else {
+                let words = words.clone();
+                let reply_to = reply_to.clone();
+                let author = author.clone();
+                let edit_words = words.clone();
+                view! {
+                    <p class="meta">
+                        <bdi class="author">{author_name(author.and_then(|a| a.name))}</bdi>
+                        {reply_to.map(|to| {
+                            let name = to.name.clone();
+                            view! {
+                                " "
+                                <span class="reply-to">
+                                    {move || {
+                                        let name = name.clone().unwrap_or_else(|| app.t().former_member.to_owned());
+                                        let (before, after) = app.t().replying_to.split_once("{name}").unwrap_or(("", ""));
+                                        view! { {before}<bdi>{name}</bdi>{after} }
+                                    }}
+                                </span>
+                            }
+                        })}
+                        " · "
+                        <time datetime=datetime.clone()>{move || format_time(&created_at, app.lang.get().tag())}</time>
+                        <Show when=move || edited>
+                            " · "
+                            <span class="edited">{move || app.t().edited}</span>
+                        </Show>
+                    </p>
+                    {move || if editing() {
+                        view! { <EditForm state id=edit_id.clone() words=edit_words.clone()/> }.into_any()
+                    } else {
+                        view! { <div class="contents" dir="auto" data-testid="comment-contents">{words.clone()}</div> }.into_any()
+                    }}
+                }
+                    .into_any()
+            }}
+            {move || error.get().map(|message| view! { <p class="notice error" role="alert">{message}</p> })}
+            <div class="actions">
+                <Show when=move || !comment.deleted && sub.is_some()>
+                    {
+                        let id = reply_id.clone();
+                        view! {
+                            <button type="button" class="link" on:click=move |_| state.open.set(Some(Open::Reply(id.clone())))>
+                                {move || app.t().reply}
+                            </button>
+                        }
+                    }
+                </Show>
+                <Show when=move || is_author && !comment.deleted>
+                    {
+                        let id = edit_button_id.clone();
+                        view! {
+                            <button type="button" class="link" on:click=move |_| state.open.set(Some(Open::Edit(id.clone())))>
+                                {move || app.t().edit}
+                            </button>
+                        }
+                    }
+                </Show>
+                <Show when=may_delete>
+                    <button type="button" class="link danger" on:click=delete.clone()>{move || app.t().delete}</button>
+                </Show>
+            </div>
+            <Show when=replying.clone()>
+                <CommentForm state target=Some(reply_target.clone())/>
+            </Show>
+        </li>
+    }
+}
+
+/// The form for a new comment, or for a reply to `target` (its id and its author's
+/// name). What is typed stays through a refusal, a failure and an expired session.
+#[component]
+fn CommentForm(state: ThreadState, target: Option<(String, Option<String>)>) -> impl IntoView {
+    let app = use_app();
+    let config = use_config();
+    let target_id = target.as_ref().map(|(id, _)| id.clone());
+    let path = draft_path(state.post, target_id.as_deref());
+    let restored = app
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.sub.clone()))
+        .and_then(|sub| take_draft(&sub, &path));
+    let text = RwSignal::new(restored.map(|d| d.contents).unwrap_or_default());
+    let touched = RwSignal::new(false);
+    let sending = RwSignal::new(false);
+    let server_error = RwSignal::new(None::<String>);
+    let field = match &target_id {
+        None => "comment-new".to_owned(),
+        Some(id) => format!("reply-{id}"),
+    };
+    let rule = move || {
+        touched
+            .get()
+            .then(|| validate::comment(&text.get()).err())
+            .flatten()
+            .map(|e| app.t().rule(&e))
+    };
+    let message = move || rule().or_else(|| server_error.get());
+    let submit_target = target_id.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if sending.get_untracked() {
+            return;
+        }
+        touched.set(true);
+        server_error.set(None);
+        let raw = text.get_untracked();
+        if validate::comment(&raw).is_err() {
+            return;
+        }
+        let draft = Draft {
+            path: path.clone(),
+            title: String::new(),
+            contents: raw.clone(),
+        };
+        let (config, reply_to) = (config.clone(), submit_target.clone());
+        sending.set(true);
+        spawn_local(async move {
+            let body = NewComment {
+                contents: raw,
+                reply_to,
+            };
+            let result = app
+                .call(&config, Some(&draft), move |api| {
+                    let body = body.clone();
+                    async move { api.add_comment(state.post, &body).await }
+                })
+                .await;
+            sending.set(false);
+            match result {
+                Ok(comment) => {
+                    text.set(String::new());
+                    touched.set(false);
+                    let id = comment.id.clone();
+                    state.insert(comment);
+                    if draft.path.contains("#reply-") {
+                        state.open.set(None);
+                    }
+                    request_animation_frame(move || browser::reveal(&anchor(&id)));
+                }
+                Err(ApiError::Unauthorized) => {}
+                Err(other) => server_error.set(Some(describe(app, &other))),
+            }
+        });
+    };
+    let label = move || match &target {
+        None => app.t().comment_label.to_owned(),
+        Some((_, name)) => app.t().reply_label.replace(
+            "{name}",
+            &name
+                .clone()
+                .unwrap_or_else(|| app.t().former_member.to_owned()),
+        ),
+    };
+    let is_reply = target_id.is_some();
+    let count = move || text.with(|t| t.chars().count());
+    view! {
+        <form class="comment-form" on:submit=on_submit novalidate data-testid=if is_reply { "reply-form" } else { "comment-form" }>
+            <label for=field.clone()>{label}</label>
+            <textarea
+                id=field.clone()
+                rows="3"
+                required
+                prop:value=text
+                on:input=move |ev| {
+                    text.set(event_target_value(&ev));
+                    server_error.set(None);
+                }
+                on:blur=move |_| touched.set(true)
+                aria-invalid=move || message().is_some().to_string()
+                aria-describedby=format!("{field}-error {field}-hint")
+            ></textarea>
+            <div class="field-foot">
+                <span class="error-text" id=format!("{field}-error") role="alert">{message}</span>
+                <span class="count" id=format!("{field}-hint")>{count}" / "{COMMENT_MAX_CHARS}</span>
+            </div>
+            <div class="actions">
+                <button type="submit" class="button primary" disabled=move || sending.get()>
+                    {move || if sending.get() { app.t().sending } else if is_reply { app.t().reply_submit } else { app.t().comment_submit }}
+                </button>
+                <Show when=move || is_reply>
+                    <button type="button" class="link" on:click=move |_| state.open.set(None)>{move || app.t().cancel}</button>
+                </Show>
+            </div>
+        </form>
+    }
+}
+
+/// Editing a comment's words in place.
+#[component]
+fn EditForm(state: ThreadState, id: String, words: String) -> impl IntoView {
+    let app = use_app();
+    let config = use_config();
+    let text = RwSignal::new(words);
+    let sending = RwSignal::new(false);
+    let server_error = RwSignal::new(None::<String>);
+    let field = format!("edit-{id}");
+    let message = move || {
+        validate::comment(&text.get())
+            .err()
+            .map(|e| app.t().rule(&e))
+            .or_else(|| server_error.get())
+    };
+    let path = format!("/posts/{}#edit-{id}", state.post);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let raw = text.get_untracked();
+        if sending.get_untracked() || validate::comment(&raw).is_err() {
+            return;
+        }
+        let draft = Draft {
+            path: path.clone(),
+            title: String::new(),
+            contents: raw.clone(),
+        };
+        let (config, id) = (config.clone(), id.clone());
+        sending.set(true);
+        spawn_local(async move {
+            let edit = CommentEdit { contents: raw };
+            let result = app
+                .call(&config, Some(&draft), move |api| {
+                    let (edit, id) = (edit.clone(), id.clone());
+                    async move { api.edit_comment(state.post, &id, &edit).await }
+                })
+                .await;
+            sending.set(false);
+            match result {
+                Ok(comment) => {
+                    state.open.set(None);
+                    state.replace(comment);
+                }
+                Err(ApiError::Unauthorized) => {}
+                Err(other) => server_error.set(Some(describe(app, &other))),
+            }
+        });
+    };
+    view! {
+        <form class="comment-form" on:submit=on_submit novalidate data-testid="edit-form">
+            <label for=field.clone() class="visually-hidden">{move || app.t().edit}</label>
+            <textarea
+                id=field.clone()
+                rows="3"
+                prop:value=text
+                on:input=move |ev| {
+                    text.set(event_target_value(&ev));
+                    server_error.set(None);
+                }
+                aria-invalid=move || message().is_some().to_string()
+                aria-describedby=format!("{field}-error")
+            ></textarea>
+            <span class="error-text" id=format!("{field}-error") role="alert">{message}</span>
+            <div class="actions">
+                <button type="submit" class="button primary" disabled=move || sending.get()>
+                    {move || if sending.get() { app.t().sending } else { app.t().save }}
+                </button>
+                <button type="button" class="link" on:click=move |_| state.open.set(None)>{move || app.t().cancel}</button>
+            </div>
+        </form>
+    }
+}
