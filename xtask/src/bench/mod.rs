@@ -8,6 +8,7 @@
 
 mod baseline;
 mod cold_start;
+mod comments;
 mod concurrency;
 mod first_load;
 mod first_view;
@@ -31,6 +32,7 @@ use crate::services::Services;
 use crate::setup;
 
 use self::cold_start::ColdStart;
+use self::comments::Comments;
 use self::concurrency::Concurrency;
 use self::first_load::FirstLoad;
 use self::package::Package;
@@ -47,6 +49,8 @@ pub struct Plan {
     pub write_samples: usize,
     pub writers: usize,
     pub posts_per_writer: usize,
+    /// Comments already on a post when its comment writes and reads are measured.
+    pub thread_sizes: Vec<usize>,
 }
 
 impl Plan {
@@ -61,6 +65,7 @@ impl Plan {
                 write_samples: 1,
                 writers: 4,
                 posts_per_writer: 2,
+                thread_sizes: vec![10, 20],
             }
         } else {
             Plan {
@@ -72,6 +77,7 @@ impl Plan {
                 write_samples: 40,
                 writers: 64,
                 posts_per_writer: 16,
+                thread_sizes: vec![100, 10_000],
             }
         }
     }
@@ -86,6 +92,7 @@ pub struct Results {
     pub cold_start: ColdStart,
     pub write_cost: WriteCost,
     pub concurrency: Concurrency,
+    pub comments: Comments,
     pub package: Package,
 }
 
@@ -145,6 +152,8 @@ pub fn measure(root: &Path, quick: bool) -> Result<()> {
     let write_cost = runtime.block_on(writes::write_cost(&client, &plan))?;
     println!("bench: concurrency");
     let concurrency = runtime.block_on(concurrency::concurrency(&client, &plan))?;
+    println!("bench: comments against thread size, and commenters at once");
+    let comments = runtime.block_on(comments::comments(&client, &plan))?;
     println!("bench: package");
     let package = package::package(&binary)?;
 
@@ -156,6 +165,7 @@ pub fn measure(root: &Path, quick: bool) -> Result<()> {
         cold_start,
         write_cost,
         concurrency,
+        comments,
         package,
     };
     table::print_table(&results);

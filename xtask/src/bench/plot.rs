@@ -1,6 +1,7 @@
 //! `bench/results.svg`: write latency against table size (app and baseline), start-up
 //! time (backend and Python with boto3), the first view on a throttled network, and the
-//! cold start through the Runtime API stand-in (backend and the tutorial's handler).
+//! cold start through the Runtime API stand-in (backend and the tutorial's handler), and
+//! comment writes and thread reads on a short and a long thread.
 
 use std::path::Path;
 
@@ -13,9 +14,10 @@ const APP: RGBColor = RGBColor(31, 95, 191);
 const BASELINE: RGBColor = RGBColor(179, 38, 30);
 
 pub fn draw(path: &Path, results: &Results) -> Result<()> {
-    let root = SVGBackend::new(path, (1400, 840)).into_drawing_area();
+    let root = SVGBackend::new(path, (1400, 1260)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-    let (top, bottom) = root.split_vertically(420);
+    let (top, rest) = root.split_vertically(420);
+    let (bottom, comments) = rest.split_vertically(420);
     let (left, middle) = top.split_horizontally(800);
     let (right, cold) = bottom.split_horizontally(600);
     write_latency(&left, results).map_err(|e| anyhow!("plotting write latency: {e}"))?;
@@ -50,6 +52,33 @@ pub fn draw(path: &Path, results: &Results) -> Result<()> {
         ],
     )
     .map_err(|e| anyhow!("plotting the cold start: {e}"))?;
+    let labels: Vec<(String, &super::stats::Spread)> = results
+        .comments
+        .points
+        .iter()
+        .flat_map(|p| {
+            [
+                (
+                    format!("create, {} on the post", p.thread_size),
+                    &p.create_ms,
+                ),
+                (
+                    format!("first page, {} on the post", p.thread_size),
+                    &p.read_ms,
+                ),
+            ]
+        })
+        .collect();
+    let comment_bars: Vec<(&str, &super::stats::Spread, RGBColor)> = labels
+        .iter()
+        .map(|(name, spread)| (name.as_str(), *spread, APP))
+        .collect();
+    bars(
+        &comments,
+        "Comments: write and thread page against thread size (median, p10 to p90)",
+        &comment_bars,
+    )
+    .map_err(|e| anyhow!("plotting comments: {e}"))?;
     root.present().map_err(|e| anyhow!("{e}"))?;
     Ok(())
 }

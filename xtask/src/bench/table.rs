@@ -96,6 +96,21 @@ pub(super) fn print_table(r: &Results) {
             c.writers, c.posts_per_writer, o.stored, o.lost, o.duplicate_ids
         );
     }
+    let m = &r.comments;
+    for p in &m.points {
+        println!(
+            "| comments on a post with {}: create p50 / p95 · first page p50 / p95 | {:.1} / {:.1} ms · {:.1} / {:.1} ms |",
+            p.thread_size, p.create_ms.median, p.create_ms.p95, p.read_ms.median, p.read_ms.p95
+        );
+    }
+    println!(
+        "| comments p50 ratio, largest : smallest thread, create · first page | **{:.2}** · **{:.2}** |",
+        m.create_ratio, m.read_ratio
+    );
+    println!(
+        "| {} people commenting on one post at once: stored / counted | {} / {} |",
+        m.writers, m.stored, m.counted
+    );
     println!(
         "| package ({}): binary / zipped | {} / **{}** |",
         r.package.target,
