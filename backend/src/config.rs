@@ -9,6 +9,17 @@ use axum::http::HeaderValue;
 
 pub use crate::store::Tables;
 
+/// The `Handler` of the function that removes deleted posts' comments.
+pub const CLEANUP_HANDLER: &str = "cleanup";
+
+/// What the binary serves inside Lambda: the API's HTTP events, or the posts table's
+/// stream (see [`crate::cleanup`]). Outside Lambda it is always the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handler {
+    Api,
+    Cleanup,
+}
+
 /// Everything the backend needs to run.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -27,6 +38,8 @@ pub struct Config {
     pub bind_addr: SocketAddr,
     /// True inside AWS Lambda (`AWS_LAMBDA_RUNTIME_API` is set).
     pub in_lambda: bool,
+    /// What this Lambda function does: its `Handler` setting (`_HANDLER`).
+    pub handler: Handler,
     /// How to reach DynamoDB.
     pub aws: AwsAccess,
 }
@@ -118,6 +131,10 @@ impl Config {
         };
 
         let in_lambda = var("AWS_LAMBDA_RUNTIME_API").is_some();
+        let handler = match var("_HANDLER").as_deref() {
+            Some(CLEANUP_HANDLER) if in_lambda => Handler::Cleanup,
+            _ => Handler::Api,
+        };
 
         let region = required("AWS_REGION")?;
         if !is_region(&region) {
@@ -263,6 +280,7 @@ impl Config {
             public_read,
             bind_addr,
             in_lambda,
+            handler,
             aws,
         })
     }
@@ -507,6 +525,23 @@ mod tests {
         let url = "http://127.0.0.1:5000/eu-west-1_AbC123/.well-known/jwks.json";
         let config = load(&env(&[("COGNITO_JWKS_URL", url)])).unwrap();
         assert_eq!(config.auth.jwks_url, url);
+    }
+
+    #[test]
+    fn the_cleanup_handler_is_chosen_only_inside_lambda() {
+        let lambda = ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001");
+        let cleanup = ("_HANDLER", CLEANUP_HANDLER);
+        assert_eq!(
+            load(&env(&[lambda, cleanup])).unwrap().handler,
+            Handler::Cleanup
+        );
+        assert_eq!(
+            load(&env(&[lambda, ("_HANDLER", "bootstrap")]))
+                .unwrap()
+                .handler,
+            Handler::Api
+        );
+        assert_eq!(load(&env(&[cleanup])).unwrap().handler, Handler::Api);
     }
 
     #[test]

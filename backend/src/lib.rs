@@ -8,6 +8,7 @@
 //! wraps every request) and [`startup`] (building the app and serving it).
 
 pub mod auth;
+pub mod cleanup;
 pub mod config;
 pub mod domain;
 pub mod error;
@@ -35,4 +36,8 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     pub public_read: bool,
     pub quota: config::Quota,
+    /// Whether a deleted post's comments beyond the first slice are removed by a task
+    /// of this process (the local server) rather than by the cleanup function fed by
+    /// the posts table's stream (inside Lambda).
+    pub cleanup_in_process: bool,
 }

@@ -8,7 +8,7 @@ use axum::Router;
 use clock::Clock;
 
 use crate::auth::Verifier;
-use crate::config::{self, Config};
+use crate::config::{self, Config, Handler};
 use crate::store::Store;
 use crate::{AppState, middleware, routes};
 
@@ -25,6 +25,7 @@ pub fn app_with_clock(config: &Config, dynamo: aws_sdk_dynamodb::Client, clock: 
         verifier: Arc::new(Verifier::new(config.auth.clone()).with_clock(clock)),
         public_read: config.public_read,
         quota: config.quota,
+        cleanup_in_process: !config.in_lambda,
     };
     middleware::wrap(routes::api().with_state(state), &config.allowed_origins)
 }
@@ -66,6 +67,10 @@ pub enum RunError {
 /// Serves the API until stopped: as a Lambda function inside Lambda, otherwise on
 /// `config.bind_addr`.
 pub async fn run(config: Config) -> Result<(), RunError> {
+    if config.handler == Handler::Cleanup {
+        let store = Store::new(dynamo_client(&config.aws), config.tables.clone());
+        return crate::cleanup::run(store).await.map_err(RunError::Lambda);
+    }
     let app = app(&config, dynamo_client(&config.aws));
     if config.in_lambda {
         return lambda_http::run(app).await.map_err(RunError::Lambda);

@@ -180,14 +180,11 @@ fn Header() -> impl IntoView {
                                 .into_any()
                         }
                     }}
-                    <button
-                        type="button"
-                        class="button lang"
-                        lang=move || app.lang.get().other().tag()
-                        aria-label=move || app.t().language
-                        on:click=toggle_lang
-                    >
-                        {move || app.t().other_language}
+                    // The name says what the button is for and contains what it shows
+                    // (WCAG 2.5.3): "Language: 한국어".
+                    <button type="button" class="button lang" on:click=toggle_lang>
+                        <span class="visually-hidden">{move || app.t().language}": "</span>
+                        <span lang=move || app.lang.get().other().tag()>{move || app.t().other_language}</span>
                     </button>
                 </div>
             </nav>

@@ -314,6 +314,7 @@ fn the_function_may_touch_only_its_table_index_and_log_group() {
 fn target(resource: &Value) -> String {
     match resource {
         Value::Tagged(tagged) => tagged.value.as_str().unwrap().to_owned(),
+        Value::String(any) if any == "*" => any.clone(),
         other => panic!("a resource that is not !GetAtt or !Sub: {other:?}"),
     }
 }
@@ -982,5 +983,54 @@ fn no_other_window_keeps_a_handle_and_unused_powerful_features_are_off() {
     assert!(
         off.iter().all(|f| f.ends_with("=()")),
         "every listed feature is off for every origin: {value}"
+    );
+}
+
+#[test]
+fn a_removed_posts_comments_are_cleaned_up_by_the_stream_function_with_least_privilege() {
+    let t = template();
+    assert_eq!(
+        props(&t, "PostsTable")["StreamSpecification"]["StreamViewType"],
+        "KEYS_ONLY"
+    );
+    let function = props(&t, "CleanupFunction");
+    assert_eq!(function["Handler"], backend::config::CLEANUP_HANDLER);
+    assert_eq!(
+        resource(&t, "CleanupFunction")["Metadata"],
+        resource(&t, "ApiFunction")["Metadata"],
+        "the same binary"
+    );
+    let event = &function["Events"]["PostRemoved"];
+    assert_eq!(event["Type"], "DynamoDB");
+    assert_eq!(
+        event["Properties"]["Stream"],
+        tagged("GetAtt", "PostsTable.StreamArn")
+    );
+    assert_eq!(
+        event["Properties"]["FilterCriteria"]["Filters"][0]["Pattern"],
+        r#"{"eventName": ["REMOVE"]}"#
+    );
+    let role = props(&t, "CleanupFunctionRole");
+    let mut actions = Vec::new();
+    for policy in role["Policies"].as_sequence().unwrap() {
+        for statement in policy["PolicyDocument"]["Statement"].as_sequence().unwrap() {
+            for action in strings(&statement["Action"]) {
+                actions.push(format!("{action} on {}", target(&statement["Resource"])));
+            }
+        }
+    }
+    actions.sort();
+    assert_eq!(
+        actions,
+        [
+            "dynamodb:BatchWriteItem on CommentsTable.Arn",
+            "dynamodb:DescribeStream on PostsTable.StreamArn",
+            "dynamodb:GetRecords on PostsTable.StreamArn",
+            "dynamodb:GetShardIterator on PostsTable.StreamArn",
+            "dynamodb:ListStreams on *",
+            "dynamodb:Query on CommentsTable.Arn",
+            "logs:CreateLogStream on CleanupFunctionLogs.Arn",
+            "logs:PutLogEvents on CleanupFunctionLogs.Arn",
+        ]
     );
 }

@@ -177,16 +177,18 @@ pub async fn delete_post(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// How many of a deleted post's comments the delete removes before it answers; a
-/// task finishes the rest. Nothing of them is readable meanwhile: every comment and
-/// notice route checks the post first.
+/// How many of a deleted post's comments the delete removes before it answers. The
+/// rest is removed by the cleanup function the posts table's stream invokes (inside
+/// Lambda, see [`crate::cleanup`]) or by a task of the local server. Nothing of them is
+/// readable meanwhile: every comment and notice route checks the post first.
 const PURGE_IN_REQUEST: usize = 120;
 
 /// Removes a deleted post's comments and their notices: a bounded part before the
-/// answer, the rest in a task of its own.
+/// answer, the rest after it.
 async fn purge_comments(state: &AppState, id: PostId) {
     match state.store.purge_comments(id, PURGE_IN_REQUEST).await {
         Ok(true) => {}
+        Ok(false) if !state.cleanup_in_process => {}
         Ok(false) => {
             let store = state.store.clone();
             tokio::spawn(async move {

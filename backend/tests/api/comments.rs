@@ -466,3 +466,65 @@ async fn a_deleted_posts_thousand_comments_are_unreadable_at_once_and_then_remov
         .unwrap();
     assert_eq!(notices_left.count, 0, "the notices went with the comments");
 }
+
+/// The items left in a partition of the comments table.
+async fn left_in(app: &TestApp, partition: String) -> i32 {
+    app.aws
+        .dynamo
+        .query()
+        .table_name(&app.stack.comments_table)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(partition))
+        .send()
+        .await
+        .unwrap()
+        .count
+}
+
+#[tokio::test]
+async fn inside_lambda_the_stream_function_removes_what_the_delete_left() {
+    // As inside Lambda: the delete removes its first slice, the rest is the stream's.
+    let app = TestApp::spawn_with(|config| config.in_lambda = true).await;
+    let post = app.create(&app.alice, "long thread", "c").await.id;
+    let app = &app;
+    let statuses: Vec<StatusCode> = futures_util::stream::iter(0..150)
+        .map(|i| async move {
+            app.comment_raw(&app.bob, post, json!({ "contents": format!("c{i}") }))
+                .await
+                .status
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    assert!(statuses.iter().all(|s| *s == StatusCode::CREATED));
+    let delete = app
+        .call(
+            Method::DELETE,
+            &format!("/posts/{post}"),
+            Some(&app.alice.id_token),
+            None,
+        )
+        .await;
+    assert_eq!(delete.status, StatusCode::NO_CONTENT);
+    let partition = format!("post#{post}");
+    let left = left_in(app, partition.clone()).await;
+    assert!(
+        left > 0 && left < 150,
+        "a bounded slice went with the request: {left} left"
+    );
+
+    // What the posts table's stream hands the cleanup function for the delete.
+    let event = serde_json::from_value(json!({
+        "Records": [{
+            "eventID": "1", "eventName": "REMOVE", "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb", "awsRegion": "eu-west-1",
+            "dynamodb": {"Keys": {"id": {"N": post.to_string()}}, "SequenceNumber": "1",
+                         "SizeBytes": 10, "StreamViewType": "KEYS_ONLY"}
+        }]
+    }))
+    .unwrap();
+    let store = backend::store::Store::new(app.aws.dynamo.clone(), app.stack.tables());
+    assert_eq!(backend::cleanup::handle(&store, event).await.unwrap(), 1);
+    assert_eq!(left_in(app, partition).await, 0);
+    assert_eq!(left_in(app, format!("notice#{}", app.alice.sub)).await, 0);
+}

@@ -133,6 +133,7 @@ pub fn config_for(aws: &LocalAws, stack: &Stack) -> Config {
         public_read: false,
         bind_addr: "127.0.0.1:0".parse().expect("addr"),
         in_lambda: false,
+        handler: backend::config::Handler::Api,
         aws: AwsAccess {
             region: devstack::REGION.to_owned(),
             access_key_id: "local".to_owned(),
