@@ -84,7 +84,9 @@ describe('conversations', { timeout: 10 * 60_000 }, () => {
       await alice.waitForURL(/\/posts\/\d+\?comment=/);
       const bobsComment = commentWith(alice, 'Sunny here.');
       await bobsComment.waitFor();
-      assert.equal(await alice.evaluate(() => document.activeElement?.dataset.testid), 'comment');
+      // The page moves to the linked comment and gives it the keyboard focus.
+      await alice.waitForFunction(() => document.activeElement?.dataset?.testid === 'comment');
+      assert.match(await alice.evaluate(() => document.activeElement.textContent), /Sunny here\./);
 
       // Alice answers; Bob's notice says so.
       await bobsComment.getByRole('button', { name: 'Reply' }).click();
