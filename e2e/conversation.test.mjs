@@ -11,6 +11,7 @@ import {
   MODERATOR_PASSWORD,
   TIMEOUT,
   inBrowser,
+  required,
   nameFor,
   signInThroughHostedUi,
   signUp,
@@ -21,6 +22,8 @@ import {
 } from './helpers.mjs';
 
 useBrowser();
+
+const CODE_APP = required('BOARD_CODE_URL');
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -33,10 +36,10 @@ async function accessibilityViolations(page) {
 
 /** A second person, in a second tab of the same browser: the hosted UI's session
  * cookie of the first is cleared so they sign up as themselves. */
-async function secondPerson(context, who) {
+async function secondPerson(context, who, app = APP) {
   await context.clearCookies();
   const page = await context.newPage();
-  const email = await signUp(page, who);
+  const email = await signUp(page, who, app);
   return { page, email };
 }
 
@@ -51,21 +54,22 @@ function commentWith(page, words) {
 }
 
 describe('conversations', { timeout: 10 * 60_000 }, () => {
-  test('two people converse: a comment, a notice, a reply, a notice back', { timeout: TIMEOUT }, (t) =>
+  for (const [grant, app] of [['implicit', APP], ['code', CODE_APP]]) {
+  test(`two people converse (${grant} grant): a comment, a notice, a reply, a notice back`, { timeout: TIMEOUT }, (t) =>
     inBrowser(t, async (alice, context) => {
-      const aliceEmail = await signUp(alice, 'talker');
+      const aliceEmail = await signUp(alice, `talker-${grant}`, app);
       const title = `Shall we talk ${Date.now()}`;
       const post = await writePost(alice, title, 'about the weather');
 
-      const { page: bob, email: bobEmail } = await secondPerson(context, 'answerer');
-      await bob.goto(new URL(`/posts/${post}`, APP).href);
+      const { page: bob, email: bobEmail } = await secondPerson(context, `answerer-${grant}`, app);
+      await bob.goto(new URL(`/posts/${post}`, app).href);
       await bob.getByRole('heading', { name: /Comments/ }).waitFor();
       await bob.getByText('No comments yet.').waitFor();
       await comment(bob, 'Sunny here.');
       assert.equal(await bob.getByTestId('comment-count').textContent(), '1');
 
       // Alice sees one new notice beside her name, and it leads to Bob's comment.
-      await alice.goto(APP);
+      await alice.goto(app);
       await alice.getByTestId('unread-count').waitFor();
       assert.equal(await alice.getByTestId('unread-count').textContent(), '1');
       assert.equal(
@@ -96,7 +100,7 @@ describe('conversations', { timeout: 10 * 60_000 }, () => {
       assert.match(await commentWith(alice, 'Raining here.').textContent(), new RegExp(`to ${nameFor(bobEmail)}`));
       assert.deepEqual(await accessibilityViolations(alice), []);
 
-      await bob.goto(APP);
+      await bob.goto(app);
       await bob.getByTestId('unread-count').waitFor();
       await bob.getByTestId('notices-link').click();
       await bob.getByTestId('notice').waitFor();
@@ -107,6 +111,7 @@ describe('conversations', { timeout: 10 * 60_000 }, () => {
       const thread = await api('GET', `/posts/${post}/comments`, await idToken(bob));
       assert.deepEqual(thread.body.comments.map((c) => c.contents), ['Sunny here.', 'Raining here.']);
     }));
+  }
 
   test('a moderator deletes a comment that has replies and the placeholder keeps the replies in place', { timeout: TIMEOUT }, (t) =>
     inBrowser(t, async (page, context) => {
