@@ -90,15 +90,7 @@ pub async fn list_comments(
     responses(
         SignedIn, JsonInput, Writing,
         (status = 201, description = "The comment as stored", body = Comment,
-            headers(("Location" = String, description = "`/posts/{id}/comments/{comment_id}`")),
-            links(
-                ("EditComment" = (operation_id = "update_comment",
-                    parameters(("id" = "$request.path.id"), ("comment_id" = "$response.body#/id")),
-                    description = "Edit the new comment")),
-                ("DeleteComment" = (operation_id = "delete_comment",
-                    parameters(("id" = "$request.path.id"), ("comment_id" = "$response.body#/id")),
-                    description = "Delete the new comment")),
-            )),
+            headers(("Location" = String, description = "`/posts/{id}/comments/{comment_id}`"))),
         (status = 400, description = "A malformed post id or `reply_to`, or a body that is not valid JSON", body = ErrorBody),
         (status = 404, description = "No such post, or no such comment to reply to", body = ErrorBody),
     ))]

@@ -64,15 +64,7 @@ pub async fn list_posts(
     responses(
         SignedIn, JsonInput, Writing,
         (status = 201, description = "The post as stored", body = Post,
-            headers(("Location" = String, description = "`/posts/{id}` of the new post")),
-            links(
-                ("CommentsOfPost" = (operation_id = "list_comments",
-                    parameters(("id" = "$response.body#/id")),
-                    description = "The new post's comments")),
-                ("CommentOnPost" = (operation_id = "create_comment",
-                    parameters(("id" = "$response.body#/id")),
-                    description = "Comment on the new post")),
-            )),
+            headers(("Location" = String, description = "`/posts/{id}` of the new post"))),
     ))]
 pub async fn create_post(
     State(state): State<AppState>,
