@@ -2,8 +2,8 @@
 //! shared JSON error shape and never axum's plain-text defaults.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::{HeaderMap, StatusCode, header, request::Parts};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::{HeaderMap, StatusCode, Uri, header, request::Parts};
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 
@@ -43,6 +43,59 @@ impl FromRequestParts<AppState> for MaybeCaller {
         )))
     }
 }
+
+/// The query string as `T`, or a 400 saying what is wrong with it.
+pub fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
+    Query::<T>::try_from_uri(uri)
+        .map(|Query(value)| value)
+        .map_err(|e| ApiError::BadRequest {
+            message: e.body_text(),
+            field: None,
+        })
+}
+
+/// Where a page of a list starts and how long it is: `limit` (1 to
+/// [`MAX_PAGE_SIZE`], [`DEFAULT_PAGE_SIZE`] when absent) and `cursor` (a previous
+/// page's `next_cursor`; empty is none). Every list route reads these the same way.
+pub struct Page {
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            limit: Option<String>,
+            cursor: Option<String>,
+        }
+        let raw: Raw = query(&parts.uri)?;
+        let limit = match raw.limit.as_deref() {
+            None => DEFAULT_PAGE_SIZE,
+            Some(raw) => raw
+                .parse()
+                .ok()
+                .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "limit",
+                        format!("limit must be a whole number from 1 to {MAX_PAGE_SIZE}"),
+                    )
+                })?,
+        };
+        Ok(Page {
+            limit,
+            cursor: raw.cursor.filter(|c| !c.is_empty()),
+        })
+    }
+}
+
+/// Page size when the client names none.
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+/// Largest page a client may ask for.
+pub const MAX_PAGE_SIZE: u32 = 100;
 
 /// A JSON body of type `T`: 415 without a JSON content type, 413 past the body limit,
 /// 400 for malformed JSON, 422 for JSON of the wrong shape (naming the field).

@@ -8,6 +8,7 @@
 use std::sync::{Arc, OnceLock};
 
 use axum::Extension;
+use axum::body::Bytes;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -63,16 +64,18 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The collected description, put in JSON on the first request for it (a cold start
 /// that is not asked for it does not pay for that).
 #[derive(Clone)]
-pub struct Published(Arc<(utoipa::openapi::OpenApi, OnceLock<String>)>);
+pub struct Published(Arc<(utoipa::openapi::OpenApi, OnceLock<Bytes>)>);
 
 impl Published {
     pub fn new(doc: utoipa::openapi::OpenApi) -> Self {
         Self(Arc::new((doc, OnceLock::new())))
     }
 
-    pub fn json(&self) -> &str {
+    /// The JSON, shared by every answer (no copy per request).
+    pub fn json(&self) -> Bytes {
         let (doc, json) = &*self.0;
-        json.get_or_init(|| doc.to_json().unwrap_or_else(|_| "{}".to_owned()))
+        json.get_or_init(|| Bytes::from(doc.to_json().unwrap_or_else(|_| "{}".to_owned())))
+            .clone()
     }
 }
 
@@ -86,7 +89,7 @@ pub async fn openapi_json(Extension(doc): Extension<Published>) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        doc.json().to_owned(),
+        doc.json(),
     )
         .into_response()
 }

@@ -64,14 +64,22 @@ impl Api {
         }
     }
 
-    pub async fn list(&self, cursor: Option<&str>) -> Result<PostPage, ApiError> {
-        let mut url = self.config.api_url("/posts");
-        if let Some(cursor) = cursor {
-            let query = form_urlencoded::Serializer::new(String::new())
-                .append_pair("cursor", cursor)
-                .finish();
-            url = format!("{url}?{query}");
+    /// The API's URL for `path` with the query `pairs` (those present).
+    fn url_with(&self, path: &str, pairs: &[(&str, Option<&str>)]) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in pairs {
+            if let Some(value) = value {
+                query.append_pair(name, value);
+            }
         }
+        match query.finish() {
+            query if query.is_empty() => self.config.api_url(path),
+            query => format!("{}?{query}", self.config.api_url(path)),
+        }
+    }
+
+    pub async fn list(&self, cursor: Option<&str>) -> Result<PostPage, ApiError> {
+        let url = self.url_with("/posts", &[("cursor", cursor)]);
         json(self.authorized(Request::get(&url)).send().await).await
     }
 
@@ -132,17 +140,9 @@ impl Api {
         cursor: Option<&str>,
         from: Option<&str>,
     ) -> Result<CommentPage, ApiError> {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        if let Some(cursor) = cursor {
-            query.append_pair("cursor", cursor);
-        }
-        if let Some(from) = from {
-            query.append_pair("from", from);
-        }
-        let url = format!(
-            "{}?{}",
-            self.config.api_url(&format!("/posts/{post}/comments")),
-            query.finish()
+        let url = self.url_with(
+            &format!("/posts/{post}/comments"),
+            &[("cursor", cursor), ("from", from)],
         );
         json(self.authorized(Request::get(&url)).send().await).await
     }
@@ -181,13 +181,7 @@ impl Api {
     }
 
     pub async fn notices(&self, cursor: Option<&str>) -> Result<NoticePage, ApiError> {
-        let mut url = self.config.api_url("/me/notices");
-        if let Some(cursor) = cursor {
-            let query = form_urlencoded::Serializer::new(String::new())
-                .append_pair("cursor", cursor)
-                .finish();
-            url = format!("{url}?{query}");
-        }
+        let url = self.url_with("/me/notices", &[("cursor", cursor)]);
         json(self.authorized(Request::get(&url)).send().await).await
     }
 

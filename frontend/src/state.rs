@@ -421,6 +421,11 @@ fn draft_key(sub: &str) -> String {
     format!("{}.{sub}", browser::DRAFT_KEY)
 }
 
+/// The page of the draft `sub` kept, if any, leaving the draft where it is.
+pub fn kept_draft_path(sub: &str) -> Option<String> {
+    browser::load::<Draft>(&draft_key(sub)).map(|draft| draft.path)
+}
+
 /// The draft the signed-in person `sub` kept for `path`, if any; it is handed over
 /// once. Someone else's draft stays where it is, unseen.
 pub fn take_draft(sub: &str, path: &str) -> Option<Draft> {

@@ -1,7 +1,7 @@
 //! Comments under a post: the thread, writing, editing and deleting.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -11,11 +11,10 @@ use utoipa_axum::routes;
 
 use super::posts::{admit_write, post_id};
 use super::responses::{JsonInput, SignedIn, Writing};
-use super::{DEFAULT_PAGE_SIZE, page_size};
 use crate::AppState;
 use crate::domain::{Caller, CommentId};
 use crate::error::ApiError;
-use crate::extract::{JsonBody, MaybeCaller};
+use crate::extract::{JsonBody, MaybeCaller, Page, query};
 use crate::store::cursor;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -24,10 +23,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_comment, delete_comment))
 }
 
+/// Besides a page's `limit` and `cursor`: a comment whose thread the page starts at.
 #[derive(Deserialize)]
-struct ListParams {
-    limit: Option<String>,
-    cursor: Option<String>,
+struct From {
     from: Option<String>,
 }
 
@@ -53,16 +51,11 @@ pub async fn list_comments(
     State(state): State<AppState>,
     _: MaybeCaller,
     Path(id): Path<String>,
+    page: Page,
     uri: Uri,
 ) -> Result<Json<CommentPage>, ApiError> {
     let post = post_id(&id)?;
-    let Query(params) =
-        Query::<ListParams>::try_from_uri(&uri).map_err(|e| ApiError::BadRequest {
-            message: e.body_text(),
-            field: None,
-        })?;
-    let limit = page_size(params.limit.as_deref(), DEFAULT_PAGE_SIZE)?;
-    let after = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
+    let after = match page.cursor.as_deref() {
         None => None,
         Some(raw) => Some(
             cursor::decode_key(raw)
@@ -70,7 +63,7 @@ pub async fn list_comments(
                 .ok_or_else(|| ApiError::bad_request("cursor", "the page cursor is not valid"))?,
         ),
     };
-    let from = params
+    let from = query::<From>(&uri)?
         .from
         .as_deref()
         .map(|raw| comment_id(raw, "from"))
@@ -78,7 +71,7 @@ pub async fn list_comments(
     Ok(Json(
         state
             .store
-            .comments(post, limit, after.as_ref(), from.as_ref())
+            .comments(post, page.limit, after.as_ref(), from.as_ref())
             .await?,
     ))
 }

@@ -17,28 +17,6 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::openapi::{self, ApiDoc, Published};
 
-/// Page size when the client names none.
-pub const DEFAULT_PAGE_SIZE: u32 = 20;
-/// Largest page a client may ask for.
-pub const MAX_PAGE_SIZE: u32 = 100;
-
-/// The `limit` of a page, `default` when absent, or a 400.
-pub(crate) fn page_size(raw: Option<&str>, default: u32) -> Result<u32, ApiError> {
-    match raw {
-        None => Ok(default),
-        Some(raw) => raw
-            .parse()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "limit",
-                    format!("limit must be a whole number from 1 to {MAX_PAGE_SIZE}"),
-                )
-            }),
-    }
-}
-
 /// Every route, each with its description.
 fn collected() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -1,29 +1,22 @@
 //! The caller's notices: who answered them, newest first, and marking them read.
 
 use axum::Json;
-use axum::extract::{Query, State};
-use axum::http::{StatusCode, Uri};
-use serde::Deserialize;
+use axum::extract::State;
+use axum::http::StatusCode;
 use shared::{ErrorBody, NoticePage};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::responses::SignedIn;
-use super::{DEFAULT_PAGE_SIZE, page_size};
 use crate::AppState;
 use crate::domain::Caller;
 use crate::error::ApiError;
+use crate::extract::Page;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_notices))
         .routes(routes!(mark_notices_read))
-}
-
-#[derive(Deserialize)]
-struct ListParams {
-    limit: Option<String>,
-    cursor: Option<String>,
 }
 
 /// One page of the caller's notices, newest first; each says whether it is new.
@@ -42,16 +35,14 @@ struct ListParams {
 pub async fn list_notices(
     State(state): State<AppState>,
     caller: Caller,
-    uri: Uri,
+    page: Page,
 ) -> Result<Json<NoticePage>, ApiError> {
-    let Query(params) =
-        Query::<ListParams>::try_from_uri(&uri).map_err(|e| ApiError::BadRequest {
-            message: e.body_text(),
-            field: None,
-        })?;
-    let limit = page_size(params.limit.as_deref(), DEFAULT_PAGE_SIZE)?;
-    let cursor = params.cursor.as_deref().filter(|c| !c.is_empty());
-    Ok(Json(state.store.notices(&caller.sub, limit, cursor).await?))
+    Ok(Json(
+        state
+            .store
+            .notices(&caller.sub, page.limit, page.cursor.as_deref())
+            .await?,
+    ))
 }
 
 /// Marks every notice the caller has as seen.

@@ -1,21 +1,19 @@
 //! Posts: the feed, one post, writing, editing and deleting.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, Uri, header};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use serde::Deserialize;
 use shared::{ErrorBody, Post, PostDraft, PostPage};
 use time::OffsetDateTime;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::responses::{JsonInput, SignedIn, Writing};
-use super::{DEFAULT_PAGE_SIZE, page_size};
 use crate::AppState;
 use crate::domain::{Caller, PostId};
 use crate::error::ApiError;
-use crate::extract::{JsonBody, MaybeCaller};
+use crate::extract::{JsonBody, MaybeCaller, Page};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -23,12 +21,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         // The original tutorial's path, kept for its clients.
         .routes(routes!(create_post_tutorial))
         .routes(routes!(get_post, update_post, delete_post))
-}
-
-#[derive(Deserialize)]
-struct ListParams {
-    limit: Option<String>,
-    cursor: Option<String>,
 }
 
 /// One page of posts, newest first, without their contents.
@@ -47,16 +39,11 @@ struct ListParams {
 pub async fn list_posts(
     State(state): State<AppState>,
     _: MaybeCaller,
-    uri: Uri,
+    page: Page,
 ) -> Result<Json<PostPage>, ApiError> {
-    let Query(params) =
-        Query::<ListParams>::try_from_uri(&uri).map_err(|e| ApiError::BadRequest {
-            message: e.body_text(),
-            field: None,
-        })?;
-    let limit = page_size(params.limit.as_deref(), DEFAULT_PAGE_SIZE)?;
-    let cursor = params.cursor.as_deref().filter(|c| !c.is_empty());
-    Ok(Json(state.store.list(limit, cursor).await?))
+    Ok(Json(
+        state.store.list(page.limit, page.cursor.as_deref()).await?,
+    ))
 }
 
 /// Writes a new post as the signed-in person.

@@ -19,7 +19,7 @@ use shared::{Author, Comment, CommentPage, CommentText, NoticeKind};
 
 use super::notices::{self, NoticeItem};
 use super::schema::{FEED, FEED_KEY, KEY, THREAD_KEY, THREAD_SORT};
-use super::{Store, StoreError, number, string};
+use super::{Store, StoreError, number, string, unless_refused};
 use crate::domain::{Caller, CommentId, PostId};
 
 /// How often a write that lost a race to another (a reply arriving as its comment is
@@ -504,13 +504,7 @@ impl Store {
             .expression_attribute_values(":zero", number(0))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(())
-            }
-            Err(e) => Err(e.into()),
-        }
+        unless_refused(result)
     }
 
     /// Removes up to `budget` of a deleted post's comments with their notices; whether

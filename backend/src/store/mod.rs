@@ -17,7 +17,7 @@ pub mod schema;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, KeysAndAttributes, WriteRequest};
 use time::OffsetDateTime;
 
@@ -206,6 +206,24 @@ impl Store {
             }
         }
         Ok(())
+    }
+}
+
+/// The outcome of a conditional write whose refusal means there is nothing to do (a
+/// claim already released, a marker already past): a refusal is `Ok`.
+fn unless_refused<O, E, R>(result: Result<O, SdkError<E, R>>) -> Result<(), StoreError>
+where
+    E: ProvideErrorMetadata,
+    aws_sdk_dynamodb::Error: From<SdkError<E, R>>,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(SdkError::ServiceError(e))
+            if e.err().code() == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -15,7 +15,7 @@ use shared::{Author, Notice, NoticeKind, NoticePage};
 use time::OffsetDateTime;
 
 use super::schema::{KEY, THREAD_KEY, THREAD_SORT, TTL_ATTR};
-use super::{Store, StoreError, number, string};
+use super::{Store, StoreError, number, string, unless_refused};
 use crate::domain::{CommentId, PostId};
 
 /// How long a notice is kept.
@@ -272,15 +272,7 @@ impl Store {
             .expression_attribute_values(":newest", string(newest))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e))
-                if e.err().is_conditional_check_failed_exception() =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(e.into()),
-        }
+        unless_refused(result)
     }
 
     /// Which of the posts `ids` exist (one batch read).

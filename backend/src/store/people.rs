@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use shared::DisplayName;
 
 use super::schema::PEOPLE_KEY;
-use super::{Store, StoreError, names, number, string, timestamp};
+use super::{Store, StoreError, names, number, string, timestamp, unless_refused};
 
 /// How long a chosen name stays before it can change again.
 pub const NAME_CHANGE_INTERVAL_SECS: u64 = 24 * 60 * 60;
@@ -208,12 +208,6 @@ impl Store {
             .expression_attribute_values(":sub", string(sub))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(())
-            }
-            Err(e) => Err(e.into()),
-        }
+        unless_refused(result)
     }
 }

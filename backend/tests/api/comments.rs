@@ -437,34 +437,9 @@ async fn a_deleted_posts_thousand_comments_are_unreadable_at_once_and_then_remov
     let store = backend::store::Store::new(app.aws.dynamo.clone(), app.stack.tables());
     let post_id = backend::domain::PostId::parse(&post.to_string()).unwrap();
     assert!(store.purge_comments(post_id, usize::MAX).await.unwrap());
-    let left = app
-        .aws
-        .dynamo
-        .query()
-        .table_name(&app.stack.comments_table)
-        .key_condition_expression("pk = :pk")
-        .expression_attribute_values(
-            ":pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("post#{post}")),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(left.count, 0);
-    let notices_left = app
-        .aws
-        .dynamo
-        .query()
-        .table_name(&app.stack.comments_table)
-        .key_condition_expression("pk = :pk")
-        .expression_attribute_values(
-            ":pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("notice#{}", app.alice.sub)),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(notices_left.count, 0, "the notices went with the comments");
+    assert_eq!(left_in(app, format!("post#{post}")).await, 0);
+    let notices_left = left_in(app, format!("notice#{}", app.alice.sub)).await;
+    assert_eq!(notices_left, 0, "the notices went with the comments");
 }
 
 /// The items left in a partition of the comments table.

@@ -12,7 +12,7 @@ use super::{author_name, describe, format_time};
 use crate::api::ApiError;
 use crate::browser;
 use crate::config::RuntimeConfig;
-use crate::state::{AppState, Draft, take_draft, use_app, use_config};
+use crate::state::{AppState, Draft, kept_draft_path, take_draft, use_app, use_config};
 
 /// Which inline form is open: at most one at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,8 +158,8 @@ pub fn Thread(post: u64, count: RwSignal<u64>) -> impl IntoView {
         .with_untracked(|s| s.as_ref().map(|s| s.sub.clone()))
     {
         let prefix = format!("/posts/{post}#reply-");
-        if let Some(target) = browser::load::<Draft>(&format!("{}.{sub}", browser::DRAFT_KEY))
-            .and_then(|d| d.path.strip_prefix(&prefix).map(str::to_owned))
+        if let Some(target) =
+            kept_draft_path(&sub).and_then(|path| path.strip_prefix(&prefix).map(str::to_owned))
         {
             state.open.set(Some(Open::Reply(target)));
         }
