@@ -16,7 +16,7 @@ use crate::state::{AppState, Notice, use_app, use_config};
 pub fn App(callback: Option<Result<Returned, SignInError>>) -> impl IntoView {
     let app = AppState::new(callback);
     provide_context(app);
-    let config = LocalResource::new(load_config);
+    let config = crate::load::load(load_config);
     move || match config.get() {
         None => view! { <p class="loading" role="status">{app.t().loading}</p> }.into_any(),
         Some(Err(reason)) => view! { <ConfigError reason/> }.into_any(),

@@ -10,6 +10,7 @@ pub mod browser;
 pub mod config;
 pub mod i18n;
 pub mod json;
+pub mod load;
 pub mod oauth;
 pub mod pages;
 pub mod start;

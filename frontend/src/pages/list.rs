@@ -24,7 +24,7 @@ fn PostList() -> impl IntoView {
     let config = use_config();
     let query = use_query_map();
     let cursor = move || query.read().get("cursor");
-    let page = LocalResource::new(move || {
+    let page = crate::load::load(move || {
         let cursor = cursor();
         let config = config.clone();
         // The first page may already be on its way since the app started.

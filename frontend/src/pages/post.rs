@@ -26,11 +26,11 @@ pub fn use_post_id() -> impl Fn() -> Option<u64> + Copy {
 }
 
 /// Loads the post named by the route.
-pub fn use_post() -> LocalResource<Result<Post, ApiError>> {
+pub fn use_post() -> ReadSignal<Option<Result<Post, ApiError>>> {
     let app = use_app();
     let config = use_config();
     let id = use_post_id();
-    LocalResource::new(move || {
+    crate::load::load(move || {
         let id = id();
         let config = config.clone();
         async move {
