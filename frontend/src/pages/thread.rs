@@ -12,6 +12,7 @@ use super::{author_name, describe, format_time};
 use crate::api::ApiError;
 use crate::browser;
 use crate::config::RuntimeConfig;
+use crate::i18n::Texts;
 use crate::state::{AppState, Draft, kept_draft_path, take_draft, use_app, use_config};
 
 /// Which inline form is open: at most one at a time.
@@ -34,14 +35,6 @@ struct ThreadState {
     open: RwSignal<Option<Open>>,
     count: RwSignal<u64>,
     config: StoredValue<RuntimeConfig>,
-}
-
-/// The page of this thread's draft for a new comment, or a reply to `target`.
-fn draft_path(post: u64, target: Option<&str>) -> String {
-    match target {
-        None => format!("/posts/{post}#comment"),
-        Some(target) => format!("/posts/{post}#reply-{target}"),
-    }
 }
 
 /// The element id of a comment, for links to it.
@@ -152,17 +145,14 @@ pub fn Thread(post: u64, count: RwSignal<u64>) -> impl IntoView {
         count,
         config: StoredValue::new(use_config()),
     };
-    // A reply kept across a sign-in opens its form again.
-    if let Some(sub) = app
+    // A reply or an edit kept across a sign-in opens its form again.
+    if let Some(open) = app
         .session
         .with_untracked(|s| s.as_ref().map(|s| s.sub.clone()))
+        .and_then(|sub| kept_draft_path(&sub))
+        .and_then(|path| reopened(post, &path))
     {
-        let prefix = format!("/posts/{post}#reply-");
-        if let Some(target) =
-            kept_draft_path(&sub).and_then(|path| path.strip_prefix(&prefix).map(str::to_owned))
-        {
-            state.open.set(Some(Open::Reply(target)));
-        }
+        state.open.set(Some(open));
     }
     state.load(app, None, linked.clone(), true);
     let earlier = move |_| {
@@ -199,7 +189,7 @@ pub fn Thread(post: u64, count: RwSignal<u64>) -> impl IntoView {
                     {move || app.t().more_comments}
                 </button>
             </Show>
-            <CommentForm state target=None/>
+            <CommentForm state writing=Writing::Comment/>
         </section>
     }
 }
@@ -218,10 +208,10 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
     let edited = comment.updated_at != comment.created_at;
     let created_at = comment.created_at.clone();
     let datetime = comment.created_at.clone();
-    let reply_target = (
-        comment.id.clone(),
-        comment.author.as_ref().and_then(|a| a.name.clone()),
-    );
+    let reply_target = Writing::Reply {
+        id: comment.id.clone(),
+        name: comment.author.as_ref().and_then(|a| a.name.clone()),
+    };
     let (reply_id, edit_id, delete_id) = (id.clone(), id.clone(), id.clone());
     let edit_button_id = id.clone();
     let error = RwSignal::new(None::<String>);
@@ -301,7 +291,8 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
                         </Show>
                     </p>
                     {move || if editing() {
-                        view! { <EditForm state id=edit_id.clone() words=edit_words.clone()/> }.into_any()
+                        let writing = Writing::Edit { id: edit_id.clone(), words: edit_words.clone() };
+                        view! { <CommentForm state writing/> }.into_any()
                     } else {
                         view! { <div class="contents" dir="auto" data-testid="comment-contents">{words.clone()}</div> }.into_any()
                     }}
@@ -335,32 +326,77 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
                 </Show>
             </div>
             <Show when=replying.clone()>
-                <CommentForm state target=Some(reply_target.clone())/>
+                <CommentForm state writing=reply_target.clone()/>
             </Show>
         </li>
     }
 }
 
-/// The form for a new comment, or for a reply to `target` (its id and its author's
-/// name). What is typed stays through a refusal, a failure and an expired session.
+/// What a comment form writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Writing {
+    /// A new comment at the end of the thread.
+    Comment,
+    /// A reply to the comment `id`, whose author is `name`.
+    Reply { id: String, name: Option<String> },
+    /// New words for the caller's comment `id`, which says `words` now.
+    Edit { id: String, words: String },
+}
+
+impl Writing {
+    /// The page this form's draft is kept for across a sign-in.
+    fn draft_path(&self, post: u64) -> String {
+        match self {
+            Writing::Comment => format!("/posts/{post}#comment"),
+            Writing::Reply { id, .. } => format!("/posts/{post}#reply-{id}"),
+            Writing::Edit { id, .. } => format!("/posts/{post}#edit-{id}"),
+        }
+    }
+
+    /// The textarea's element id.
+    fn field(&self) -> String {
+        match self {
+            Writing::Comment => "comment-new".to_owned(),
+            Writing::Reply { id, .. } => format!("reply-{id}"),
+            Writing::Edit { id, .. } => format!("edit-{id}"),
+        }
+    }
+}
+
+/// The inline form a kept draft of `path` reopens in this thread, if any.
+fn reopened(post: u64, path: &str) -> Option<Open> {
+    let fragment = path.strip_prefix(&format!("/posts/{post}#"))?;
+    if let Some(id) = fragment.strip_prefix("reply-") {
+        Some(Open::Reply(id.to_owned()))
+    } else {
+        fragment
+            .strip_prefix("edit-")
+            .map(|id| Open::Edit(id.to_owned()))
+    }
+}
+
+/// The form for a new comment, a reply or an edit. What is typed stays through a
+/// refusal, a failure and an expired session (kept under the form's own page, and
+/// put back when the same person returns).
 #[component]
-fn CommentForm(state: ThreadState, target: Option<(String, Option<String>)>) -> impl IntoView {
+fn CommentForm(state: ThreadState, writing: Writing) -> impl IntoView {
     let app = use_app();
     let config = use_config();
-    let target_id = target.as_ref().map(|(id, _)| id.clone());
-    let path = draft_path(state.post, target_id.as_deref());
+    let path = writing.draft_path(state.post);
     let restored = app
         .session
         .with_untracked(|s| s.as_ref().map(|s| s.sub.clone()))
-        .and_then(|sub| take_draft(&sub, &path));
-    let text = RwSignal::new(restored.map(|d| d.contents).unwrap_or_default());
+        .and_then(|sub| take_draft(&sub, &path))
+        .map(|d| d.contents);
+    let initial = match &writing {
+        Writing::Edit { words, .. } => restored.unwrap_or_else(|| words.clone()),
+        _ => restored.unwrap_or_default(),
+    };
+    let text = RwSignal::new(initial);
     let touched = RwSignal::new(false);
     let sending = RwSignal::new(false);
     let server_error = RwSignal::new(None::<String>);
-    let field = match &target_id {
-        None => "comment-new".to_owned(),
-        Some(id) => format!("reply-{id}"),
-    };
+    let field = writing.field();
     let rule = move || {
         touched
             .get()
@@ -369,7 +405,7 @@ fn CommentForm(state: ThreadState, target: Option<(String, Option<String>)>) -> 
             .map(|e| app.t().rule(&e))
     };
     let message = move || rule().or_else(|| server_error.get());
-    let submit_target = target_id.clone();
+    let sent = writing.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if sending.get_untracked() {
@@ -386,17 +422,35 @@ fn CommentForm(state: ThreadState, target: Option<(String, Option<String>)>) -> 
             title: String::new(),
             contents: raw.clone(),
         };
-        let (config, reply_to) = (config.clone(), submit_target.clone());
+        let (config, writing) = (config.clone(), sent.clone());
         sending.set(true);
         spawn_local(async move {
-            let body = NewComment {
-                contents: raw,
-                reply_to,
-            };
+            let call = writing.clone();
             let result = app
                 .call(&config, Some(&draft), move |api| {
-                    let body = body.clone();
-                    async move { api.add_comment(state.post, &body).await }
+                    let (call, contents) = (call.clone(), raw.clone());
+                    async move {
+                        match call {
+                            Writing::Edit { id, .. } => {
+                                api.edit_comment(state.post, &id, &CommentEdit { contents })
+                                    .await
+                            }
+                            Writing::Reply { id, .. } => {
+                                let body = NewComment {
+                                    contents,
+                                    reply_to: Some(id),
+                                };
+                                api.add_comment(state.post, &body).await
+                            }
+                            Writing::Comment => {
+                                let body = NewComment {
+                                    contents,
+                                    reply_to: None,
+                                };
+                                api.add_comment(state.post, &body).await
+                            }
+                        }
+                    }
                 })
                 .await;
             sending.set(false);
@@ -404,9 +458,14 @@ fn CommentForm(state: ThreadState, target: Option<(String, Option<String>)>) -> 
                 Ok(comment) => {
                     text.set(String::new());
                     touched.set(false);
+                    if matches!(writing, Writing::Edit { .. }) {
+                        state.open.set(None);
+                        state.replace(comment);
+                        return;
+                    }
                     let id = comment.id.clone();
                     state.insert(comment);
-                    if draft.path.contains("#reply-") {
+                    if matches!(writing, Writing::Reply { .. }) {
                         state.open.set(None);
                     }
                     request_animation_frame(move || browser::reveal(&anchor(&id)));
@@ -416,20 +475,35 @@ fn CommentForm(state: ThreadState, target: Option<(String, Option<String>)>) -> 
             }
         });
     };
-    let label = move || match &target {
-        None => app.t().comment_label.to_owned(),
-        Some((_, name)) => app.t().reply_label.replace(
+    let shown = writing.clone();
+    let label = move || match &shown {
+        Writing::Comment => app.t().comment_label.to_owned(),
+        Writing::Reply { name, .. } => app.t().reply_label.replace(
             "{name}",
             &name
                 .clone()
                 .unwrap_or_else(|| app.t().former_member.to_owned()),
         ),
+        Writing::Edit { .. } => app.t().edit.to_owned(),
     };
-    let is_reply = target_id.is_some();
+    let (test_id, submit_text): (_, fn(&Texts) -> &'static str) = match &writing {
+        Writing::Comment => ("comment-form", |t| t.comment_submit),
+        Writing::Reply { .. } => ("reply-form", |t| t.reply_submit),
+        Writing::Edit { .. } => ("edit-form", |t| t.save),
+    };
+    let submit = move || {
+        let t = app.t();
+        if sending.get() {
+            t.sending
+        } else {
+            submit_text(t)
+        }
+    };
+    let inline = writing != Writing::Comment;
     let count = move || text.with(|t| t.chars().count());
     view! {
-        <form class="comment-form" on:submit=on_submit novalidate data-testid=if is_reply { "reply-form" } else { "comment-form" }>
-            <label for=field.clone()>{label}</label>
+        <form class="comment-form" on:submit=on_submit novalidate data-testid=test_id>
+            <label for=field.clone() class:visually-hidden=matches!(writing, Writing::Edit { .. })>{label}</label>
             <textarea
                 id=field.clone()
                 rows="3"
@@ -448,85 +522,10 @@ fn CommentForm(state: ThreadState, target: Option<(String, Option<String>)>) -> 
                 <span class="count" id=format!("{field}-hint")>{count}" / "{COMMENT_MAX_CHARS}</span>
             </div>
             <div class="actions">
-                <button type="submit" class="button primary" disabled=move || sending.get()>
-                    {move || if sending.get() { app.t().sending } else if is_reply { app.t().reply_submit } else { app.t().comment_submit }}
-                </button>
-                <Show when=move || is_reply>
+                <button type="submit" class="button primary" disabled=move || sending.get()>{submit}</button>
+                <Show when=move || inline>
                     <button type="button" class="link" on:click=move |_| state.open.set(None)>{move || app.t().cancel}</button>
                 </Show>
-            </div>
-        </form>
-    }
-}
-
-/// Editing a comment's words in place.
-#[component]
-fn EditForm(state: ThreadState, id: String, words: String) -> impl IntoView {
-    let app = use_app();
-    let config = use_config();
-    let text = RwSignal::new(words);
-    let sending = RwSignal::new(false);
-    let server_error = RwSignal::new(None::<String>);
-    let field = format!("edit-{id}");
-    let message = move || {
-        validate::comment(&text.get())
-            .err()
-            .map(|e| app.t().rule(&e))
-            .or_else(|| server_error.get())
-    };
-    let path = format!("/posts/{}#edit-{id}", state.post);
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let raw = text.get_untracked();
-        if sending.get_untracked() || validate::comment(&raw).is_err() {
-            return;
-        }
-        let draft = Draft {
-            path: path.clone(),
-            title: String::new(),
-            contents: raw.clone(),
-        };
-        let (config, id) = (config.clone(), id.clone());
-        sending.set(true);
-        spawn_local(async move {
-            let edit = CommentEdit { contents: raw };
-            let result = app
-                .call(&config, Some(&draft), move |api| {
-                    let (edit, id) = (edit.clone(), id.clone());
-                    async move { api.edit_comment(state.post, &id, &edit).await }
-                })
-                .await;
-            sending.set(false);
-            match result {
-                Ok(comment) => {
-                    state.open.set(None);
-                    state.replace(comment);
-                }
-                Err(ApiError::Unauthorized) => {}
-                Err(other) => server_error.set(Some(describe(app, &other))),
-            }
-        });
-    };
-    view! {
-        <form class="comment-form" on:submit=on_submit novalidate data-testid="edit-form">
-            <label for=field.clone() class="visually-hidden">{move || app.t().edit}</label>
-            <textarea
-                id=field.clone()
-                rows="3"
-                prop:value=text
-                on:input=move |ev| {
-                    text.set(event_target_value(&ev));
-                    server_error.set(None);
-                }
-                aria-invalid=move || message().is_some().to_string()
-                aria-describedby=format!("{field}-error")
-            ></textarea>
-            <span class="error-text" id=format!("{field}-error") role="alert">{message}</span>
-            <div class="actions">
-                <button type="submit" class="button primary" disabled=move || sending.get()>
-                    {move || if sending.get() { app.t().sending } else { app.t().save }}
-                </button>
-                <button type="button" class="link" on:click=move |_| state.open.set(None)>{move || app.t().cancel}</button>
             </div>
         </form>
     }
