@@ -4,17 +4,22 @@
 //! user pool (moto), and
 //! Schemathesis (pinned in `xtask/requirements.txt`) sends every operation generated
 //! and mutated requests with a valid token (examples, coverage, fuzzing and stateful
-//! phases, the last following `Location` from a create to the post's own routes). Each
-//! answer is checked: never a 5xx, a documented status, and a body that matches the
-//! documented schema. The seed is fixed, so a run is repeatable.
+//! phases, the last following links it infers from the description: from a created
+//! post to its comments, from a created comment to its edit and delete). Each answer is
+//! checked: never a 5xx, a documented status, and a body that matches the documented
+//! schema. The run's event log then shows that the stateful phase really reached the
+//! comment routes from a created post ([`REQUIRED_LINKS`]). The seed is fixed, so a run
+//! is repeatable.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use backend::store::Store;
 use devstack::Options;
+use serde_json::Value;
 
 use crate::process::{ChildGuard, free_port, run_cmd, wait_for_port};
 use crate::services::Services;
@@ -101,6 +106,7 @@ pub fn against(root: &Path, services: &Services, budget: Budget) -> Result<()> {
 
     let report = root.join("target/fuzz");
     std::fs::create_dir_all(&report)?;
+    let events = report.join("events.ndjson");
     let schemathesis = root.join(VENV).join("bin/st");
     println!(
         "fuzz: Schemathesis, seed {SEED}, up to {} cases per operation and phase",
@@ -122,11 +128,137 @@ pub fn against(root: &Path, services: &Services, budget: Budget) -> Result<()> {
             .args(["--workers", "1"])
             .args(["--generation-database", "none"])
             .args(["--request-timeout", "30"])
-            .args(["--report", "junit"])
+            .args(["--report", "junit,ndjson"])
             .arg("--report-dir")
             .arg(&report)
+            .arg("--report-ndjson-path")
+            .arg(&events)
             .arg("--no-color")
             // The token must not be printed in a failure's reproduction command.
             .args(["--output-sanitize", "true"]),
-    )
+    )?;
+    let log = std::fs::read_to_string(&events).context("reading Schemathesis's event log")?;
+    let reached = stateful_links(&log)?;
+    let missing: Vec<_> = REQUIRED_LINKS
+        .iter()
+        .filter(|(from, to, status)| {
+            !reached
+                .iter()
+                .any(|(f, t, s)| from.contains(&f.as_str()) && t == to && s == status)
+        })
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "the stateful phase did not follow these links to a success: {missing:?}; it \
+             followed {reached:?}"
+        );
+    }
+    println!(
+        "fuzz: the stateful phase followed {} kinds of link, the comment routes among them",
+        reached.len()
+    );
+    Ok(())
+}
+
+/// Links the stateful phase must follow to a success: (the operations the link may
+/// start from, the operation it leads to, that operation's status).
+const REQUIRED_LINKS: &[(&[&str], &str, u16)] = &[
+    (
+        &["POST /posts", "POST /post"],
+        "POST /posts/{id}/comments",
+        201,
+    ),
+    (
+        &["POST /posts", "POST /post"],
+        "GET /posts/{id}/comments",
+        200,
+    ),
+    (
+        &["POST /posts/{id}/comments"],
+        "PUT /posts/{id}/comments/{comment_id}",
+        200,
+    ),
+    (
+        &["POST /posts/{id}/comments"],
+        "DELETE /posts/{id}/comments/{comment_id}",
+        204,
+    ),
+];
+
+/// The links the stateful phase followed, from Schemathesis's NDJSON event log: for each
+/// request made through a link, (the operation it came from, the one it called, the
+/// answer's status).
+fn stateful_links(ndjson: &str) -> Result<BTreeSet<(String, String, u16)>> {
+    let mut links = BTreeSet::new();
+    for line in ndjson.lines().filter(|l| !l.trim().is_empty()) {
+        let event: Value = serde_json::from_str(line).context("an event that is not JSON")?;
+        let Some(finished) = event.get("ScenarioFinished") else {
+            continue;
+        };
+        if finished["phase"] != "stateful" {
+            continue;
+        }
+        let recorder = &finished["recorder"];
+        let Some(cases) = recorder["cases"].as_object() else {
+            continue;
+        };
+        for (id, case) in cases {
+            if case["is_transition_applied"] != true {
+                continue;
+            }
+            // "POST /posts -> [201] PostPost -> POST /posts/{id}/comments"
+            let Some(link) = case["transition"]["id"].as_str() else {
+                continue;
+            };
+            let (Some(from), Some(to)) = (link.split(" -> ").next(), link.rsplit(" -> ").next())
+            else {
+                continue;
+            };
+            let Some(status) = recorder["interactions"][id]["response"]["status_code"].as_u64()
+            else {
+                continue;
+            };
+            links.insert((from.to_owned(), to.to_owned(), status as u16));
+        }
+    }
+    Ok(links)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_links_followed_are_read_from_the_event_log_with_their_answers() {
+        let events = [
+            serde_json::json!({"ScenarioStarted": {"phase": "stateful"}}),
+            // Another phase's links do not count.
+            serde_json::json!({"ScenarioFinished": {"phase": "fuzzing", "recorder": {
+                "cases": {"a": {"transition": {"id": "POST /x -> [201] L -> GET /y"},
+                    "is_transition_applied": true}},
+                "interactions": {"a": {"response": {"status_code": 200}}}}}}),
+            serde_json::json!({"ScenarioFinished": {"phase": "stateful", "recorder": {
+                "cases": {
+                    "b": {"transition": {"id": "POST /posts -> [201] PostPost -> POST /posts/{id}/comments"},
+                        "is_transition_applied": true},
+                    // A link chosen but not applied, and a request made without one.
+                    "c": {"transition": {"id": "POST /posts -> [201] X-Inferred-Link-2 -> DELETE /posts/{id}"},
+                        "is_transition_applied": false},
+                    "d": {"transition": null}},
+                "interactions": {
+                    "b": {"response": {"status_code": 201}},
+                    "c": {"response": {"status_code": 204}},
+                    "d": {"response": {"status_code": 201}}}}}}),
+        ];
+        let log = events.map(|e| e.to_string()).join("\n");
+        assert_eq!(
+            stateful_links(&log).unwrap(),
+            BTreeSet::from([(
+                "POST /posts".to_owned(),
+                "POST /posts/{id}/comments".to_owned(),
+                201
+            )])
+        );
+        assert!(stateful_links("not json").is_err());
+    }
 }
