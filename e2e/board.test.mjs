@@ -469,7 +469,7 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       const second = newEmail('copycat');
       await register(page, second);
       await chooseName(page, nameFor(first).toUpperCase());
-      await page.getByText('That name is taken. Please choose another.').waitFor();
+      await page.getByText('That name is taken, looks like one that is, or is reserved. Please choose another.').waitFor();
       assert.equal(await page.getByTestId('user-name').count(), 0);
       // The rules are checked as the name is typed, as the API checks them.
       await page.getByLabel('Display name').fill('x');

@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use shared::{ErrorBody, ErrorCode, ValidationError};
 
 use crate::auth::AuthError;
-use crate::store::StoreError;
 use crate::store::quota::Window;
+use crate::store::{StoreError, names};
 
 /// Longest message a client error carries, in characters. Messages can quote the
 /// request (an unknown field's name, say); a caller must not be able to make the
@@ -201,7 +201,15 @@ impl From<StoreError> for ApiError {
             }
             StoreError::NameTaken => ApiError::Conflict {
                 field: "display_name",
-                message: "that display name is taken; choose another",
+                message: "that display name, or one that looks like it, is taken; choose another",
+            },
+            StoreError::NameNotAllowed(names::NotAllowed::Reserved) => ApiError::Conflict {
+                field: "display_name",
+                message: "that display name contains a word reserved for the board itself; choose another",
+            },
+            StoreError::NameNotAllowed(names::NotAllowed::MixedScripts) => ApiError::Conflict {
+                field: "display_name",
+                message: "that display name mixes alphabets that look alike (such as Latin with Cyrillic or Greek); choose another",
             },
             StoreError::NameChangedConcurrently => ApiError::Conflict {
                 field: "display_name",

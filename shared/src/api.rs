@@ -71,8 +71,9 @@ pub struct Profile {
 #[serde(deny_unknown_fields)]
 pub struct NameChange {
     /// 2 to 24 characters once trimmed, white space runs made one space, in NFC;
-    /// under the title's character rules. Unique on the board ignoring case and
-    /// width.
+    /// under the title's character rules, without joiners or variation selectors.
+    /// Unique on the board by what it looks like (case, width and look-alike letters
+    /// aside).
     #[cfg_attr(feature = "openapi", schema(min_length = 2, max_length = 24))]
     pub display_name: String,
 }

@@ -260,8 +260,8 @@ pub fn post(raw_title: &str, raw_contents: &str) -> Result<(Title, Contents), Va
 /// white space one space, [`NAME_MIN_CHARS`] to [`NAME_MAX_CHARS`] characters, under
 /// the title's rules (no control characters, nothing that hides or reorders text).
 ///
-/// Whether a name is free is for the server to say: names are unique ignoring case
-/// and width, which takes Unicode tables the browser app does without.
+/// Whether a name is free is for the server to say: names are unique by what they
+/// look like, which takes Unicode tables the browser app does without.
 pub fn display_name(raw: &str) -> Result<DisplayName, ValidationError> {
     let fail = |rule| ValidationError {
         field: Field::DisplayName,
@@ -276,6 +276,11 @@ pub fn display_name(raw: &str) -> Result<DisplayName, ValidationError> {
         return Err(fail(Rule::Blank));
     }
     check_visible(&name).map_err(fail)?;
+    // Joiners and variation selectors show nothing in a name but make it another
+    // string: "Demo" with a zero-width joiner would pass for "Demo".
+    if name.chars().any(is_default_ignorable) {
+        return Err(fail(Rule::InvisibleCharacter));
+    }
     let count = name.chars().count();
     if count < NAME_MIN_CHARS {
         return Err(fail(Rule::TooShort {
@@ -349,8 +354,9 @@ fn is_tag(c: char) -> bool {
 }
 
 /// Unicode's Default_Ignorable_Code_Point: characters that show nothing by themselves
-/// (joiners, variation selectors, ...), so they do not make a value visible.
-fn is_default_ignorable(c: char) -> bool {
+/// (joiners, variation selectors, ...), so they do not make a value visible, and have
+/// no place in a name.
+pub fn is_default_ignorable(c: char) -> bool {
     matches!(c,
         '\u{00AD}'
         | '\u{034F}'
@@ -412,6 +418,26 @@ mod tests {
         );
         assert_eq!(display_name("a\nb"), fail(Rule::ControlCharacter));
         assert_eq!(display_name("\u{200D}\u{200D}"), fail(Rule::Blank));
+    }
+
+    #[test]
+    fn names_refuse_joiners_and_variation_selectors_that_titles_allow() {
+        let fail = |rule| Err(err(Field::DisplayName, rule));
+        for name in [
+            "Demo\u{200D}",
+            "Ada\u{FE0F}",
+            "Ki\u{200C}m",
+            "A\u{034F}da",
+            "Ada\u{E0100}",
+        ] {
+            assert_eq!(
+                display_name(name),
+                fail(Rule::InvisibleCharacter),
+                "{name:?}"
+            );
+            let title = title(name).map(|t| t.into_string());
+            assert!(title.is_ok(), "{name:?} is a title");
+        }
     }
 
     fn err(field: Field, rule: Rule) -> ValidationError {

@@ -32,12 +32,7 @@ pub const DEMO_MODERATOR_PASSWORD: &str = "Board-mod-2026";
 /// The demo people: email, password, display name, moderator.
 const DEMO_PEOPLE: [(&str, &str, &str, bool); 2] = [
     (DEMO_EMAIL, DEMO_PASSWORD, "Demo", false),
-    (
-        DEMO_MODERATOR_EMAIL,
-        DEMO_MODERATOR_PASSWORD,
-        "Demo moderator",
-        true,
-    ),
+    (DEMO_MODERATOR_EMAIL, DEMO_MODERATOR_PASSWORD, "Mina", true),
 ];
 
 /// Ports tried first; a port in use is replaced by a free one.

@@ -56,7 +56,7 @@ pub async fn get_me(
     responses(
         SignedIn, JsonInput,
         (status = 200, description = "The caller's profile with the new name", body = Profile),
-        (status = 409, description = "The name is taken (ignoring case and width) or reserved", body = ErrorBody),
+        (status = 409, description = "The name, or one that looks like it, is taken; or nobody may hold it (a word reserved for the board, or scripts that look alike mixed)", body = ErrorBody),
         (status = 422, description = "A rule broken; `field` is `display_name`", body = ErrorBody),
         (status = 429, description = "The name was changed less than a day ago", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until it may change again"))),

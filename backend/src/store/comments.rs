@@ -9,8 +9,6 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update,
 };
@@ -19,7 +17,7 @@ use shared::{Author, Comment, CommentPage, CommentText, NoticeKind};
 
 use super::notices::{self, NoticeItem};
 use super::schema::{FEED, FEED_KEY, KEY, THREAD_KEY, THREAD_SORT};
-use super::{Store, StoreError, number, string, unless_refused};
+use super::{Store, StoreError, build_error, number, string, unless_refused};
 use crate::domain::{Caller, CommentId, PostId};
 
 /// How often a write that lost a race to another (a reply arriving as its comment is
@@ -588,39 +586,14 @@ impl Store {
         writes: Vec<TransactWriteItem>,
         names: &[&'static str],
     ) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) => match e.into_err() {
-                TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-                    let failed = cancelled
-                        .cancellation_reasons()
-                        .iter()
-                        .position(|r| r.code() == Some("ConditionalCheckFailed"));
-                    match failed {
-                        Some(i) => Err(StoreError::NotFound {
-                            what: names.get(i).copied().unwrap_or("comment"),
-                        }),
-                        // Another transaction on the same items: DynamoDB's own word.
-                        None => Err(StoreError::Contended("a comment")),
-                    }
-                }
-                other => Err(StoreError::Dynamo(Box::new(other.into()))),
-            },
-            Err(e) => Err(e.into()),
-        }
+        super::transact(&self.client, writes, "a comment")
+            .await?
+            .map_err(|i| StoreError::NotFound {
+                what: names.get(i).copied().unwrap_or("comment"),
+            })
     }
 }
 
 fn to_map<T: Serialize>(item: &T) -> Result<HashMap<String, AttributeValue>, StoreError> {
     serde_dynamo::to_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
-    StoreError::Corrupt(format!("a request could not be built: {e}"))
 }

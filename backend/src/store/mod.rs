@@ -35,6 +35,8 @@ pub enum StoreError {
     IdsExhausted,
     #[error("the display name is taken")]
     NameTaken,
+    #[error("nobody may hold this display name: {0:?}")]
+    NameNotAllowed(names::NotAllowed),
     #[error("the display name was changed less than a day ago")]
     NameChangedRecently { retry_after_secs: u64 },
     #[error("the display name was changed elsewhere at the same time")]
@@ -211,6 +213,42 @@ impl Store {
 
 /// The outcome of a conditional write whose refusal means there is nothing to do (a
 /// claim already released, a marker already past): a refusal is `Ok`.
+/// A request the SDK could not build (a required part missing): a fault of this code.
+fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Corrupt(format!("a request could not be built: {e}"))
+}
+
+/// Runs `writes` as one `TransactWriteItems`: all of them or none. `Ok(Err(i))` when
+/// DynamoDB refused the `i`-th write's condition; another transaction on the same items
+/// at the same moment is [`StoreError::Contended`] over `what`.
+async fn transact(
+    client: &Client,
+    writes: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+    what: &'static str,
+) -> Result<Result<(), usize>, StoreError> {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    let result = client
+        .transact_write_items()
+        .set_transact_items(Some(writes))
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(Ok(())),
+        Err(SdkError::ServiceError(e)) => match e.into_err() {
+            TransactWriteItemsError::TransactionCanceledException(cancelled) => match cancelled
+                .cancellation_reasons()
+                .iter()
+                .position(|r| r.code() == Some("ConditionalCheckFailed"))
+            {
+                Some(i) => Ok(Err(i)),
+                None => Err(StoreError::Contended(what)),
+            },
+            other => Err(StoreError::Dynamo(Box::new(other.into()))),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn unless_refused<O, E, R>(result: Result<O, SdkError<E, R>>) -> Result<(), StoreError>
 where
     E: ProvideErrorMetadata,

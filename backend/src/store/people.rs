@@ -1,23 +1,22 @@
-//! Display names: chosen on the board, unique ignoring case and width, changed at
-//! most once a day.
+//! Display names: chosen on the board, unique by what they look like (case, width and
+//! look-alike letters aside, [`names::key`]), changed at most once a day.
 //!
 //! A name is held by a claim item `name#<key>` that only a conditional put creates
 //! (`attribute_not_exists`, or already this person's), so two people asking for one
-//! name at once cannot both get it. A change is three single-item writes, in an order
-//! that never leaves a name shown by two people: claim the new name, point the profile
-//! at it (conditional on the profile being as it was read), release the old claim. A
-//! failure in between leaves at most the old name still reserved for its holder.
+//! name at once cannot both get it. A change is one `TransactWriteItems`: claim the new
+//! name, check that nobody holds it under the key names were claimed by before, point
+//! the profile at it (conditional on the profile being as it was read), release the
+//! old claim. All of it happens or none: no failure, timeout or dropped request can
+//! leave a second name held.
 
 use std::collections::{HashMap, HashSet};
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use shared::DisplayName;
 
 use super::schema::PEOPLE_KEY;
-use super::{Store, StoreError, names, number, string, timestamp, unless_refused};
+use super::{Store, StoreError, build_error, names, number, string, timestamp};
 
 /// How long a chosen name stays before it can change again.
 pub const NAME_CHANGE_INTERVAL_SECS: u64 = 24 * 60 * 60;
@@ -90,18 +89,16 @@ impl Store {
         Ok(found)
     }
 
-    /// Gives `sub` the display name `name`, if nobody holds it (ignoring case and
-    /// width) and it is not reserved.
+    /// Gives `sub` the display name `name`, if nobody holds it or one that looks like
+    /// it, and anyone may ([`names::check`]).
     pub async fn set_name(
         &self,
         sub: &str,
         name: &DisplayName,
     ) -> Result<ProfileRecord, StoreError> {
         let name = name.as_str();
+        names::check(name).map_err(StoreError::NameNotAllowed)?;
         let new_key = names::key(name);
-        if names::is_reserved(name) {
-            return Err(StoreError::NameTaken);
-        }
         let current = self.profile(sub).await?;
         if let Some(current) = &current
             && current.display_name.as_deref() == Some(name)
@@ -120,11 +117,6 @@ impl Store {
             }
         }
         let old_key = current.as_ref().and_then(|c| c.name_key.clone());
-        let claims_new = old_key.as_deref() != Some(new_key.as_str());
-        if claims_new {
-            self.claim(sub, &new_key).await?;
-        }
-
         let record = ProfileRecord {
             pk: user_key(sub),
             display_name: Some(name.to_owned()),
@@ -132,50 +124,38 @@ impl Store {
             name_changed_at: Some(timestamp(now)),
             name_changed_epoch: Some(now_epoch),
         };
-        let item =
-            serde_dynamo::to_item(&record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let put = self
-            .client
-            .put_item()
-            .table_name(&self.people)
-            .set_item(Some(item));
-        // Only over the profile as it was read: a change made meanwhile (another tab)
-        // wins, and this one stops.
-        let put = match old_epoch {
-            None => put
-                .condition_expression("attribute_not_exists(#pk)")
-                .expression_attribute_names("#pk", PEOPLE_KEY),
-            Some(epoch) => put
-                .condition_expression("name_changed_epoch = :read")
-                .expression_attribute_values(":read", number(epoch)),
-        };
-        match put.send().await {
-            Ok(_) => {}
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-            {
-                if claims_new {
-                    let now_held = self.profile(sub).await?.and_then(|p| p.name_key);
-                    if now_held.as_deref() != Some(new_key.as_str()) {
-                        self.release(sub, &new_key).await?;
-                    }
-                }
-                return Err(StoreError::NameChangedConcurrently);
-            }
-            Err(e) => return Err(e.into()),
+
+        // Each write, and what its refused condition means.
+        let mut writes = Vec::new();
+        let mut refusals = Vec::new();
+        if old_key.as_deref() != Some(new_key.as_str()) {
+            writes.push(self.claim(sub, &new_key)?);
+            refusals.push(StoreError::NameTaken);
         }
-        if let Some(old_key) = old_key.filter(|_| claims_new) {
-            self.release(sub, &old_key).await?;
+        let earlier = names::earlier_key(name);
+        if earlier != new_key && old_key.as_deref() != Some(earlier.as_str()) {
+            writes.push(self.not_held_by_another(sub, &earlier)?);
+            refusals.push(StoreError::NameTaken);
         }
-        Ok(record)
+        writes.push(self.put_profile(&record, old_epoch)?);
+        refusals.push(StoreError::NameChangedConcurrently);
+        if let Some(old_key) = old_key.filter(|old| *old != new_key) {
+            writes.push(self.release(sub, &old_key)?);
+            refusals.push(StoreError::NameChangedConcurrently);
+        }
+        match super::transact(&self.client, writes, "a name change").await? {
+            Ok(()) => Ok(record),
+            Err(i) => Err(refusals
+                .into_iter()
+                .nth(i)
+                .unwrap_or(StoreError::NameChangedConcurrently)),
+        }
     }
 
-    /// Claims `name_key` for `sub`: one conditional put, so of two people claiming
-    /// one name at once exactly one gets it.
-    async fn claim(&self, sub: &str, name_key: &str) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .put_item()
+    /// Claims `name_key` for `sub`: of two people claiming one name at once exactly
+    /// one gets it.
+    fn claim(&self, sub: &str, name_key: &str) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
             .table_name(&self.people)
             .item(PEOPLE_KEY, string(claim_key(name_key)))
             .item("sub", string(sub))
@@ -183,31 +163,63 @@ impl Store {
             .expression_attribute_names("#pk", PEOPLE_KEY)
             .expression_attribute_names("#sub", "sub")
             .expression_attribute_values(":sub", string(sub))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Err(StoreError::NameTaken)
-            }
-            Err(e) => Err(e.into()),
-        }
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    /// Gives up `sub`'s claim on `name_key` (never someone else's).
-    async fn release(&self, sub: &str, name_key: &str) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .delete_item()
+    /// The check that nobody but `sub` holds `name_key`.
+    fn not_held_by_another(
+        &self,
+        sub: &str,
+        name_key: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let check = ConditionCheck::builder()
             .table_name(&self.people)
             .key(PEOPLE_KEY, string(claim_key(name_key)))
-            .condition_expression("#sub = :sub")
+            .condition_expression("attribute_not_exists(#pk) OR #sub = :sub")
+            .expression_attribute_names("#pk", PEOPLE_KEY)
             .expression_attribute_names("#sub", "sub")
             .expression_attribute_values(":sub", string(sub))
-            .send()
-            .await;
-        unless_refused(result)
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    /// Writes the profile, only over the profile as it was read (`read_epoch`, or none):
+    /// a change made meanwhile (another tab) wins, and this one stops.
+    fn put_profile(
+        &self,
+        record: &ProfileRecord,
+        read_epoch: Option<u64>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let item = serde_dynamo::to_item(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let put = Put::builder().table_name(&self.people).set_item(Some(item));
+        let put = match read_epoch {
+            None => put
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PEOPLE_KEY),
+            Some(epoch) => put
+                .condition_expression("name_changed_epoch = :read")
+                .expression_attribute_values(":read", number(epoch)),
+        };
+        Ok(TransactWriteItem::builder()
+            .put(put.build().map_err(build_error)?)
+            .build())
+    }
+
+    /// Gives up `sub`'s claim on `name_key`: never someone else's, and nothing to do
+    /// if it is gone.
+    fn release(&self, sub: &str, name_key: &str) -> Result<TransactWriteItem, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.people)
+            .key(PEOPLE_KEY, string(claim_key(name_key)))
+            .condition_expression("attribute_not_exists(#pk) OR #sub = :sub")
+            .expression_attribute_names("#pk", PEOPLE_KEY)
+            .expression_attribute_names("#sub", "sub")
+            .expression_attribute_values(":sub", string(sub))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
     }
 }

@@ -223,7 +223,7 @@ async fn a_deleted_comment_with_replies_leaves_a_placeholder_and_one_without_goe
 async fn only_authors_edit_and_moderators_delete_anyones_comment() {
     let app = TestApp::spawn().await;
     let moderator = app.moderator("mod").await;
-    app.name(&moderator, "Moderator Kim").await;
+    app.name(&moderator, "Kim Mina").await;
     let post = app.create(&app.alice, "p", "c").await.id;
     let comment = app.comment(&app.bob, post, "bob's words", None).await;
     let path = format!("/posts/{post}/comments/{}", comment.id);

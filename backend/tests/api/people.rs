@@ -1,5 +1,5 @@
 //! Display names and moderators, against DynamoDB Local and moto: names are the board's own, unique
-//! ignoring case and width, shown as they are now on every post; moderators (the
+//! by what they look like, shown as they are now on every post; moderators (the
 //! Cognito group in a verified token) may delete any post and edit none but their own.
 
 use std::time::Duration;
@@ -85,6 +85,13 @@ async fn the_boards_own_words_cannot_be_taken() {
         "ｍｏｄｅｒａｔｏｒ",
         "Mod-erator",
         "Board",
+        "Admins",
+        "m0derator",
+        "Moderator Team",
+        "former member",
+        "탈퇴한 회원",
+        "관리자",
+        "운영자님",
     ] {
         let reply = app.set_name(&carol, reserved).await;
         assert_eq!(
@@ -94,6 +101,109 @@ async fn the_boards_own_words_cannot_be_taken() {
             reply.body
         );
     }
+}
+
+#[tokio::test]
+async fn names_that_look_like_a_held_one_are_refused_and_real_names_pass() {
+    let app = TestApp::spawn().await;
+    let carol = app.sign_up("carol").await;
+    // Alice is "Alice": a one for the l, a Cyrillic А, or a whole name in another
+    // script that reads the same is hers too.
+    for imitation in ["A1ice", "\u{0410}lice", "\u{0391}lice"] {
+        let reply = app.set_name(&carol, imitation).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CONFLICT,
+            "{imitation}: {}",
+            reply.body
+        );
+        assert_eq!(reply.error_field(), Some("display_name"));
+    }
+    // Joiners and variation selectors are no part of a name at all.
+    for hidden in ["Alice\u{200D}", "Alice\u{FE0F}"] {
+        let reply = app.set_name(&carol, hidden).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{hidden:?}");
+    }
+    assert_eq!(me(&app, &carol).await.display_name, None);
+    for (person, name) in [
+        ("dave", "김민준"),
+        ("erin", "José Álvarez"),
+        ("fay", "山田たろう"),
+    ] {
+        let user = app.sign_up(person).await;
+        app.name(&user, name).await;
+        assert_eq!(me(&app, &user).await.display_name.as_deref(), Some(name));
+    }
+}
+
+#[tokio::test]
+async fn a_name_claimed_under_the_earlier_key_stays_its_holders_until_they_rename() {
+    let app = TestApp::spawn().await;
+    let dave = app.sign_up("dave").await;
+    // Dave took "Sam" when names were keyed by case and width only: his claim is
+    // `name#sam`, where the key is now that of "Sarn" (r n reads as m).
+    let people = &app.stack.people_table;
+    for item in [
+        json!({"pk": "name#sam", "sub": dave.sub}),
+        json!({"pk": format!("user#{}", dave.sub), "display_name": "Sam", "name_key": "sam",
+               "name_changed_at": "2026-01-01T00:00:00Z", "name_changed_epoch": 1_767_225_600_u64}),
+    ] {
+        app.aws
+            .dynamo
+            .put_item()
+            .table_name(people)
+            .set_item(Some(serde_dynamo::to_item(item).unwrap()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let carol = app.sign_up("carol").await;
+    for name in ["Sam", "SAM", "Ｓａｍ"] {
+        let reply = app.set_name(&carol, name).await;
+        assert_eq!(reply.status, StatusCode::CONFLICT, "{name}: {}", reply.body);
+    }
+    assert_eq!(me(&app, &dave).await.display_name.as_deref(), Some("Sam"));
+    // Renaming gives the earlier claim up in the same transaction.
+    app.name(&dave, "Samwise").await;
+    let held = app
+        .aws
+        .dynamo
+        .get_item()
+        .table_name(people)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("name#sam".into()),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(held.item.is_none(), "the earlier claim is released");
+    app.name(&carol, "Sam").await;
+    assert_eq!(me(&app, &carol).await.display_name.as_deref(), Some("Sam"));
+}
+
+#[tokio::test]
+async fn a_refused_rename_changes_nothing() {
+    let app = TestApp::spawn_at(Clock::manual(OffsetDateTime::now_utc()), |_| {}).await;
+    let carol = app.sign_up("carol").await;
+    app.name(&carol, "Carol").await;
+    app.clock.advance(Duration::from_secs(86_400));
+    // Bob holds "Bob": Carol's rename to a look-alike is refused as a whole.
+    let reply = app.set_name(&carol, "B0b").await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert_eq!(
+        me(&app, &carol).await.display_name.as_deref(),
+        Some("Carol")
+    );
+    assert_eq!(
+        me(&app, &app.bob).await.display_name.as_deref(),
+        Some("Bob")
+    );
+    // Her name is still hers: nobody else can take it.
+    let dave = app.sign_up("dave").await;
+    let reply = app.set_name(&dave, "CAROL").await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
 }
 
 #[tokio::test]
