@@ -289,6 +289,7 @@ fn the_function_may_touch_only_its_table_index_and_log_group() {
             "dynamodb:BatchGetItem on PeopleTable.Arn",
             "dynamodb:BatchGetItem on PostsTable.Arn",
             "dynamodb:BatchWriteItem on CommentsTable.Arn",
+            "dynamodb:ConditionCheckItem on PeopleTable.Arn",
             "dynamodb:ConditionCheckItem on PostsTable.Arn",
             "dynamodb:DeleteItem on CommentsTable.Arn",
             "dynamodb:DeleteItem on PeopleTable.Arn",
