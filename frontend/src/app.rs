@@ -1,8 +1,6 @@
 //! The app's frame: configuration, header, banners and routes.
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
 
 use crate::api::ApiError;
 use crate::auth::{Returned, SignInError};
@@ -10,6 +8,7 @@ use crate::config::RuntimeConfig;
 use crate::pages::{
     EditPage, Home, LoadError, NameForm, NoticesPage, PostPage, ProfilePage, WritePage,
 };
+use crate::router::{Route, Router, use_router};
 use crate::state::{AppState, Notice, use_app, use_config};
 
 #[component]
@@ -99,8 +98,9 @@ fn Shell(config: RuntimeConfig) -> impl IntoView {
             Some(Ok(_)) => Gate::Open,
         })
     });
+    let router = Router::start();
+    provide_context(router);
     view! {
-        <Router>
             <a class="skip-link" href="#main">{move || app.t().skip_to_content}</a>
             <Header/>
             <Notices/>
@@ -109,33 +109,36 @@ fn Shell(config: RuntimeConfig) -> impl IntoView {
                     Gate::Loading => view! { <p class="loading" role="status">{app.t().loading}</p> }.into_any(),
                     Gate::Failed(error) => view! { <LoadError error/> }.into_any(),
                     Gate::NeedsName => view! { <NameForm first=true/> }.into_any(),
-                    Gate::Open => view! {
-                        <Routes fallback=NotFound>
-                            <Route path=path!("/") view=Home/>
-                            <Route path=path!("/write") view=WritePage/>
-                            <Route path=path!("/me") view=ProfilePage/>
-                            <Route path=path!("/notices") view=NoticesPage/>
-                            <Route path=path!("/posts/:id") view=PostPage/>
-                            <Route path=path!("/posts/:id/edit") view=EditPage/>
-                        </Routes>
-                    }
-                    .into_any(),
+                    Gate::Open => match router.route() {
+                        Route::Home => view! { <Home/> }.into_any(),
+                        Route::Write => view! { <WritePage/> }.into_any(),
+                        Route::Profile => view! { <ProfilePage/> }.into_any(),
+                        Route::Notices => view! { <NoticesPage/> }.into_any(),
+                        Route::Post(_) => view! { <PostPage/> }.into_any(),
+                        Route::Edit(_) => view! { <EditPage/> }.into_any(),
+                        Route::NotFound => view! { <NotFound/> }.into_any(),
+                    },
                 }}
             </main>
-        </Router>
     }
+}
+
+/// `aria-current="page"` for the link to the page shown.
+fn current(router: Router, route: Route) -> Option<&'static str> {
+    (router.route() == route).then_some("page")
 }
 
 #[component]
 fn Header() -> impl IntoView {
     let app = use_app();
+    let router = use_router();
     let config = use_config();
     let sign_in_config = config.clone();
     let toggle_lang = move |_| app.set_lang(app.lang.get_untracked().other());
     view! {
         <header class="site-header">
             <nav aria-label=move || app.t().main_nav>
-                <A href="/" attr:class="brand">{move || app.t().app_name}</A>
+                <a href="/" class="brand">{move || app.t().app_name}</a>
                 <div class="nav-actions">
                     {move || match app.session.get() {
                         Some(_) => {
@@ -147,13 +150,13 @@ fn Header() -> impl IntoView {
                                 })
                             };
                             view! {
-                                <A href="/write" attr:class="button primary">{move || app.t().write}</A>
+                                <a href="/write" class="button primary" aria-current=move || current(router, Route::Write)>{move || app.t().write}</a>
                                 {move || name().map(|name| view! {
                                     <span class="who">
                                         <span class="visually-hidden">{move || app.t().signed_in_as}" "</span>
-                                        <A href="/me" attr:title=move || app.t().your_name>
+                                        <a href="/me" title=move || app.t().your_name aria-current=move || current(router, Route::Profile)>
                                             <bdi data-testid="user-name">{name}</bdi>
-                                        </A>
+                                        </a>
                                         <Show when=move || app.is_moderator()>
                                             " "
                                             <span class="badge" data-testid="moderator-badge">{move || app.t().moderator}</span>
@@ -196,6 +199,7 @@ fn Header() -> impl IntoView {
 #[component]
 fn UnreadLink() -> impl IntoView {
     let app = use_app();
+    let router = use_router();
     let unread = move || {
         app.profile.with(|p| match p {
             Some(Ok(profile)) => profile.unread_notices,
@@ -211,7 +215,7 @@ fn UnreadLink() -> impl IntoView {
         }
     };
     view! {
-        <A href="/notices" attr:class="notices-link" attr:aria-label=label attr:data-testid="notices-link">
+        <a href="/notices" class="notices-link" aria-label=label data-testid="notices-link" aria-current=move || current(router, Route::Notices)>
             {move || app.t().notices}
             <Show when=move || unread() != 0>
                 " "
@@ -219,7 +223,7 @@ fn UnreadLink() -> impl IntoView {
                     {move || { let n = unread(); if n >= 99 { "99+".to_owned() } else { n.to_string() } }}
                 </span>
             </Show>
-        </A>
+        </a>
     }
 }
 
@@ -292,7 +296,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="narrow">
             <h1>{move || app.t().not_found_title}</h1>
             <p>{move || app.t().not_found_body}</p>
-            <A href="/">{move || app.t().back_to_list}</A>
+            <a href="/">{move || app.t().back_to_list}</a>
         </section>
     }
 }

@@ -13,5 +13,6 @@ pub mod json;
 pub mod load;
 pub mod oauth;
 pub mod pages;
+pub mod router;
 pub mod start;
 pub mod state;

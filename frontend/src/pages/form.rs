@@ -3,8 +3,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 use shared::validate::{self, CONTENTS_MAX_CHARS, TITLE_MAX_CHARS};
 use shared::{Field, Post, PostDraft, ValidationError};
 
@@ -13,6 +11,7 @@ use super::{LoadError, describe};
 use crate::api::ApiError;
 use crate::app::SignInPrompt;
 use crate::browser;
+use crate::router::use_router;
 use crate::state::{Draft, take_draft, use_app, use_config};
 
 #[component]
@@ -70,7 +69,7 @@ fn field_error(
 fn PostForm(existing: Option<Post>) -> impl IntoView {
     let app = use_app();
     let config = use_config();
-    let navigate = use_navigate();
+    let router = use_router();
     let path = browser::current_path();
     let restored = app
         .session
@@ -135,7 +134,6 @@ fn PostForm(existing: Option<Post>) -> impl IntoView {
             return;
         }
         let config = config.clone();
-        let navigate = navigate.clone();
         sending.set(true);
         spawn_local(async move {
             let result = app
@@ -152,7 +150,7 @@ fn PostForm(existing: Option<Post>) -> impl IntoView {
                 .await;
             sending.set(false);
             match result {
-                Ok(post) => navigate(&format!("/posts/{}", post.id), Default::default()),
+                Ok(post) => router.go(&format!("/posts/{}", post.id)),
                 // The session ended and the draft is kept; the banner says what to do.
                 Err(ApiError::Unauthorized) => {}
                 Err(ApiError::Invalid { field, message }) => {
@@ -231,7 +229,7 @@ fn PostForm(existing: Option<Post>) -> impl IntoView {
                         }
                     }}
                 </button>
-                <A href=cancel_href>{move || app.t().cancel}</A>
+                <a href=cancel_href>{move || app.t().cancel}</a>
             </div>
         </form>
     }

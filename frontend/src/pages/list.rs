@@ -1,12 +1,11 @@
 //! The list of posts, newest first, a page at a time.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 use shared::PostSummary;
 
 use super::{LoadError, author_name, format_time};
 use crate::app::SignInPrompt;
+use crate::router::use_router;
 use crate::state::{use_app, use_config};
 
 #[component]
@@ -22,8 +21,8 @@ pub fn Home() -> impl IntoView {
 fn PostList() -> impl IntoView {
     let app = use_app();
     let config = use_config();
-    let query = use_query_map();
-    let cursor = move || query.read().get("cursor");
+    let cursor = use_router().query("cursor");
+    let cursor = move || cursor.get();
     let page = crate::load::load(move || {
         let cursor = cursor();
         let config = config.clone();
@@ -57,8 +56,6 @@ fn PostList() -> impl IntoView {
                             {page.posts.into_iter().map(|post| view! { <PostItem post/> }).collect_view()}
                         </ol>
                         <nav class="pager">
-                            // Plain links: the router still handles them, and unlike <A> they
-                            // are not marked as the current page (which ignores the query).
                             <Show when=move || !is_first>
                                 <a href="/">{move || app.t().newest}</a>
                             </Show>
@@ -88,7 +85,7 @@ fn PostItem(post: PostSummary) -> impl IntoView {
             // Each piece of user text is isolated (`dir="auto"`, <bdi>), so a title in
             // another direction, or one that tries to reverse it, leaves the name and
             // date beside it as they are.
-            <A href=href attr:class="post-link" attr:dir="auto">{post.title}</A>
+            <a href=href class="post-link" dir="auto">{post.title}</a>
             <p class="excerpt" dir="auto">{post.excerpt}</p>
             <span class="meta">
                 <bdi class="author">{author_name(post.author.name)}</bdi>

@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 use shared::{Notice, NoticeKind, NoticePage};
 
 use super::{LoadError, author_name, format_time};
@@ -109,13 +108,13 @@ fn NoticeItem(notice: Notice) -> impl IntoView {
     };
     view! {
         <li class="notice-item" class:fresh=notice.unread data-testid="notice">
-            <A href=href>
+            <a href=href>
                 {sentence}
                 <Show when=move || notice.unread>
                     " "
                     <span class="badge">{move || app.t().new_badge}</span>
                 </Show>
-            </A>
+            </a>
             <p class="excerpt" dir="auto">{notice.excerpt}</p>
             <time datetime=notice.created_at.clone()>{move || format_time(&created_at, app.lang.get().tag())}</time>
         </li>

@@ -2,8 +2,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::Post;
 
 use super::thread::Thread;
@@ -11,18 +9,13 @@ use super::{LoadError, author_name, describe, format_time};
 use crate::api::ApiError;
 use crate::app::SignInPrompt;
 use crate::browser;
+use crate::router::use_router;
 use crate::state::{use_app, use_config};
 
-/// The `:id` of the current route, if it is a post id.
+/// The post the current route is about, if its id is one.
 pub fn use_post_id() -> impl Fn() -> Option<u64> + Copy {
-    let params = use_params_map();
-    move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse().ok())
-            .filter(|id| *id >= 1)
-    }
+    let router = use_router();
+    move || router.route().post_id()
 }
 
 /// Loads the post named by the route.
@@ -62,7 +55,7 @@ fn PostView() -> impl IntoView {
         None => view! { <p class="loading" role="status">{app.t().loading}</p> }.into_any(),
         Some(Err(error)) => view! {
             <LoadError error/>
-            <A href="/">{move || app.t().back_to_list}</A>
+            <a href="/">{move || app.t().back_to_list}</a>
         }
         .into_any(),
         Some(Ok(post)) => {
@@ -80,7 +73,7 @@ fn PostView() -> impl IntoView {
 fn Article(post: Post, count: RwSignal<u64>) -> impl IntoView {
     let app = use_app();
     let config = use_config();
-    let navigate = use_navigate();
+    let router = use_router();
     let error = RwSignal::new(None::<String>);
     let deleting = RwSignal::new(false);
     let is_author = app
@@ -102,7 +95,6 @@ fn Article(post: Post, count: RwSignal<u64>) -> impl IntoView {
             return;
         }
         let config = config.clone();
-        let navigate = navigate.clone();
         deleting.set(true);
         spawn_local(async move {
             let result = app
@@ -110,7 +102,7 @@ fn Article(post: Post, count: RwSignal<u64>) -> impl IntoView {
                 .await;
             deleting.set(false);
             match result {
-                Ok(()) | Err(ApiError::NotFound) => navigate("/", Default::default()),
+                Ok(()) | Err(ApiError::NotFound) => router.go("/"),
                 Err(ApiError::Unauthorized) => {}
                 Err(other) => error.set(Some(describe(app, &other))),
             }
@@ -139,9 +131,9 @@ fn Article(post: Post, count: RwSignal<u64>) -> impl IntoView {
             <div class="contents" data-testid="post-contents" dir="auto">{post.contents}</div>
             {move || error.get().map(|message| view! { <p class="notice error" role="alert">{message}</p> })}
             <footer class="actions">
-                <A href="/">{move || app.t().back_to_list}</A>
+                <a href="/">{move || app.t().back_to_list}</a>
                 <Show when=move || is_author>
-                    <A href=format!("/posts/{id}/edit") attr:class="button">{move || app.t().edit}</A>
+                    <a href=format!("/posts/{id}/edit") class="button">{move || app.t().edit}</a>
                 </Show>
                 <Show when=may_delete>
                     <button type="button" class="button danger" disabled=move || deleting.get() on:click=delete.clone()>

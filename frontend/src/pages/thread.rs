@@ -4,7 +4,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_query_map;
 use shared::validate::{self, COMMENT_MAX_CHARS};
 use shared::{Comment, CommentEdit, NewComment};
 
@@ -13,6 +12,7 @@ use crate::api::ApiError;
 use crate::browser;
 use crate::config::RuntimeConfig;
 use crate::i18n::Texts;
+use crate::router::use_router;
 use crate::state::{AppState, Draft, kept_draft_path, take_draft, use_app, use_config};
 
 /// Which inline form is open: at most one at a time.
@@ -132,8 +132,7 @@ impl ThreadState {
 #[component]
 pub fn Thread(post: u64, count: RwSignal<u64>) -> impl IntoView {
     let app = use_app();
-    let query = use_query_map();
-    let linked = query.with_untracked(|q| q.get("comment"));
+    let linked = use_router().query("comment").get_untracked();
     let state = ThreadState {
         post,
         comments: RwSignal::new(Vec::new()),
