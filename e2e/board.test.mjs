@@ -366,6 +366,30 @@ describe('the board in a browser', { timeout: 15 * 60_000 }, () => {
       assert.equal(await page.evaluate(() => sessionStorage.getItem('board.session')), null);
     }));
 
+  test('links move between pages without loading one, and back and forward follow', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page) => {
+      await signUp(page, 'walker');
+      // A mark on the window: a page load would wipe it.
+      await page.evaluate(() => { window.stillHere = true; });
+      const title = `Walked to ${Date.now()}`;
+      await writePost(page, title, 'c');
+      assert.equal(await page.getByRole('link', { name: 'Write', exact: true }).getAttribute('aria-current'), null);
+      await page.goBack();
+      await page.waitForURL(/\/write$/);
+      await page.getByLabel('Title').waitFor();
+      assert.equal(await page.getByRole('link', { name: 'Write', exact: true }).getAttribute('aria-current'), 'page');
+      await page.goBack();
+      await page.waitForURL((url) => url.pathname === '/');
+      await page.getByRole('link', { name: title }).waitFor();
+      await page.goForward();
+      await page.goForward();
+      await page.waitForURL(/\/posts\/\d+$/);
+      assert.equal(await page.getByTestId('post-title').textContent(), title);
+      await page.getByRole('link', { name: 'Back to the list' }).first().click();
+      await page.waitForURL((url) => url.pathname === '/');
+      assert.equal(await page.evaluate(() => window.stillHere), true, 'no page was loaded');
+    }));
+
   test('after the token expires, writing asks to sign in again and the draft comes back', { timeout: TIMEOUT }, (t) =>
     inBrowser(t, async (page, context) => {
       await context.clock.install();

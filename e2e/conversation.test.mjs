@@ -148,6 +148,32 @@ describe('conversations', { timeout: 10 * 60_000 }, () => {
       assert.equal(await moderator.getByText('Something rude').count(), 0);
     }));
 
+  test('an edit kept through an expired session opens again with the words typed', { timeout: TIMEOUT }, (t) =>
+    inBrowser(t, async (page, context) => {
+      await context.clock.install();
+      const email = await signUp(page, 'reviser');
+      await writePost(page, `Revised later ${Date.now()}`, 'c');
+      await comment(page, 'first words');
+      await commentWith(page, 'first words').getByRole('button', { name: 'Edit' }).click();
+      await page.getByTestId('edit-form').getByRole('textbox').fill('second thoughts');
+      // Two hours later: the one-hour token is long expired.
+      await page.clock.setSystemTime(Date.now() + 2 * 3600 * 1000);
+      await page.getByTestId('edit-form').getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Your session has expired').waitFor();
+      await page.clock.setSystemTime(Date.now());
+      await context.clearCookies();
+      await page.getByRole('button', { name: 'Sign in again' }).click();
+      await signInThroughHostedUi(page, email);
+      await page.waitForURL(/\/posts\/\d+$/);
+      // The edit form is open again on the same comment, holding what was typed.
+      const box = page.getByTestId('edit-form').getByRole('textbox');
+      await box.waitFor();
+      assert.equal(await box.inputValue(), 'second thoughts');
+      await page.getByTestId('edit-form').getByRole('button', { name: 'Save' }).click();
+      await commentWith(page, 'second thoughts').waitFor();
+      assert.equal(await commentWith(page, 'first words').count(), 0);
+    }));
+
   test('the thread speaks Korean, and its forms check the rules as you type', { timeout: TIMEOUT }, (t) =>
     inBrowser(t, async (page) => {
       await signUp(page, 'hangul');
