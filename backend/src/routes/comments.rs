@@ -137,6 +137,11 @@ pub async fn update_comment(
     let post = post_id(&id)?;
     let comment = comment_id(&comment, "comment_id")?;
     let text = edit.parse()?;
+    // An edit that will be refused (403, 404) takes no unit of the quota.
+    state
+        .store
+        .may_edit_comment(post, &comment, &caller)
+        .await?;
     let name = admit_write(&state, &caller).await?;
     Ok(Json(
         state

@@ -119,6 +119,8 @@ pub async fn update_post(
 ) -> Result<Json<Post>, ApiError> {
     let id = post_id(&id)?;
     let (title, contents) = draft.parse()?;
+    // An edit that will be refused (403, 404) takes no unit of the quota.
+    state.store.may_edit(id, &caller).await?;
     let name = admit_write(&state, &caller).await?;
     Ok(Json(
         state

@@ -159,6 +159,44 @@ impl Store {
         out.item.map(CommentItem::from_map).transpose()
     }
 
+    /// Whether `caller` may edit comment `id` of post `post`: both are there, and the
+    /// comment is theirs and not deleted. Read before a write quota is charged, so an
+    /// edit that will be refused costs nothing; the edit itself is still conditional.
+    pub async fn may_edit_comment(
+        &self,
+        post: PostId,
+        id: &CommentId,
+        caller: &Caller,
+    ) -> Result<(), StoreError> {
+        let post_item = async {
+            let out = self
+                .client
+                .get_item()
+                .table_name(&self.posts)
+                .key(KEY, number(post.get()))
+                .projection_expression("#feed")
+                .expression_attribute_names("#feed", FEED_KEY)
+                .consistent_read(true)
+                .send()
+                .await?;
+            Ok::<_, StoreError>(out)
+        };
+        let (post_there, comment) = tokio::try_join!(post_item, self.comment_item(post, id))?;
+        let post_there = post_there.item.is_some_and(
+            |map| matches!(map.get(FEED_KEY), Some(AttributeValue::S(f)) if f == FEED),
+        );
+        if !post_there {
+            return Err(StoreError::NotFound { what: "post" });
+        }
+        match comment {
+            Some(c) if c.deleted != Some(true) && c.author_sub.as_deref() == Some(&caller.sub) => {
+                Ok(())
+            }
+            Some(c) if c.deleted != Some(true) => Err(StoreError::NotAuthor),
+            _ => Err(StoreError::NotFound { what: "comment" }),
+        }
+    }
+
     /// Writes `text` by `author` under post `post`, as a reply to `reply_to` if given:
     /// the comment, its post's count and the notice to the person answered (unless
     /// that is the author) in one transaction.

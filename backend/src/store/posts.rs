@@ -201,6 +201,29 @@ impl Store {
         }
     }
 
+    /// Whether `caller` may edit post `id`: it is there and theirs. Read before a
+    /// write quota is charged, so an edit that will be refused costs nothing; the
+    /// edit itself is still conditional on the author.
+    pub async fn may_edit(&self, id: PostId, caller: &Caller) -> Result<(), StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.posts)
+            .key(KEY, number(id.get()))
+            .projection_expression("#feed, author_sub")
+            .expression_attribute_names("#feed", FEED_KEY)
+            .consistent_read(true)
+            .send()
+            .await?;
+        match out.item {
+            Some(map) if is_post(&map) => match map.get("author_sub") {
+                Some(AttributeValue::S(sub)) if *sub == caller.sub => Ok(()),
+                _ => Err(StoreError::NotAuthor),
+            },
+            _ => Err(StoreError::NotFound { what: "post" }),
+        }
+    }
+
     /// One page of posts, newest first, starting after `cursor`.
     ///
     /// DynamoDB answers a Query with at most 1 MB, however many items were asked for;

@@ -148,6 +148,59 @@ async fn edits_count_refused_requests_do_not_and_the_day_has_its_own_limit() {
 }
 
 #[tokio::test]
+async fn edits_that_will_be_refused_take_no_unit_of_the_quota() {
+    let app = spawn(2, 100).await;
+    let alices = app.create(&app.alice, "alice's", "c").await.id;
+    let comment = app.comment(&app.alice, alices, "alice's words", None).await;
+    let edit = |path: String, body: serde_json::Value| {
+        let app = &app;
+        async move {
+            app.call(Method::PUT, &path, Some(&app.bob.id_token), Some(body))
+                .await
+                .status
+        }
+    };
+    let post_body = json!({ "title": "t", "contents": "c" });
+    let comment_body = json!({ "contents": "c" });
+    // Someone else's post and comment (403), and ones that are not there (404), many
+    // times over a quota of two a minute.
+    for _ in 0..3 {
+        assert_eq!(
+            edit(format!("/posts/{alices}"), post_body.clone()).await,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            edit(format!("/posts/{}", alices + 1000), post_body.clone()).await,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            edit(
+                format!("/posts/{alices}/comments/{}", comment.id),
+                comment_body.clone()
+            )
+            .await,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            edit(
+                format!("/posts/{alices}/comments/1796284768000aaaaaaaa"),
+                comment_body.clone()
+            )
+            .await,
+            StatusCode::NOT_FOUND
+        );
+    }
+    // Bob's two units are all still his.
+    let own = app.create(&app.bob, "bob's", "c").await.id;
+    assert_eq!(
+        edit(format!("/posts/{own}"), post_body.clone()).await,
+        StatusCode::OK
+    );
+    let over = post(&app, &app.bob, "third").await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS, "{}", over.body);
+}
+
+#[tokio::test]
 async fn the_minute_and_the_day_are_calendar_windows_that_open_again() {
     let app = spawn(2, 5).await;
     for title in ["one", "two"] {
