@@ -48,6 +48,13 @@ pub async fn get_me(
         state.store.profile(&caller.sub),
         state.store.unread_notices(&caller.sub)
     )?;
+    // A name taken before names were keyed by their look moves to its key now, the
+    // first time its holder comes back; the profile reads the same either way.
+    if let Some(record) = &record
+        && let Err(error) = state.store.reclaim_name(&caller.sub, record).await
+    {
+        tracing::warn!(%error, "a display name's claim could not be moved to its key now");
+    }
     Ok(Json(profile(&caller, record, unread)))
 }
 

@@ -152,6 +152,37 @@ impl Store {
         }
     }
 
+    /// Moves a name claimed under the earlier key ([`names::earlier_key`]) to its key
+    /// now, so look-alikes of it are refused too: the claim, the profile and the old
+    /// claim in one transaction, once per person (the profile then holds the current
+    /// key). Where another name already holds that key (two names that look alike were
+    /// both taken before), both stay as they are. `Ok(true)` when it moved.
+    pub async fn reclaim_name(
+        &self,
+        sub: &str,
+        record: &ProfileRecord,
+    ) -> Result<bool, StoreError> {
+        let (Some(name), Some(old_key)) = (&record.display_name, &record.name_key) else {
+            return Ok(false);
+        };
+        let new_key = names::key(name);
+        if *old_key == new_key {
+            return Ok(false);
+        }
+        let moved = ProfileRecord {
+            name_key: Some(new_key.clone()),
+            ..record.clone()
+        };
+        let writes = vec![
+            self.claim(sub, &new_key)?,
+            self.put_profile(&moved, record.name_changed_epoch)?,
+            self.release(sub, old_key)?,
+        ];
+        Ok(super::transact(&self.client, writes, "a name's claim")
+            .await?
+            .is_ok())
+    }
+
     /// Claims `name_key` for `sub`: of two people claiming one name at once exactly
     /// one gets it.
     fn claim(&self, sub: &str, name_key: &str) -> Result<TransactWriteItem, StoreError> {

@@ -137,11 +137,11 @@ async fn names_that_look_like_a_held_one_are_refused_and_real_names_pass() {
 }
 
 #[tokio::test]
-async fn a_name_claimed_under_the_earlier_key_stays_its_holders_until_they_rename() {
+async fn a_name_claimed_under_the_earlier_key_stays_its_holder_and_moves_to_the_key_of_now() {
     let app = TestApp::spawn().await;
     let dave = app.sign_up("dave").await;
     // Dave took "Sam" when names were keyed by case and width only: his claim is
-    // `name#sam`, where the key is now that of "Sarn" (r n reads as m).
+    // `name#sam`, while the key of "Sam" is now "sarn" (r n reads as m).
     let people = &app.stack.people_table;
     for item in [
         json!({"pk": "name#sam", "sub": dave.sub}),
@@ -157,28 +157,40 @@ async fn a_name_claimed_under_the_earlier_key_stays_its_holders_until_they_renam
             .await
             .unwrap();
     }
+    let holder = |key: &'static str| {
+        let app = &app;
+        async move {
+            app.aws
+                .dynamo
+                .get_item()
+                .table_name(&app.stack.people_table)
+                .key(
+                    "pk",
+                    aws_sdk_dynamodb::types::AttributeValue::S(format!("name#{key}")),
+                )
+                .consistent_read(true)
+                .send()
+                .await
+                .unwrap()
+                .item
+                .and_then(|i| i.get("sub").and_then(|s| s.as_s().ok()).cloned())
+        }
+    };
+    // Before Dave is back, the earlier key alone keeps "Sam" his.
     let carol = app.sign_up("carol").await;
     for name in ["Sam", "SAM", "Ｓａｍ"] {
         let reply = app.set_name(&carol, name).await;
         assert_eq!(reply.status, StatusCode::CONFLICT, "{name}: {}", reply.body);
     }
+    // Dave comes back: his claim moves to the key of now, so "Sarn" is his too.
     assert_eq!(me(&app, &dave).await.display_name.as_deref(), Some("Sam"));
-    // Renaming gives the earlier claim up in the same transaction.
+    assert_eq!(holder("sam").await, None);
+    assert_eq!(holder("sarn").await.as_deref(), Some(dave.sub.as_str()));
+    let reply = app.set_name(&carol, "Sarn").await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    // Renaming gives the claim up in the same transaction.
     app.name(&dave, "Samwise").await;
-    let held = app
-        .aws
-        .dynamo
-        .get_item()
-        .table_name(people)
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S("name#sam".into()),
-        )
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap();
-    assert!(held.item.is_none(), "the earlier claim is released");
+    assert_eq!(holder("sarn").await, None);
     app.name(&carol, "Sam").await;
     assert_eq!(me(&app, &carol).await.display_name.as_deref(), Some("Sam"));
 }
