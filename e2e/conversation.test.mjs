@@ -146,6 +146,10 @@ describe('conversations', { timeout: 10 * 60_000 }, () => {
       await moderator.reload();
       await moderator.getByText('This comment was deleted.').waitFor();
       assert.equal(await moderator.getByText('Something rude').count(), 0);
+      // The moderator's own words carry the badge; the member's do not.
+      await comment(moderator, 'Please keep it civil');
+      assert.equal(await commentWith(moderator, 'Please keep it civil').getByTestId('author-badge').textContent(), 'moderator');
+      assert.equal(await commentWith(moderator, 'Sorry, ignore that').getByTestId('author-badge').count(), 0);
     }));
 
   test('an edit kept through an expired session opens again with the words typed', { timeout: TIMEOUT }, (t) =>

@@ -42,6 +42,11 @@ pub struct Author {
     /// on every post). Absent when the author has none (an account removed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Whether the author is one of the board's moderators, as their own verified
+    /// token last said (the Cognito group `moderators`): the app shows a badge that no
+    /// name can imitate. Absent for everyone else.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub moderator: bool,
 }
 
 /// Body of `GET /me` and of a successful `PUT /me/name`: the caller as the board

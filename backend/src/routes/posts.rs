@@ -204,12 +204,12 @@ pub(super) fn post_id(raw: &str) -> Result<PostId, ApiError> {
 }
 
 /// Whether `caller` may write now: they need a display name (shown beside the post,
-/// returned here) and a unit of their write quota.
+/// returned here) and a unit of their write quota. Their moderator badge follows
+/// their verified token here, on the profile read that happens anyway.
 pub(super) async fn admit_write(state: &AppState, caller: &Caller) -> Result<String, ApiError> {
-    let name = state
-        .store
-        .profile(&caller.sub)
-        .await?
+    let profile = state.store.profile(&caller.sub).await?;
+    state.store.note_role(caller, profile.as_ref()).await?;
+    let name = profile
         .and_then(|p| p.display_name)
         .ok_or(ApiError::NameRequired)?;
     state.store.take_write(&caller.sub, state.quota).await?;

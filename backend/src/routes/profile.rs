@@ -55,6 +55,10 @@ pub async fn get_me(
     {
         tracing::warn!(%error, "a display name's claim could not be moved to its key now");
     }
+    // The badge beside their name follows the role their verified token says.
+    if let Err(error) = state.store.note_role(&caller, record.as_ref()).await {
+        tracing::warn!(%error, "a moderator badge could not follow the token's role");
+    }
     Ok(Json(profile(&caller, record, unread)))
 }
 

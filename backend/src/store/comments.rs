@@ -13,9 +13,10 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update,
 };
 use serde::{Deserialize, Serialize};
-use shared::{Author, Comment, CommentPage, CommentText, NoticeKind};
+use shared::{Comment, CommentPage, CommentText, NoticeKind};
 
 use super::notices::{self, NoticeItem};
+use super::people::Shown;
 use super::schema::{FEED, FEED_KEY, KEY, THREAD_KEY, THREAD_SORT};
 use super::{Store, StoreError, build_error, number, string, unless_refused};
 use crate::domain::{Caller, CommentId, PostId};
@@ -61,13 +62,10 @@ impl CommentItem {
             .ok_or_else(|| StoreError::Corrupt(format!("comment sort key {:?}", self.sk)))
     }
 
-    /// The comment as the API shows it, names from `names`.
-    fn into_comment(self, names: &HashMap<String, String>) -> Result<Comment, StoreError> {
+    /// The comment as the API shows it, its people as `shown` has them.
+    fn into_comment(self, shown: &Shown) -> Result<Comment, StoreError> {
         let id = self.id()?;
-        let author = |sub: String| Author {
-            name: names.get(&sub).cloned(),
-            sub,
-        };
+        let author = |sub: String| shown.author(sub);
         let deleted = self.deleted.unwrap_or(false);
         Ok(Comment {
             thread: id.reply().map(|_| id.thread().to_string()),
@@ -295,11 +293,11 @@ impl Store {
         }
         self.transact(writes, &["post", "comment", "comment"])
             .await?;
-        let mut names = HashMap::from([(author.sub.clone(), author_name.to_owned())]);
-        if let Some(sub) = &item.reply_to_sub {
-            names.extend(self.names([sub.as_str()]).await?);
-        }
-        item.into_comment(&names)
+        let others = match &item.reply_to_sub {
+            Some(sub) => self.names([sub.as_str()]).await?,
+            None => Shown::default(),
+        };
+        item.into_comment(&others.with(author, author_name))
     }
 
     /// One page of post `post`'s comments in thread order, after `cursor` (the sort
@@ -413,11 +411,11 @@ impl Store {
             .comment_item(post, id)
             .await?
             .ok_or(StoreError::NotFound { what: "comment" })?;
-        let mut names = HashMap::from([(author.sub.clone(), name.to_owned())]);
-        if let Some(sub) = &item.reply_to_sub {
-            names.extend(self.names([sub.as_str()]).await?);
-        }
-        item.into_comment(&names)
+        let others = match &item.reply_to_sub {
+            Some(sub) => self.names([sub.as_str()]).await?,
+            None => Shown::default(),
+        };
+        item.into_comment(&others.with(author, name))
     }
 
     /// Deletes comment `id` if `caller` may remove it: its author may, and so may any

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use serde::{Deserialize, Serialize};
-use shared::{Author, Notice, NoticeKind, NoticePage};
+use shared::{Notice, NoticeKind, NoticePage};
 use time::OffsetDateTime;
 
 use super::schema::{KEY, THREAD_KEY, THREAD_SORT, TTL_ATTR};
@@ -222,10 +222,7 @@ impl Store {
                 post_id: n.post_id,
                 post_title: n.post_title,
                 comment_id: n.comment_id,
-                actor: Author {
-                    name: names.get(&n.actor_sub).cloned(),
-                    sub: n.actor_sub,
-                },
+                actor: names.author(n.actor_sub),
                 excerpt: n.excerpt,
                 created_at: n.created_at,
             })

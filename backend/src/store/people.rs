@@ -13,10 +13,11 @@ use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
-use shared::DisplayName;
+use shared::{Author, DisplayName};
 
 use super::schema::PEOPLE_KEY;
 use super::{Store, StoreError, build_error, names, number, string, timestamp};
+use crate::domain::Caller;
 
 /// How long a chosen name stays before it can change again.
 pub const NAME_CHANGE_INTERVAL_SECS: u64 = 24 * 60 * 60;
@@ -32,6 +33,34 @@ pub struct ProfileRecord {
     pub name_changed_at: Option<String>,
     /// Seconds since the epoch, for the once-a-day condition.
     pub name_changed_epoch: Option<u64>,
+    /// Whether their verified token last said they are a moderator (see
+    /// [`Store::note_role`]); only the backend writes it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub moderator: bool,
+}
+
+/// How the people a page shows appear beside their words, by `sub`: the name they
+/// chose and whether they are a moderator.
+#[derive(Debug, Default)]
+pub struct Shown(HashMap<String, (String, bool)>);
+
+impl Shown {
+    /// `sub` as an author: their name and badge, or neither for someone without a name.
+    pub fn author(&self, sub: String) -> Author {
+        let known = self.0.get(&sub);
+        Author {
+            name: known.map(|(name, _)| name.clone()),
+            moderator: known.is_some_and(|(_, moderator)| *moderator),
+            sub,
+        }
+    }
+
+    /// Adds the caller, whose name and role the request already knows.
+    pub fn with(mut self, caller: &Caller, name: &str) -> Self {
+        self.0
+            .insert(caller.sub.clone(), (name.to_owned(), caller.moderator));
+        self
+    }
 }
 
 fn user_key(sub: &str) -> String {
@@ -65,28 +94,57 @@ impl Store {
     pub async fn names<'a>(
         &self,
         subs: impl IntoIterator<Item = &'a str>,
-    ) -> Result<HashMap<String, String>, StoreError> {
+    ) -> Result<Shown, StoreError> {
         let subs: HashSet<&str> = subs.into_iter().collect();
         let mut found = HashMap::new();
         if subs.is_empty() {
-            return Ok(found);
+            return Ok(Shown(found));
         }
         let keys = subs
             .iter()
             .map(|sub| HashMap::from([(PEOPLE_KEY.to_owned(), string(user_key(sub)))]))
             .collect();
         let items = self
-            .batch_get(&self.people, keys, "pk, display_name")
+            .batch_get(&self.people, keys, "pk, display_name, moderator")
             .await?;
         for item in items {
             if let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(name))) =
                 (item.get(PEOPLE_KEY), item.get("display_name"))
                 && let Some(sub) = pk.strip_prefix("user#")
             {
-                found.insert(sub.to_owned(), name.clone());
+                let moderator = matches!(item.get("moderator"), Some(AttributeValue::Bool(true)));
+                found.insert(sub.to_owned(), (name.clone(), moderator));
             }
         }
-        Ok(found)
+        Ok(Shown(found))
+    }
+
+    /// Keeps the profile's moderator flag as the caller's verified token says, when
+    /// `record` (the profile just read) says otherwise: one write when the role
+    /// changed, none otherwise. Someone without a profile has no name to badge.
+    pub async fn note_role(
+        &self,
+        caller: &Caller,
+        record: Option<&ProfileRecord>,
+    ) -> Result<(), StoreError> {
+        let Some(record) = record else {
+            return Ok(());
+        };
+        if record.moderator == caller.moderator {
+            return Ok(());
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.people)
+            .key(PEOPLE_KEY, string(user_key(&caller.sub)))
+            .update_expression("SET moderator = :moderator")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PEOPLE_KEY)
+            .expression_attribute_values(":moderator", AttributeValue::Bool(caller.moderator))
+            .send()
+            .await;
+        super::unless_refused(result)
     }
 
     /// Gives `sub` the display name `name`, if nobody holds it or one that looks like
@@ -123,6 +181,7 @@ impl Store {
             name_key: Some(new_key.clone()),
             name_changed_at: Some(timestamp(now)),
             name_changed_epoch: Some(now_epoch),
+            moderator: current.as_ref().is_some_and(|c| c.moderator),
         };
 
         // Each write, and what its refused condition means.

@@ -15,6 +15,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 use serde::{Deserialize, Serialize};
 use shared::{Author, Contents, Post, PostPage, PostSummary, Title};
 
+use super::people::Shown;
 use super::schema::{COUNTER_ATTR, COUNTER_ID, FEED, FEED_INDEX, FEED_KEY, KEY};
 use super::{Store, StoreError, cursor, number};
 use crate::domain::{Caller, PostId};
@@ -51,16 +52,13 @@ impl Item {
 }
 
 impl Item {
-    /// The post, its author shown as `name`.
-    fn into_post(self, name: Option<String>) -> Post {
+    /// The post, its author shown as `shown` has them.
+    fn into_post(self, shown: &Shown) -> Post {
         Post {
             id: self.id,
             title: self.title,
             contents: self.contents,
-            author: Author {
-                sub: self.author_sub,
-                name,
-            },
+            author: shown.author(self.author_sub),
             created_at: self.created_at,
             updated_at: self.updated_at,
             comment_count: self.comment_count,
@@ -88,6 +86,7 @@ impl From<SummaryItem> for PostSummary {
             author: Author {
                 sub: item.author_sub,
                 name: None,
+                moderator: false,
             },
             created_at: item.created_at,
             updated_at: item.updated_at,
@@ -143,7 +142,9 @@ impl Store {
                 .send()
                 .await;
             match put {
-                Ok(_) => return Ok(item.into_post(Some(author_name.to_owned()))),
+                Ok(_) => {
+                    return Ok(item.into_post(&Shown::default().with(author, author_name)));
+                }
                 Err(SdkError::ServiceError(e))
                     if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
                 {
@@ -191,11 +192,8 @@ impl Store {
                 let item = Item::from_map(map)?;
                 // Resolved as a page resolves its authors: eventually consistent, half
                 // the read cost of the profile's consistent read (which writes need).
-                let name = self
-                    .names([item.author_sub.as_str()])
-                    .await?
-                    .remove(&item.author_sub);
-                Ok(item.into_post(name))
+                let shown = self.names([item.author_sub.as_str()]).await?;
+                Ok(item.into_post(&shown))
             }
             _ => Err(StoreError::NotFound { what: "post" }),
         }
@@ -274,7 +272,7 @@ impl Store {
             .comment_counts(page.posts.iter().map(|p| p.id).collect())
             .await?;
         for post in &mut page.posts {
-            post.author.name = names.get(&post.author.sub).cloned();
+            post.author = names.author(post.author.sub.clone());
             post.comment_count = counts.get(&post.id).copied().unwrap_or(0);
         }
         Ok(page)
@@ -320,7 +318,7 @@ impl Store {
             .await;
         match result {
             Ok(out) => Item::from_map(out.attributes.unwrap_or_default())
-                .map(|item| item.into_post(Some(name.to_owned()))),
+                .map(|item| item.into_post(&Shown::default().with(author, name))),
             Err(SdkError::ServiceError(e)) => match e.into_err() {
                 UpdateItemError::ConditionalCheckFailedException(failed) => {
                     Err(refused(failed.item.as_ref()))
@@ -449,6 +447,7 @@ mod tests {
             author: Author {
                 sub: "s".into(),
                 name: None,
+                moderator: false,
             },
             created_at: String::new(),
             updated_at: String::new(),

@@ -205,6 +205,12 @@ impl TestApp {
     /// A user of this app's pool in the `moderators` group, signed in after joining it.
     pub async fn moderator(&self, name: &str) -> User {
         let user = self.sign_up(name).await;
+        self.moderator_of(&user).await
+    }
+
+    /// `user`, made a moderator and signed in again: the new tokens say so, while
+    /// `user`'s earlier ones still do not.
+    pub async fn moderator_of(&self, user: &User) -> User {
         self.aws
             .add_moderator(&self.stack.user_pool_id, &user.email)
             .await
@@ -217,7 +223,7 @@ impl TestApp {
         User {
             id_token: tokens.id_token,
             access_token: tokens.access_token,
-            ..user
+            ..user.clone()
         }
     }
 

@@ -323,6 +323,42 @@ async fn a_name_changes_once_a_day_and_every_post_then_shows_the_new_one() {
 }
 
 #[tokio::test]
+async fn a_moderators_posts_and_comments_carry_a_badge_that_follows_the_verified_role() {
+    let app = TestApp::spawn().await;
+    // Mina signs up, then joins the moderators: her first token predates the role.
+    let before = app.sign_up("mina").await;
+    app.name(&before, "Mina").await;
+    let mina = app.moderator_of(&before).await;
+    let post = app.create(&mina, "from the moderators", "c").await;
+    assert!(post.author.moderator, "the answer to her write says so");
+    let read = app.get(&app.bob, post.id).await;
+    assert_eq!(read.body["author"]["moderator"], true, "{}", read.body);
+    let comment = app.comment(&mina, post.id, "a word from Mina", None).await;
+    assert!(comment.author.as_ref().unwrap().moderator);
+    let (thread, _) = app.thread(&app.bob, post.id, 10).await;
+    assert!(thread[0].author.as_ref().unwrap().moderator);
+    let (listed, _) = app.list_all(&app.bob, 10).await;
+    assert!(listed.iter().any(|p| p.id == post.id && p.author.moderator));
+    // Everyone else's words carry none, whatever their name: the field is absent.
+    let alices = app.create(&app.alice, "from alice", "c").await;
+    let read = app.get(&app.bob, alices.id).await;
+    assert!(
+        read.body["author"].get("moderator").is_none(),
+        "{}",
+        read.body
+    );
+    // A token without the role (as after leaving the group) takes the badge away at
+    // her next write.
+    app.create(&before, "as a member", "c").await;
+    let read = app.get(&app.bob, post.id).await;
+    assert!(
+        read.body["author"].get("moderator").is_none(),
+        "{}",
+        read.body
+    );
+}
+
+#[tokio::test]
 async fn a_moderator_deletes_someone_elses_post() {
     let app = TestApp::spawn().await;
     let moderator = app.moderator("mod").await;

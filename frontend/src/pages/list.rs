@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use shared::PostSummary;
 
-use super::{LoadError, author_name, format_time};
+use super::{LoadError, author_name, format_time, moderator_badge};
 use crate::app::SignInPrompt;
 use crate::router::use_router;
 use crate::state::{use_app, use_config};
@@ -89,6 +89,7 @@ fn PostItem(post: PostSummary) -> impl IntoView {
             <p class="excerpt" dir="auto">{post.excerpt}</p>
             <span class="meta">
                 <bdi class="author">{author_name(post.author.name)}</bdi>
+                {moderator_badge(post.author.moderator)}
                 " · "
                 <time datetime=post.created_at.clone()>{move || format_time(&created_at, app.lang.get().tag())}</time>
                 " · "

@@ -76,6 +76,15 @@ pub fn author_name(name: Option<String>) -> impl IntoView {
     }
 }
 
+/// The badge beside a moderator's name on what they wrote. The board sets it from
+/// their verified role, and no name may say "moderator", so nobody can imitate it.
+pub fn moderator_badge(moderator: bool) -> impl IntoView {
+    let app = use_app();
+    moderator.then(|| {
+        view! { " " <span class="badge" data-testid="author-badge">{move || app.t().moderator}</span> }
+    })
+}
+
 /// A post's timestamp in the reader's language and time zone.
 pub fn format_time(rfc3339: &str, lang_tag: &str) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));

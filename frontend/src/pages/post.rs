@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 use shared::Post;
 
 use super::thread::Thread;
-use super::{LoadError, author_name, describe, format_time};
+use super::{LoadError, author_name, describe, format_time, moderator_badge};
 use crate::api::ApiError;
 use crate::app::SignInPrompt;
 use crate::browser;
@@ -116,6 +116,7 @@ fn Article(post: Post, count: RwSignal<u64>) -> impl IntoView {
                 <h1 data-testid="post-title" dir="auto">{post.title}</h1>
                 <p class="meta">
                     <bdi class="author">{author_name(post.author.name)}</bdi>
+                    {moderator_badge(post.author.moderator)}
                     " · "
                     <time datetime=post.created_at.clone()>{move || format_time(&created_at, app.lang.get().tag())}</time>
                     <Show when=move || edited>

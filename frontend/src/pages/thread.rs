@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use shared::validate::{self, COMMENT_MAX_CHARS};
 use shared::{Comment, CommentEdit, NewComment};
 
-use super::{author_name, describe, format_time};
+use super::{author_name, describe, format_time, moderator_badge};
 use crate::api::ApiError;
 use crate::browser;
 use crate::config::RuntimeConfig;
@@ -268,7 +268,8 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
                 let edit_words = words.clone();
                 view! {
                     <p class="meta">
-                        <bdi class="author">{author_name(author.and_then(|a| a.name))}</bdi>
+                        <bdi class="author">{author_name(author.as_ref().and_then(|a| a.name.clone()))}</bdi>
+                        {moderator_badge(author.is_some_and(|a| a.moderator))}
                         {reply_to.map(|to| {
                             let name = to.name.clone();
                             view! {
