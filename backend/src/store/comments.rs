@@ -104,43 +104,7 @@ pub struct DeletedComment {
     pub excerpt: String,
 }
 
-/// The post a comment is written under, as the transaction needs it.
-struct PostHead {
-    title: String,
-    author_sub: String,
-}
-
 impl Store {
-    /// The title and author of post `id`, or `NotFound`.
-    async fn post_head(&self, id: PostId) -> Result<PostHead, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.posts)
-            .key(KEY, number(id.get()))
-            .projection_expression("#feed, title, author_sub")
-            .expression_attribute_names("#feed", FEED_KEY)
-            .consistent_read(true)
-            .send()
-            .await?;
-        let item = out.item.unwrap_or_default();
-        match (
-            item.get(FEED_KEY),
-            item.get("title"),
-            item.get("author_sub"),
-        ) {
-            (
-                Some(AttributeValue::S(feed)),
-                Some(AttributeValue::S(title)),
-                Some(AttributeValue::S(author)),
-            ) if feed == FEED => Ok(PostHead {
-                title: title.clone(),
-                author_sub: author.clone(),
-            }),
-            _ => Err(StoreError::NotFound { what: "post" }),
-        }
-    }
-
     async fn comment_item(
         &self,
         post: PostId,
@@ -166,26 +130,7 @@ impl Store {
         id: &CommentId,
         caller: &Caller,
     ) -> Result<(), StoreError> {
-        let post_item = async {
-            let out = self
-                .client
-                .get_item()
-                .table_name(&self.posts)
-                .key(KEY, number(post.get()))
-                .projection_expression("#feed")
-                .expression_attribute_names("#feed", FEED_KEY)
-                .consistent_read(true)
-                .send()
-                .await?;
-            Ok::<_, StoreError>(out)
-        };
-        let (post_there, comment) = tokio::try_join!(post_item, self.comment_item(post, id))?;
-        let post_there = post_there.item.is_some_and(
-            |map| matches!(map.get(FEED_KEY), Some(AttributeValue::S(f)) if f == FEED),
-        );
-        if !post_there {
-            return Err(StoreError::NotFound { what: "post" });
-        }
+        let (_, comment) = tokio::try_join!(self.post_head(post), self.comment_item(post, id))?;
         match comment {
             Some(c) if c.deleted != Some(true) && c.author_sub.as_deref() == Some(&caller.sub) => {
                 Ok(())

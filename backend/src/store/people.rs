@@ -67,6 +67,20 @@ fn user_key(sub: &str) -> String {
     format!("user#{sub}")
 }
 
+/// The condition of every write to a name's claim: nobody holds it, or `:sub` does.
+const ABSENT_OR_HELD_BY: &str = "attribute_not_exists(#pk) OR #sub = :sub";
+
+fn absent_or_held_by_names() -> HashMap<String, String> {
+    HashMap::from([
+        ("#pk".to_owned(), PEOPLE_KEY.to_owned()),
+        ("#sub".to_owned(), "sub".to_owned()),
+    ])
+}
+
+fn held_by(sub: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([(":sub".to_owned(), string(sub))])
+}
+
 fn claim_key(name_key: &str) -> String {
     format!("name#{name_key}")
 }
@@ -249,10 +263,9 @@ impl Store {
             .table_name(&self.people)
             .item(PEOPLE_KEY, string(claim_key(name_key)))
             .item("sub", string(sub))
-            .condition_expression("attribute_not_exists(#pk) OR #sub = :sub")
-            .expression_attribute_names("#pk", PEOPLE_KEY)
-            .expression_attribute_names("#sub", "sub")
-            .expression_attribute_values(":sub", string(sub))
+            .condition_expression(ABSENT_OR_HELD_BY)
+            .set_expression_attribute_names(Some(absent_or_held_by_names()))
+            .set_expression_attribute_values(Some(held_by(sub)))
             .build()
             .map_err(build_error)?;
         Ok(TransactWriteItem::builder().put(put).build())
@@ -267,10 +280,9 @@ impl Store {
         let check = ConditionCheck::builder()
             .table_name(&self.people)
             .key(PEOPLE_KEY, string(claim_key(name_key)))
-            .condition_expression("attribute_not_exists(#pk) OR #sub = :sub")
-            .expression_attribute_names("#pk", PEOPLE_KEY)
-            .expression_attribute_names("#sub", "sub")
-            .expression_attribute_values(":sub", string(sub))
+            .condition_expression(ABSENT_OR_HELD_BY)
+            .set_expression_attribute_names(Some(absent_or_held_by_names()))
+            .set_expression_attribute_values(Some(held_by(sub)))
             .build()
             .map_err(build_error)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
@@ -304,10 +316,9 @@ impl Store {
         let delete = Delete::builder()
             .table_name(&self.people)
             .key(PEOPLE_KEY, string(claim_key(name_key)))
-            .condition_expression("attribute_not_exists(#pk) OR #sub = :sub")
-            .expression_attribute_names("#pk", PEOPLE_KEY)
-            .expression_attribute_names("#sub", "sub")
-            .expression_attribute_values(":sub", string(sub))
+            .condition_expression(ABSENT_OR_HELD_BY)
+            .set_expression_attribute_names(Some(absent_or_held_by_names()))
+            .set_expression_attribute_values(Some(held_by(sub)))
             .build()
             .map_err(build_error)?;
         Ok(TransactWriteItem::builder().delete(delete).build())

@@ -107,7 +107,44 @@ fn is_post(map: &HashMap<String, AttributeValue>) -> bool {
     matches!(map.get(FEED_KEY), Some(AttributeValue::S(feed)) if feed == FEED)
 }
 
+/// Who wrote a post and what it is called: what a comment on it, or an edit of it,
+/// needs to know first.
+pub(super) struct PostHead {
+    pub title: String,
+    pub author_sub: String,
+}
+
 impl Store {
+    /// The title and author of post `id`, or `NotFound`.
+    pub(super) async fn post_head(&self, id: PostId) -> Result<PostHead, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.posts)
+            .key(KEY, number(id.get()))
+            .projection_expression("#feed, title, author_sub")
+            .expression_attribute_names("#feed", FEED_KEY)
+            .consistent_read(true)
+            .send()
+            .await?;
+        let item = out.item.unwrap_or_default();
+        match (
+            item.get(FEED_KEY),
+            item.get("title"),
+            item.get("author_sub"),
+        ) {
+            (
+                Some(AttributeValue::S(feed)),
+                Some(AttributeValue::S(title)),
+                Some(AttributeValue::S(author)),
+            ) if feed == FEED => Ok(PostHead {
+                title: title.clone(),
+                author_sub: author.clone(),
+            }),
+            _ => Err(StoreError::NotFound { what: "post" }),
+        }
+    }
+
     /// Stores a new post by `author` under the next id. `author_name` is the author's
     /// display name now, for the answer; posts do not keep it (see [`Store::names`]).
     pub async fn create(
@@ -203,22 +240,10 @@ impl Store {
     /// write quota is charged, so an edit that will be refused costs nothing; the
     /// edit itself is still conditional on the author.
     pub async fn may_edit(&self, id: PostId, caller: &Caller) -> Result<(), StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.posts)
-            .key(KEY, number(id.get()))
-            .projection_expression("#feed, author_sub")
-            .expression_attribute_names("#feed", FEED_KEY)
-            .consistent_read(true)
-            .send()
-            .await?;
-        match out.item {
-            Some(map) if is_post(&map) => match map.get("author_sub") {
-                Some(AttributeValue::S(sub)) if *sub == caller.sub => Ok(()),
-                _ => Err(StoreError::NotAuthor),
-            },
-            _ => Err(StoreError::NotFound { what: "post" }),
+        if self.post_head(id).await?.author_sub == caller.sub {
+            Ok(())
+        } else {
+            Err(StoreError::NotAuthor)
         }
     }
 
