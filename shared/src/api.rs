@@ -68,6 +68,9 @@ pub struct Profile {
     /// How many notices the caller has not seen yet.
     #[serde(default)]
     pub unread_notices: u32,
+    /// Present while a moderator has suspended the caller from writing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspension: Option<crate::SuspensionNotice>,
 }
 
 /// Body of `PUT /me/name`.
@@ -316,6 +319,9 @@ pub struct ErrorDetail {
     /// The request field at fault, when there is one (`title`, `contents`, `limit`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// With `suspended`: until when and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspension: Option<crate::SuspensionNotice>,
 }
 
 /// Machine-readable error codes, stable across releases.
@@ -333,6 +339,11 @@ pub enum ErrorCode {
     Forbidden,
     /// 403: writing needs a display name; choose one with `PUT /me/name`.
     NameRequired,
+    /// 403: a moderator suspended the caller; `suspension` says until when and why.
+    /// Reading goes on.
+    Suspended,
+    /// 409: the caller already reported this.
+    AlreadyReported,
     /// 404
     NotFound,
     /// 405
@@ -365,6 +376,7 @@ impl ErrorBody {
                 code,
                 message: message.into(),
                 field,
+                suspension: None,
             },
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod lang;
+pub mod moderation;
 pub mod validate;
 
 pub use api::{
@@ -13,4 +14,9 @@ pub use api::{
     NewComment, Notice, NoticeKind, NoticePage, Post, PostDraft, PostPage, PostSummary, Profile,
 };
 pub use lang::Lang;
-pub use validate::{CommentText, Contents, DisplayName, Field, Rule, Title, ValidationError};
+pub use moderation::{
+    ActionKind, LogEntry, LogPage, NewReport, NewSuspension, QueuePage, ReasonCount, Report,
+    ReportNote, ReportReason, ReportedTarget, Suspension, SuspensionLength, SuspensionList,
+    SuspensionNotice,
+};
+pub use validate::{CommentText, Contents, DisplayName, Field, Note, Rule, Title, ValidationError};

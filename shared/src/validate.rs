@@ -28,6 +28,8 @@ pub const COMMENT_MAX_CHARS: usize = 5_000;
 pub const NAME_MIN_CHARS: usize = 2;
 /// Longest display name, in characters.
 pub const NAME_MAX_CHARS: usize = 24;
+/// Longest note with a report, and longest reason a moderator gives, in characters.
+pub const NOTE_MAX_CHARS: usize = 500;
 
 /// Text that met one field's rules, in the form it is stored: only this module's
 /// functions make one, so a value of the type is proof that the rules were applied
@@ -77,6 +79,10 @@ checked_text! {
     CommentText
 }
 checked_text! {
+    /// A report's note or a moderator's reason: made by [`note`].
+    Note
+}
+checked_text! {
     /// A display name as shown: made by [`display_name`]. Whether it is free is the
     /// server's to say.
     DisplayName
@@ -88,6 +94,10 @@ pub enum Field {
     Title,
     Contents,
     DisplayName,
+    /// A report's note.
+    Note,
+    /// A moderator's reason for an action.
+    Reason,
 }
 
 impl Field {
@@ -97,6 +107,8 @@ impl Field {
             Field::Title => "title",
             Field::Contents => "contents",
             Field::DisplayName => "display_name",
+            Field::Note => "note",
+            Field::Reason => "reason",
         }
     }
 }
@@ -134,7 +146,7 @@ impl fmt::Display for ValidationError {
                 Field::Title | Field::DisplayName => {
                     write!(f, "{field} must not contain control characters")
                 }
-                Field::Contents => write!(
+                Field::Contents | Field::Note | Field::Reason => write!(
                     f,
                     "{field} must not contain control characters other than newline and tab"
                 ),
@@ -247,6 +259,15 @@ fn body_text(raw: &str, max: usize) -> Result<String, Rule> {
     }
     check_visible(&normal)?;
     Ok(normal.into_owned())
+}
+
+/// Checks a report's note or a moderator's reason (`field` says which) and returns
+/// what is stored: the contents' rules (NFC, something visible, newline and tab the
+/// only control characters), 1 to [`NOTE_MAX_CHARS`] characters, trimmed.
+pub fn note(raw: &str, field: Field) -> Result<Note, ValidationError> {
+    body_text(raw.trim(), NOTE_MAX_CHARS)
+        .map(Note)
+        .map_err(|rule| ValidationError { field, rule })
 }
 
 /// Checks a whole post, title first, and returns the values to store.
