@@ -137,6 +137,50 @@ impl fmt::Display for CommentId {
     }
 }
 
+/// What a report, or a moderator's action, is about: a post or a comment. Written
+/// `post-<id>` or `comment-<post id>-<comment id>` in paths, bodies and storage.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Target {
+    Post(PostId),
+    Comment(PostId, CommentId),
+}
+
+impl Target {
+    pub fn parse(raw: &str) -> Option<Self> {
+        if let Some(id) = raw.strip_prefix("post-") {
+            return PostId::parse(id).map(Target::Post);
+        }
+        let (post, comment) = raw.strip_prefix("comment-")?.split_once('-')?;
+        Some(Target::Comment(
+            PostId::parse(post)?,
+            CommentId::parse(comment)?,
+        ))
+    }
+
+    /// The post it is, or is under.
+    pub fn post(&self) -> PostId {
+        match self {
+            Target::Post(id) | Target::Comment(id, _) => *id,
+        }
+    }
+
+    pub fn comment(&self) -> Option<&CommentId> {
+        match self {
+            Target::Post(_) => None,
+            Target::Comment(_, comment) => Some(comment),
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Post(id) => write!(f, "post-{id}"),
+            Target::Comment(post, comment) => write!(f, "comment-{post}-{comment}"),
+        }
+    }
+}
+
 /// The person behind a verified token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
@@ -214,6 +258,32 @@ mod tests {
             "a-b",
         ] {
             assert_eq!(CommentId::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn targets_round_trip_and_refuse_anything_else() {
+        let at = time::macros::datetime!(2026-12-03 10:00:00 UTC);
+        let thread = CommentId::new(at, None);
+        let reply = CommentId::new(at, Some(thread.thread().clone()));
+        for target in [
+            Target::Post(PostId::from_stored(7)),
+            Target::Comment(PostId::from_stored(7), thread),
+            Target::Comment(PostId::from_stored(12), reply),
+        ] {
+            assert_eq!(Target::parse(&target.to_string()).as_ref(), Some(&target));
+        }
+        assert_eq!(Target::Post(PostId::from_stored(7)).to_string(), "post-7");
+        for bad in [
+            "",
+            "post-",
+            "post-0",
+            "post-07",
+            "comment-7",
+            "comment-7-x",
+            "user-1",
+        ] {
+            assert_eq!(Target::parse(bad), None, "{bad}");
         }
     }
 

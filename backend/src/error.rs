@@ -11,7 +11,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use shared::{ErrorBody, ErrorCode, ValidationError};
+use shared::{ErrorBody, ErrorCode, SuspensionNotice, ValidationError};
 
 use crate::auth::AuthError;
 use crate::store::quota::Window;
@@ -58,6 +58,11 @@ pub enum ApiError {
     Forbidden { action: &'static str },
     #[error("choose a display name before writing (PUT /me/name)")]
     NameRequired,
+    /// A moderator suspended the caller from writing.
+    #[error("{}", suspended_message(.0))]
+    Suspended(SuspensionNotice),
+    #[error("you already reported this; the moderators have it")]
+    AlreadyReported,
     /// `field`'s value clashes with what is stored (a name someone holds, say).
     #[error("{message}")]
     Conflict {
@@ -104,8 +109,8 @@ impl ApiError {
         match self {
             BadRequest { .. } | InvalidJson(_) => StatusCode::BAD_REQUEST,
             Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Forbidden { .. } | NameRequired => StatusCode::FORBIDDEN,
-            Conflict { .. } => StatusCode::CONFLICT,
+            Forbidden { .. } | NameRequired | Suspended(_) => StatusCode::FORBIDDEN,
+            Conflict { .. } | AlreadyReported => StatusCode::CONFLICT,
             TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             NotFound { .. } => StatusCode::NOT_FOUND,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -124,6 +129,8 @@ impl ApiError {
             Unauthorized(_) => ErrorCode::Unauthorized,
             Forbidden { .. } => ErrorCode::Forbidden,
             NameRequired => ErrorCode::NameRequired,
+            Suspended(_) => ErrorCode::Suspended,
+            AlreadyReported => ErrorCode::AlreadyReported,
             Conflict { .. } => ErrorCode::Conflict,
             TooManyRequests { .. } => ErrorCode::TooManyRequests,
             NotFound { .. } => ErrorCode::NotFound,
@@ -196,6 +203,9 @@ impl From<StoreError> for ApiError {
             StoreError::NotAuthor => ApiError::Forbidden {
                 action: "change what someone else wrote",
             },
+            StoreError::Refused { action } => ApiError::Forbidden { action },
+            StoreError::Suspended(notice) => ApiError::Suspended(notice),
+            StoreError::AlreadyReported => ApiError::AlreadyReported,
             StoreError::BadCursor => {
                 ApiError::bad_request("cursor", "the page cursor is not valid")
             }
@@ -237,6 +247,13 @@ impl From<StoreError> for ApiError {
     }
 }
 
+fn suspended_message(notice: &SuspensionNotice) -> String {
+    match &notice.until {
+        Some(until) => format!("a moderator suspended you from writing until {until}"),
+        None => "a moderator suspended you from writing until they lift it".to_owned(),
+    }
+}
+
 /// The error travels on the response to the logging middleware, which logs it inside
 /// the request's span (so the line carries the request id) exactly once.
 #[derive(Clone)]
@@ -244,7 +261,10 @@ pub struct Logged(pub Arc<ApiError>);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody::new(self.code(), self.public_message(), self.field());
+        let mut body = ErrorBody::new(self.code(), self.public_message(), self.field());
+        if let ApiError::Suspended(notice) = &self {
+            body.error.suspension = Some(notice.clone());
+        }
         let mut response = (self.status(), Json(body)).into_response();
         let headers = response.headers_mut();
         match &self {

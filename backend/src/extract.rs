@@ -92,6 +92,30 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
     }
 }
 
+/// A moderator's reason for an action, from the query (`?reason=`): up to 500
+/// characters under the contents' rules; absent or blank is none (422 when broken).
+#[derive(utoipa::IntoParams)]
+#[into_params(names("reason"), parameter_in = Query)]
+pub struct Reason(
+    /// Why: shown in the public moderation log. Up to 500 characters.
+    #[param(value_type = Option<shared::moderation::NoteText>)]
+    pub Option<String>,
+);
+
+impl<S: Send + Sync> FromRequestParts<S> for Reason {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            reason: Option<String>,
+        }
+        let raw: Raw = query(&parts.uri)?;
+        let note = shared::moderation::optional_note(raw.reason.as_deref(), shared::Field::Reason)?;
+        Ok(Reason(note.map(shared::Note::into_string)))
+    }
+}
+
 /// Page size when the client names none.
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 /// Largest page a client may ask for.

@@ -31,6 +31,7 @@ use crate::AppState;
         (name = "posts", description = "Reading and writing posts"),
         (name = "comments", description = "Conversations under a post: comments and replies"),
         (name = "profile", description = "The caller's display name, role and notices"),
+        (name = "moderation", description = "Reports, the moderators' queue, suspensions and the public moderation log"),
         (name = "health", description = "Whether the API is up"),
     ),
 )]

@@ -170,8 +170,9 @@ impl RunningStack {
                     client.add_moderator(&stack.user_pool_id, email).await?;
                 }
                 let sub = client.user_sub(&stack.user_pool_id, email).await?;
+                let person = backend::domain::Caller { sub, moderator };
                 store
-                    .set_name(&sub, &shared::validate::display_name(name)?)
+                    .set_name(&person, &shared::validate::display_name(name)?)
                     .await
                     .with_context(|| format!("naming {email}"))?;
             }

@@ -77,13 +77,16 @@ fn the_authorizer_trusts_this_pool_and_client_on_every_route_but_health_openapi_
             )
         })
         .collect();
-    assert_eq!(routes.len(), 16);
+    assert_eq!(routes.len(), 22);
     for (key, route) in routes {
         match key {
             "GET /health" | "GET /openapi.json" | "OPTIONS /{proxy+}" => {
                 assert_eq!(route["AuthorizationType"], "NONE", "{key}")
             }
-            "GET /posts" | "GET /posts/{id}" | "GET /posts/{id}/comments" => {
+            "GET /posts"
+            | "GET /posts/{id}"
+            | "GET /posts/{id}/comments"
+            | "GET /moderation/log" => {
                 assert_eq!(route["AuthorizationType"], "NONE", "{key}");
             }
             _ => {
@@ -119,7 +122,7 @@ fn public_read_opens_exactly_the_read_routes_and_only_when_chosen() {
                 && r["Properties"]["AuthorizationType"] == "NONE"
                 && r["Properties"]["RouteKey"]
                     .as_str()
-                    .is_some_and(|k| k.contains("/posts"))
+                    .is_some_and(|k| k.contains("/posts") || k.contains("/moderation"))
         })
         .map(|(_, r)| (r["Properties"]["RouteKey"].as_str().unwrap(), r))
         .collect();
@@ -127,7 +130,12 @@ fn public_read_opens_exactly_the_read_routes_and_only_when_chosen() {
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["GET /posts", "GET /posts/{id}", "GET /posts/{id}/comments"],
+        [
+            "GET /moderation/log",
+            "GET /posts",
+            "GET /posts/{id}",
+            "GET /posts/{id}/comments"
+        ],
         "reads only, never writes"
     );
     for (key, route) in public {
@@ -289,6 +297,7 @@ fn the_function_may_touch_only_its_table_index_and_log_group() {
             "dynamodb:BatchGetItem on PeopleTable.Arn",
             "dynamodb:BatchGetItem on PostsTable.Arn",
             "dynamodb:BatchWriteItem on CommentsTable.Arn",
+            "dynamodb:ConditionCheckItem on CommentsTable.Arn",
             "dynamodb:ConditionCheckItem on PeopleTable.Arn",
             "dynamodb:ConditionCheckItem on PostsTable.Arn",
             "dynamodb:DeleteItem on CommentsTable.Arn",

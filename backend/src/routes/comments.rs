@@ -9,12 +9,13 @@ use shared::{Comment, CommentEdit, CommentPage, ErrorBody, NewComment};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::posts::{admit_write, post_id};
+use super::admit::{admit_write, moderation_by};
+use super::posts::post_id;
 use super::responses::{JsonInput, SignedIn, Writing};
 use crate::AppState;
 use crate::domain::{Caller, CommentId};
 use crate::error::ApiError;
-use crate::extract::{JsonBody, MaybeCaller, Page, query};
+use crate::extract::{JsonBody, MaybeCaller, Page, Reason, query};
 use crate::store::cursor;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -152,28 +153,37 @@ pub async fn update_comment(
 }
 
 /// Deletes a comment; its author may, and so may any moderator. One with replies
-/// stays as a placeholder so the replies still make sense.
+/// stays as a placeholder so the replies still make sense. A moderator's removal of
+/// someone else's comment closes its reports and is recorded in the public
+/// moderation log, with the `reason` given.
 #[utoipa::path(delete, path = "/posts/{id}/comments/{comment_id}", tag = "comments",
     params(
         ("id" = u64, Path, minimum = 1, description = "The post's id"),
         ("comment_id" = String, Path, pattern = r"^[0-9]{13}[0-9a-f]{8}(-[0-9]{13}[0-9a-f]{8})?$",
             description = "The comment's id"),
+        Reason,
     ),
     responses(
         SignedIn,
         (status = 204, description = "Deleted"),
         (status = 400, description = "A malformed id", body = ErrorBody),
-        (status = 403, description = "The comment is someone else's and the caller is no moderator", body = ErrorBody),
+        (status = 403, description = "The comment is someone else's and the caller is no moderator (`forbidden`), or a moderator without a display name (`name_required`)", body = ErrorBody),
+        (status = 422, description = "The `reason` breaks a rule", body = ErrorBody),
         (status = 404, description = "No such post or comment", body = ErrorBody),
     ))]
 pub async fn delete_comment(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, comment)): Path<(String, String)>,
+    Reason(reason): Reason,
 ) -> Result<StatusCode, ApiError> {
     let post = post_id(&id)?;
     let comment = comment_id(&comment, "comment_id")?;
-    let deleted = state.store.delete_comment(post, &comment, &caller).await?;
+    let moderation = moderation_by(&state, &caller, reason).await?;
+    let deleted = state
+        .store
+        .delete_comment(post, &comment, &caller, moderation.as_ref())
+        .await?;
     if !caller.owns(&deleted.author_sub) {
         tracing::warn!(
             moderator_sub = %caller.sub,
@@ -188,6 +198,6 @@ pub async fn delete_comment(
 }
 
 /// A comment id from the request, or a 400 naming where it was.
-fn comment_id(raw: &str, field: &'static str) -> Result<CommentId, ApiError> {
+pub(super) fn comment_id(raw: &str, field: &'static str) -> Result<CommentId, ApiError> {
     CommentId::parse(raw).ok_or_else(|| ApiError::bad_request(field, "not a comment id"))
 }

@@ -2,11 +2,15 @@
 //! `router()` with the OpenAPI description of its handlers. A new resource is a new
 //! module and one `merge` line in [`collected`].
 
+pub mod admit;
 pub mod comments;
 pub mod health;
+pub mod log;
+pub mod moderation;
 pub mod notices;
 pub mod posts;
 pub mod profile;
+pub mod reports;
 pub mod responses;
 
 use axum::{Extension, Router};
@@ -26,6 +30,9 @@ fn collected() -> OpenApiRouter<AppState> {
         .merge(comments::router())
         .merge(profile::router())
         .merge(notices::router())
+        .merge(reports::router())
+        .merge(moderation::router())
+        .merge(log::router())
 }
 
 /// The API's router: every route, the description they make up served at
@@ -89,6 +96,13 @@ mod tests {
             ("/posts/{id}/comments/{comment_id}", &["put", "delete"]),
             ("/me/notices", &["get"]),
             ("/me/notices/read", &["post"]),
+            ("/posts/{id}/reports", &["post"]),
+            ("/posts/{id}/comments/{comment_id}/reports", &["post"]),
+            ("/moderation/queue", &["get"]),
+            ("/moderation/queue/{target}", &["delete"]),
+            ("/moderation/suspensions", &["get", "post"]),
+            ("/moderation/suspensions/{person}", &["delete"]),
+            ("/moderation/log", &["get"]),
         ] {
             for method in methods {
                 assert!(paths[path][method].is_object(), "{method} {path}");
@@ -99,7 +113,7 @@ mod tests {
                 "{path}: no other methods"
             );
         }
-        assert_eq!(paths.len(), 11, "no other paths");
+        assert_eq!(paths.len(), 18, "no other paths");
         assert_eq!(
             doc["components"]["securitySchemes"]["bearer"]["scheme"],
             "bearer"

@@ -9,11 +9,12 @@ use time::OffsetDateTime;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::admit::{admit_write, moderation_by};
 use super::responses::{JsonInput, SignedIn, Writing};
 use crate::AppState;
 use crate::domain::{Caller, PostId};
 use crate::error::ApiError;
-use crate::extract::{JsonBody, MaybeCaller, Page};
+use crate::extract::{JsonBody, MaybeCaller, Page, Reason};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -131,22 +132,27 @@ pub async fn update_post(
 }
 
 /// Deletes a post; its author may, and so may any member of the `moderators` group.
+/// A moderator's removal of someone else's post closes its reports and is recorded
+/// in the public moderation log, with the `reason` given.
 #[utoipa::path(delete, path = "/posts/{id}", tag = "posts",
-    params(("id" = u64, Path, minimum = 1, description = "The post's id")),
+    params(("id" = u64, Path, minimum = 1, description = "The post's id"), Reason),
     responses(
         SignedIn,
         (status = 204, description = "Deleted"),
         (status = 400, description = "The id is not a whole number from 1 up", body = ErrorBody),
-        (status = 403, description = "The post is someone else's and the caller is no moderator", body = ErrorBody),
+        (status = 403, description = "The post is someone else's and the caller is no moderator (`forbidden`), or a moderator without a display name (`name_required`)", body = ErrorBody),
+        (status = 422, description = "The `reason` breaks a rule", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
     ))]
 pub async fn delete_post(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    Reason(reason): Reason,
 ) -> Result<StatusCode, ApiError> {
     let id = post_id(&id)?;
-    let deleted = state.store.delete(id, &caller).await?;
+    let moderation = moderation_by(&state, &caller, reason).await?;
+    let deleted = state.store.delete(id, &caller, moderation.as_ref()).await?;
     purge_comments(&state, id).await;
     if !caller.owns(&deleted.author_sub) {
         // Who removed whose words, and when: the record a moderation decision can be
@@ -201,17 +207,4 @@ pub(super) fn post_id(raw: &str) -> Result<PostId, ApiError> {
             "a post id is a whole number from 1 up, without leading zeros",
         )
     })
-}
-
-/// Whether `caller` may write now: they need a display name (shown beside the post,
-/// returned here) and a unit of their write quota. Their moderator badge follows
-/// their verified token here, on the profile read that happens anyway.
-pub(super) async fn admit_write(state: &AppState, caller: &Caller) -> Result<String, ApiError> {
-    let profile = state.store.profile(&caller.sub).await?;
-    state.store.note_role(caller, profile.as_ref()).await?;
-    let name = profile
-        .and_then(|p| p.display_name)
-        .ok_or(ApiError::NameRequired)?;
-    state.store.take_write(&caller.sub, state.quota).await?;
-    Ok(name)
 }

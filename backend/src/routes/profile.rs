@@ -19,7 +19,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_name))
 }
 
-fn profile(caller: &Caller, record: Option<ProfileRecord>, unread_notices: u32) -> Profile {
+fn profile(
+    state: &AppState,
+    caller: &Caller,
+    record: Option<ProfileRecord>,
+    unread_notices: u32,
+) -> Profile {
+    let suspension = record
+        .as_ref()
+        .and_then(|r| r.suspension(state.store.epoch_now()));
     let (display_name, name_changed_at) = match record {
         Some(record) => (record.display_name, record.name_changed_at),
         None => (None, None),
@@ -30,6 +38,7 @@ fn profile(caller: &Caller, record: Option<ProfileRecord>, unread_notices: u32) 
         name_changed_at,
         moderator: caller.moderator,
         unread_notices,
+        suspension,
     }
 }
 
@@ -59,7 +68,7 @@ pub async fn get_me(
     if let Err(error) = state.store.note_role(&caller, record.as_ref()).await {
         tracing::warn!(%error, "a moderator badge could not follow the token's role");
     }
-    Ok(Json(profile(&caller, record, unread)))
+    Ok(Json(profile(&state, &caller, record, unread)))
 }
 
 /// Chooses (or changes) the caller's display name, shown beside all their posts.
@@ -67,6 +76,7 @@ pub async fn get_me(
     responses(
         SignedIn, JsonInput,
         (status = 200, description = "The caller's profile with the new name", body = Profile),
+        (status = 403, description = "`suspended`: a moderator suspended the caller", body = ErrorBody),
         (status = 409, description = "The name, or one that looks like it, is taken; or nobody may hold it (a word reserved for the board, or scripts that look alike mixed)", body = ErrorBody),
         (status = 422, description = "A rule broken; `field` is `display_name`", body = ErrorBody),
         (status = 429, description = "The name was changed less than a day ago", body = ErrorBody,
@@ -78,7 +88,7 @@ pub async fn set_name(
     JsonBody(change): JsonBody<NameChange>,
 ) -> Result<Json<Profile>, ApiError> {
     let name = change.parse()?;
-    let record = state.store.set_name(&caller.sub, &name).await?;
+    let record = state.store.set_name(&caller, &name).await?;
     let unread = state.store.unread_notices(&caller.sub).await?;
-    Ok(Json(profile(&caller, Some(record), unread)))
+    Ok(Json(profile(&state, &caller, Some(record), unread)))
 }

@@ -34,6 +34,17 @@ pub enum JsonInput {
     Invalid(ErrorBody),
 }
 
+/// Every moderators' route.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Moderating {
+    #[response(
+        status = 403,
+        description = "`forbidden`: the caller is no moderator, or the rules forbid the action; `name_required`: a moderator without a display name"
+    )]
+    Forbidden(ErrorBody),
+}
+
 /// Every route that writes words: they need a display name and a unit of the
 /// caller's write quota.
 #[derive(IntoResponses)]
@@ -41,7 +52,7 @@ pub enum JsonInput {
 pub enum Writing {
     #[response(
         status = 403,
-        description = "`name_required`: the caller has no display name yet"
+        description = "`name_required`: the caller has no display name yet; or `suspended`: a moderator suspended the caller (`suspension` says until when and why)"
     )]
     NameRequired(ErrorBody),
     #[response(status = 429, description = "The caller's write quota is used up",

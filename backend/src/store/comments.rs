@@ -13,13 +13,15 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update,
 };
 use serde::{Deserialize, Serialize};
-use shared::{Comment, CommentPage, CommentText, NoticeKind};
+use shared::{ActionKind, Comment, CommentPage, CommentText, NoticeKind};
 
+use super::log;
 use super::notices::{self, NoticeItem};
 use super::people::Shown;
+use super::reports::{Moderation, Reported};
 use super::schema::{FEED, FEED_KEY, KEY, THREAD_KEY, THREAD_SORT};
 use super::{Store, StoreError, build_error, number, string, unless_refused};
-use crate::domain::{Caller, CommentId, PostId};
+use crate::domain::{Caller, CommentId, PostId, Target};
 
 /// How often a write that lost a race to another (a reply arriving as its comment is
 /// deleted) is tried again from a fresh read.
@@ -105,6 +107,24 @@ pub struct DeletedComment {
 }
 
 impl Store {
+    /// The words and the author of comment `id` of post `post`, or `NotFound` when it
+    /// is gone (a placeholder included).
+    pub(super) async fn comment_words(
+        &self,
+        post: PostId,
+        id: &CommentId,
+    ) -> Result<(String, String), StoreError> {
+        match self.comment_item(post, id).await? {
+            Some(CommentItem {
+                contents: Some(contents),
+                author_sub: Some(author),
+                deleted: None | Some(false),
+                ..
+            }) => Ok((contents, author)),
+            _ => Err(StoreError::NotFound { what: "comment" }),
+        }
+    }
+
     async fn comment_item(
         &self,
         post: PostId,
@@ -372,6 +392,7 @@ impl Store {
         post: PostId,
         id: &CommentId,
         caller: &Caller,
+        moderation: Option<&Moderation>,
     ) -> Result<DeletedComment, StoreError> {
         for _ in 0..ATTEMPTS {
             let item = self
@@ -383,9 +404,14 @@ impl Store {
                 .author_sub
                 .clone()
                 .ok_or_else(|| StoreError::Corrupt("a comment without an author".into()))?;
-            if !caller.may_remove(&author_sub) {
-                return Err(StoreError::NotAuthor);
-            }
+            // Someone else's words go only with a moderator's name on the log.
+            let moderated = match moderation {
+                Some(moderation) if caller.moderator && !caller.owns(&author_sub) => {
+                    Some(moderation)
+                }
+                _ if caller.owns(&author_sub) => None,
+                _ => return Err(StoreError::NotAuthor),
+            };
             let replies = item.reply_count.unwrap_or(0);
             let own = if id.reply().is_none() && replies > 0 {
                 // Keep the place of a comment others answered, without its words.
@@ -447,6 +473,24 @@ impl Store {
                                 .map_err(build_error)?,
                         )
                         .build(),
+                );
+            }
+            if let Some(moderation) = moderated {
+                let reported = Reported {
+                    title: log::first_words(item.contents.as_deref().unwrap_or_default()),
+                    author_sub: author_sub.clone(),
+                };
+                let person = self.name_of(&author_sub).await?;
+                writes.extend(
+                    self.moderation_writes(
+                        Some(&Target::Comment(post, id.clone())),
+                        ActionKind::DeleteComment,
+                        moderation,
+                        Some(&reported),
+                        person,
+                        None,
+                    )
+                    .await?,
                 );
             }
             match self.transact(writes, &["post", "comment", "comment"]).await {

@@ -1,5 +1,7 @@
-//! The board's data in DynamoDB: posts in one table ([`posts`]), and the people who
-//! write them (display names, [`people`]; write quotas, [`quota`]) in another.
+//! The board's data in DynamoDB: posts in one table ([`posts`]), the people who
+//! write them (display names, [`people`]; write quotas, [`quota`]; suspensions,
+//! [`suspensions`]) in another, and conversations ([`comments`], [`notices`]) and
+//! moderation ([`reports`], the public [`log`]) in a third.
 //!
 //! Every rule that two requests could race on (a post's author, a name's owner, a
 //! quota's count) is checked by DynamoDB itself in a conditional write, never by a
@@ -7,12 +9,15 @@
 
 pub mod comments;
 pub mod cursor;
+pub mod log;
 pub mod names;
 pub mod notices;
 pub mod people;
 pub mod posts;
 pub mod quota;
+pub mod reports;
 pub mod schema;
+pub mod suspensions;
 
 use std::collections::HashMap;
 
@@ -46,6 +51,13 @@ pub enum StoreError {
         retry_after_secs: u64,
         window: quota::Window,
     },
+    #[error("a moderator suspended the caller")]
+    Suspended(shared::SuspensionNotice),
+    #[error("the caller already reported this")]
+    AlreadyReported,
+    /// A moderator's action that the rules do not allow (`action` says which).
+    #[error("you may not {action}")]
+    Refused { action: &'static str },
     #[error("DynamoDB kept refusing or changing {0} over every retry")]
     Contended(&'static str),
     #[error("a stored item is not valid: {0}")]
@@ -112,6 +124,17 @@ impl Store {
     /// Now, as stored: see [`timestamp`].
     fn now(&self) -> String {
         timestamp(self.clock.now_utc())
+    }
+
+    /// Now, in seconds since the epoch.
+    fn epoch(&self) -> u64 {
+        self.clock.now_utc().unix_timestamp().max(0) as u64
+    }
+
+    /// Now, in seconds since the epoch, by the store's clock: what suspensions are
+    /// checked against.
+    pub fn epoch_now(&self) -> u64 {
+        self.epoch()
     }
 }
 
@@ -278,6 +301,14 @@ fn string(s: impl Into<String>) -> AttributeValue {
 const TIMESTAMP: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
     "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
 );
+
+/// Seconds since the epoch as a stored timestamp.
+fn epoch_timestamp(epoch: u64) -> String {
+    timestamp(
+        OffsetDateTime::from_unix_timestamp(epoch.min(253_402_300_799) as i64)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+    )
+}
 
 fn timestamp(at: OffsetDateTime) -> String {
     at.format(TIMESTAMP)

@@ -288,8 +288,4 @@ impl Store {
             })
             .collect())
     }
-
-    fn epoch(&self) -> u64 {
-        self.clock.now_utc().unix_timestamp().max(0) as u64
-    }
 }

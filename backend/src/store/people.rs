@@ -11,9 +11,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update,
+};
 use serde::{Deserialize, Serialize};
-use shared::{Author, DisplayName};
+use shared::{Author, DisplayName, SuspensionNotice};
 
 use super::schema::PEOPLE_KEY;
 use super::{Store, StoreError, build_error, names, number, string, timestamp};
@@ -23,7 +25,7 @@ use crate::domain::Caller;
 pub const NAME_CHANGE_INTERVAL_SECS: u64 = 24 * 60 * 60;
 
 /// A person's profile item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileRecord {
     pub pk: String,
     pub display_name: Option<String>,
@@ -37,6 +39,29 @@ pub struct ProfileRecord {
     /// [`Store::note_role`]); only the backend writes it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub moderator: bool,
+    /// When a moderator suspended them (RFC 3339); absent when they are not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_at: Option<String>,
+    /// Until when (seconds since the epoch); absent for a suspension until lifted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_until: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspension_reason: Option<String>,
+}
+
+impl ProfileRecord {
+    /// The suspension in force at `now_epoch`, if any: one that has ended stays on the
+    /// item until the next suspension or lift, and counts for nothing.
+    pub fn suspension(&self, now_epoch: u64) -> Option<SuspensionNotice> {
+        self.suspended_at.as_ref()?;
+        if self.suspended_until.is_some_and(|until| until <= now_epoch) {
+            return None;
+        }
+        Some(SuspensionNotice {
+            until: self.suspended_until.map(super::epoch_timestamp),
+            reason: self.suspension_reason.clone().unwrap_or_default(),
+        })
+    }
 }
 
 /// How the people a page shows appear beside their words, by `sub`: the name they
@@ -63,7 +88,7 @@ impl Shown {
     }
 }
 
-fn user_key(sub: &str) -> String {
+pub(super) fn user_key(sub: &str) -> String {
     format!("user#{sub}")
 }
 
@@ -165,9 +190,10 @@ impl Store {
     /// it, and anyone may ([`names::check`]).
     pub async fn set_name(
         &self,
-        sub: &str,
+        caller: &Caller,
         name: &DisplayName,
     ) -> Result<ProfileRecord, StoreError> {
+        let sub = caller.sub.as_str();
         let name = name.as_str();
         names::check(name).map_err(StoreError::NameNotAllowed)?;
         let new_key = names::key(name);
@@ -179,6 +205,11 @@ impl Store {
         }
         let now = self.clock.now_utc();
         let now_epoch = now.unix_timestamp().max(0) as u64;
+        if !caller.moderator
+            && let Some(suspension) = current.as_ref().and_then(|c| c.suspension(now_epoch))
+        {
+            return Err(StoreError::Suspended(suspension));
+        }
         let old_epoch = current.as_ref().and_then(|c| c.name_changed_epoch);
         if let Some(changed) = old_epoch {
             let next = changed + NAME_CHANGE_INTERVAL_SECS;
@@ -195,7 +226,8 @@ impl Store {
             name_key: Some(new_key.clone()),
             name_changed_at: Some(timestamp(now)),
             name_changed_epoch: Some(now_epoch),
-            moderator: current.as_ref().is_some_and(|c| c.moderator),
+            moderator: caller.moderator,
+            ..current.clone().unwrap_or_default()
         };
 
         // Each write, and what its refused condition means.
@@ -210,7 +242,7 @@ impl Store {
             writes.push(self.not_held_by_another(sub, &earlier)?);
             refusals.push(StoreError::NameTaken);
         }
-        writes.push(self.put_profile(&record, old_epoch)?);
+        writes.push(self.put_profile(&record, old_epoch, Some(now_epoch))?);
         refusals.push(StoreError::NameChangedConcurrently);
         if let Some(old_key) = old_key.filter(|old| *old != new_key) {
             writes.push(self.release(sub, &old_key)?);
@@ -248,7 +280,7 @@ impl Store {
         };
         let writes = vec![
             self.claim(sub, &new_key)?,
-            self.put_profile(&moved, record.name_changed_epoch)?,
+            self.put_profile(&moved, record.name_changed_epoch, None)?,
             self.release(sub, old_key)?,
         ];
         Ok(super::transact(&self.client, writes, "a name's claim")
@@ -288,26 +320,57 @@ impl Store {
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
-    /// Writes the profile, only over the profile as it was read (`read_epoch`, or none):
-    /// a change made meanwhile (another tab) wins, and this one stops.
+    /// Writes the profile's name, only over the profile as it was read (`read_epoch`,
+    /// or none): a change made meanwhile (another tab) wins, and this one stops. What
+    /// else the profile holds (a suspension) stays as it is; the role is the one
+    /// `record` has (the caller's token's). With `unsuspended_at`, the write also stops
+    /// if a suspension began meanwhile (moderators are never held by one).
     fn put_profile(
         &self,
         record: &ProfileRecord,
         read_epoch: Option<u64>,
+        unsuspended_at: Option<u64>,
     ) -> Result<TransactWriteItem, StoreError> {
-        let item = serde_dynamo::to_item(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let put = Put::builder().table_name(&self.people).set_item(Some(item));
-        let put = match read_epoch {
-            None => put
-                .condition_expression("attribute_not_exists(#pk)")
-                .expression_attribute_names("#pk", PEOPLE_KEY),
-            Some(epoch) => put
-                .condition_expression("name_changed_epoch = :read")
-                .expression_attribute_values(":read", number(epoch)),
-        };
-        Ok(TransactWriteItem::builder()
-            .put(put.build().map_err(build_error)?)
-            .build())
+        let mut conditions = vec![match read_epoch {
+            None => "attribute_not_exists(#pk)",
+            Some(_) => "name_changed_epoch = :read",
+        }];
+        let mut update = Update::builder()
+            .table_name(&self.people)
+            .key(PEOPLE_KEY, string(&record.pk))
+            .update_expression(
+                "SET display_name = :name, name_key = :key, name_changed_at = :at, \
+                 name_changed_epoch = :epoch, moderator = :moderator",
+            )
+            .expression_attribute_values(
+                ":name",
+                string(record.display_name.clone().unwrap_or_default()),
+            )
+            .expression_attribute_values(
+                ":key",
+                string(record.name_key.clone().unwrap_or_default()),
+            )
+            .expression_attribute_values(
+                ":at",
+                string(record.name_changed_at.clone().unwrap_or_default()),
+            )
+            .expression_attribute_values(":epoch", number(record.name_changed_epoch.unwrap_or(0)))
+            .expression_attribute_values(":moderator", AttributeValue::Bool(record.moderator));
+        if read_epoch.is_none() {
+            update = update.expression_attribute_names("#pk", PEOPLE_KEY);
+        }
+        if let Some(epoch) = read_epoch {
+            update = update.expression_attribute_values(":read", number(epoch));
+        }
+        if let (Some(now), false) = (unsuspended_at, record.moderator) {
+            conditions.push("(attribute_not_exists(suspended_at) OR suspended_until <= :now)");
+            update = update.expression_attribute_values(":now", number(now));
+        }
+        let update = update
+            .condition_expression(conditions.join(" AND "))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// Gives up `sub`'s claim on `name_key`: never someone else's, and nothing to do

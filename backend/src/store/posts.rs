@@ -13,12 +13,14 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use serde::{Deserialize, Serialize};
-use shared::{Author, Contents, Post, PostPage, PostSummary, Title};
+use shared::{ActionKind, Author, Contents, Post, PostPage, PostSummary, Title};
 
+use super::log;
 use super::people::Shown;
+use super::reports::{Moderation, Reported};
 use super::schema::{COUNTER_ATTR, COUNTER_ID, FEED, FEED_INDEX, FEED_KEY, KEY};
 use super::{Store, StoreError, cursor, number};
-use crate::domain::{Caller, PostId};
+use crate::domain::{Caller, PostId, Target};
 
 /// How often a create takes a fresh id when the one it got is already taken (possible
 /// only if the counter fell behind the table, e.g. after a restore of older data).
@@ -355,9 +357,76 @@ impl Store {
     }
 
     /// Deletes a post if `caller` may remove it ([`Caller::may_remove`]): DynamoDB
-    /// checks the author in the delete itself unless the caller moderates.
-    pub async fn delete(&self, id: PostId, caller: &Caller) -> Result<Deleted, StoreError> {
-        let mut request = self
+    /// checks the author in the delete itself unless the caller moderates. A
+    /// moderator removing someone else's post does so in one transaction with its log
+    /// entry and the closing of its reports (`moderation` says who and why).
+    pub async fn delete(
+        &self,
+        id: PostId,
+        caller: &Caller,
+        moderation: Option<&Moderation>,
+    ) -> Result<Deleted, StoreError> {
+        if let (true, Some(moderation)) = (caller.moderator, moderation) {
+            let mut own = false;
+            for _ in 0..CREATE_ATTEMPTS {
+                let head = self.post_head(id).await?;
+                if caller.owns(&head.author_sub) {
+                    own = true;
+                    break;
+                }
+                let target = Target::Post(id);
+                let reported = Reported {
+                    title: log::short_title(&head.title),
+                    author_sub: head.author_sub.clone(),
+                };
+                let person = self.name_of(&head.author_sub).await?;
+                let delete = aws_sdk_dynamodb::types::Delete::builder()
+                    .table_name(&self.posts)
+                    .key(KEY, number(id.get()))
+                    .condition_expression(
+                        "#feed = :feed AND author_sub = :author AND title = :title",
+                    )
+                    .expression_attribute_names("#feed", FEED_KEY)
+                    .expression_attribute_values(":feed", AttributeValue::S(FEED.to_owned()))
+                    .expression_attribute_values(
+                        ":author",
+                        AttributeValue::S(head.author_sub.clone()),
+                    )
+                    .expression_attribute_values(":title", AttributeValue::S(head.title.clone()))
+                    .build()
+                    .map_err(super::build_error)?;
+                let mut writes = vec![
+                    aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                        .delete(delete)
+                        .build(),
+                ];
+                writes.extend(
+                    self.moderation_writes(
+                        Some(&target),
+                        ActionKind::DeletePost,
+                        moderation,
+                        Some(&reported),
+                        person,
+                        None,
+                    )
+                    .await?,
+                );
+                match super::transact(&self.client, writes, "a post's removal").await? {
+                    Ok(()) => {
+                        return Ok(Deleted {
+                            author_sub: head.author_sub,
+                            title: head.title,
+                        });
+                    }
+                    // Edited, deleted, or reported anew meanwhile: read again.
+                    Err(_) => continue,
+                }
+            }
+            if !own {
+                return Err(StoreError::Contended("a post's removal"));
+            }
+        }
+        let request = self
             .client
             .delete_item()
             .table_name(&self.posts)
@@ -365,15 +434,10 @@ impl Store {
             .expression_attribute_names("#feed", FEED_KEY)
             .expression_attribute_values(":feed", AttributeValue::S(FEED.to_owned()))
             .return_values(ReturnValue::AllOld)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        request = if caller.moderator {
-            request.condition_expression("#feed = :feed")
-        } else {
-            request
-                .condition_expression("#feed = :feed AND #author = :sub")
-                .expression_attribute_names("#author", "author_sub")
-                .expression_attribute_values(":sub", AttributeValue::S(caller.sub.clone()))
-        };
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .condition_expression("#feed = :feed AND #author = :sub")
+            .expression_attribute_names("#author", "author_sub")
+            .expression_attribute_values(":sub", AttributeValue::S(caller.sub.clone()));
         match request.send().await {
             Ok(out) => {
                 let item = Item::from_map(out.attributes.unwrap_or_default())?;

@@ -9,6 +9,7 @@ mod feed;
 mod helpers;
 mod lambda;
 mod logs;
+mod moderation;
 mod notices;
 mod people;
 mod posts;

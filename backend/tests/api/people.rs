@@ -362,6 +362,8 @@ async fn a_moderators_posts_and_comments_carry_a_badge_that_follows_the_verified
 async fn a_moderator_deletes_someone_elses_post() {
     let app = TestApp::spawn().await;
     let moderator = app.moderator("mod").await;
+    // The log names a moderator by their display name.
+    app.name(&moderator, "Mod Kim").await;
     assert!(me(&app, &moderator).await.moderator);
     let post = app.create(&app.alice, "against the rules", "c").await;
     let reply = app

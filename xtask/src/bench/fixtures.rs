@@ -47,7 +47,10 @@ pub(super) async fn fresh_store(
     for writer in 0..writers {
         store
             .set_name(
-                &format!("writer-{writer}"),
+                &Caller {
+                    sub: format!("writer-{writer}"),
+                    moderator: false,
+                },
                 &shared::validate::display_name(&format!("Writer {writer}"))?,
             )
             .await?;
@@ -93,13 +96,13 @@ pub(super) async fn reader_stack(
     let sub = client
         .user_sub(&stack.user_pool_id, "bench@example.com")
         .await?;
-    store
-        .set_name(&sub, &shared::validate::display_name("Bench")?)
-        .await?;
     let author = Caller {
         sub,
         moderator: false,
     };
+    store
+        .set_name(&author, &shared::validate::display_name("Bench")?)
+        .await?;
     for i in 0..READER_POSTS {
         let (title, contents) = shared::validate::post(&format!("post {i}"), "contents")?;
         store.create(&author, "Bench", title, contents).await?;
