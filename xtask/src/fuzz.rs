@@ -3,13 +3,16 @@
 //! The backend runs as its local server on fresh tables (DynamoDB Local) and a fresh
 //! user pool (moto), and
 //! Schemathesis (pinned in `xtask/requirements.txt`) sends every operation generated
-//! and mutated requests with a valid token (examples, coverage, fuzzing and stateful
+//! and mutated requests with a valid token, a moderator's (so the moderators' routes
+//! answer past their role check) (examples, coverage, fuzzing and stateful
 //! phases, the last following links it infers from the description: from a created
 //! post to its comments, from a created comment to its edit and delete). Each answer is
 //! checked: never a 5xx, a documented status, and a body that matches the documented
 //! schema. The run's event log then shows that the stateful phase really reached the
-//! comment routes from a created post ([`REQUIRED_LINKS`]). The seed is fixed, so a run
-//! is repeatable.
+//! comment routes from a created post ([`REQUIRED_LINKS`]); it gets more scenarios
+//! than the other phases get cases (`--quick`: 25 cases, 150 scenarios), since with
+//! two dozen operations one chain of links reaches a given link rarely. The seed is
+//! fixed, so a run is repeatable.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -45,11 +48,20 @@ impl Budget {
             Budget::Long => "1000",
         }
     }
+
+    /// Scenarios of the stateful phase: each walks one chain of links, and with many
+    /// operations a chain reaches a given link rarely, so it gets more than the rest.
+    fn scenarios(self) -> u32 {
+        match self {
+            Budget::Quick => 150,
+            Budget::Long => 2000,
+        }
+    }
 }
 
 /// `cargo xtask fuzz`: builds the backend, starts the local services and fuzzes at
 /// length.
-pub fn run(root: &Path) -> Result<()> {
+pub fn run(root: &Path, quick: bool) -> Result<()> {
     crate::setup::run(root)?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     run_cmd(Command::new(cargo).current_dir(root).args([
@@ -59,7 +71,11 @@ pub fn run(root: &Path) -> Result<()> {
         "backend",
     ]))?;
     let services = Services::start(root)?;
-    against(root, &services, Budget::Long)
+    against(
+        root,
+        &services,
+        if quick { Budget::Quick } else { Budget::Long },
+    )
 }
 
 /// Fuzzes the debug backend (already built) on a fresh stack in `services`.
@@ -80,11 +96,19 @@ pub fn against(root: &Path, services: &Services, budget: Budget) -> Result<()> {
         let stack = moto.bootstrap(&options).await?;
         moto.create_user(&stack.user_pool_id, email, password)
             .await?;
+        // A moderator, so the moderators' routes answer past their role check too.
+        moto.add_moderator(&stack.user_pool_id, email).await?;
         let tokens = moto.sign_in(&stack.client_id, email, password).await?;
         // A named writer, so writes reach the store rather than stopping at the name.
         let sub = moto.user_sub(&stack.user_pool_id, email).await?;
         Store::new(moto.dynamo.clone(), stack.tables())
-            .set_name(&sub, &shared::validate::display_name("Fuzzer")?)
+            .set_name(
+                &backend::domain::Caller {
+                    sub,
+                    moderator: true,
+                },
+                &shared::validate::display_name("Fuzzer")?,
+            )
             .await?;
         anyhow::Ok((stack, tokens.id_token))
     })?;
@@ -108,6 +132,14 @@ pub fn against(root: &Path, services: &Services, budget: Budget) -> Result<()> {
     std::fs::create_dir_all(&report)?;
     let events = report.join("events.ndjson");
     let schemathesis = root.join(VENV).join("bin/st");
+    let config = report.join("schemathesis.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[phases.stateful]\nmax-steps = 10\n\n[phases.stateful.generation]\nmax-examples = {}\n",
+            budget.scenarios()
+        ),
+    )?;
     println!(
         "fuzz: Schemathesis, seed {SEED}, up to {} cases per operation and phase",
         budget.max_examples()
@@ -115,6 +147,8 @@ pub fn against(root: &Path, services: &Services, budget: Budget) -> Result<()> {
     run_cmd(
         Command::new(schemathesis)
             .current_dir(root)
+            .arg("--config-file")
+            .arg(&config)
             .arg("run")
             .arg(format!("http://127.0.0.1:{port}/openapi.json"))
             .args(["--header", &format!("Authorization: Bearer {token}")])

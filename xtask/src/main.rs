@@ -80,7 +80,11 @@ enum Task {
     /// Run every test and check: formatting, lints, unit, integration and browser tests.
     Test,
     /// Fuzz the API against its OpenAPI description with Schemathesis, at length.
-    Fuzz,
+    Fuzz {
+        /// The test command's budget instead (a few hundred cases, seconds).
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 fn main() -> Result<()> {
@@ -120,7 +124,7 @@ fn main() -> Result<()> {
         Task::Deploy(options) => deploy::run(&root, options),
         Task::Bench { quick } => bench::run(&root, quick),
         Task::Test => test::run(&root),
-        Task::Fuzz => fuzz::run(&root),
+        Task::Fuzz { quick } => fuzz::run(&root, quick),
     }
 }
 
