@@ -3,8 +3,6 @@
 // accessibility checks on the thread and the notifications.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import {
   APP,
   MODERATOR,
@@ -19,29 +17,14 @@ import {
   api,
   writePost,
   useBrowser,
+  accessibilityViolations,
+  secondPerson,
 } from './helpers.mjs';
 
 useBrowser();
 
 const CODE_APP = required('BOARD_CODE_URL');
 
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's violations on the page as it is (run through the debugger, past the CSP). */
-async function accessibilityViolations(page) {
-  await page.evaluate(AXE);
-  const result = await page.evaluate(() => globalThis.axe.run(document, { resultTypes: ['violations'] }));
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-/** A second person, in a second tab of the same browser: the hosted UI's session
- * cookie of the first is cleared so they sign up as themselves. */
-async function secondPerson(context, who, app = APP) {
-  await context.clearCookies();
-  const page = await context.newPage();
-  const email = await signUp(page, who, app);
-  return { page, email };
-}
 
 async function comment(page, words) {
   await page.getByLabel('Your comment').fill(words);

@@ -3,6 +3,7 @@
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -157,3 +158,32 @@ export async function writePost(page, title, contents) {
   return Number(new URL(page.url()).pathname.split('/').pop());
 }
 
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's violations on the page as it is (run through the debugger, past the CSP). */
+export async function accessibilityViolations(page) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(() => globalThis.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** Another person, in another tab of the same browser: the hosted UI's session cookie
+ * of the one before is cleared so they sign up as themselves. */
+export async function secondPerson(context, who, app = APP) {
+  await context.clearCookies();
+  const page = await context.newPage();
+  const email = await signUp(page, who, app);
+  return { page, email };
+}
+
+/** The demo moderator, signed in in another tab of the same browser. */
+export async function moderatorPage(context, app = APP) {
+  await context.clearCookies();
+  const page = await context.newPage();
+  await page.goto(app);
+  await page.getByRole('button', { name: 'Sign in' }).first().click();
+  await signInThroughHostedUi(page, MODERATOR, MODERATOR_PASSWORD, app);
+  await page.getByTestId('moderator-badge').waitFor();
+  return page;
+}

@@ -3,8 +3,9 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use shared::{
-    Comment, CommentEdit, CommentPage, ErrorBody, ErrorCode, NameChange, NewComment, NoticePage,
-    Post, PostDraft, PostPage, Profile,
+    Comment, CommentEdit, CommentPage, ErrorBody, ErrorCode, LogPage, NameChange, NewComment,
+    NewReport, NewSuspension, NoticePage, Post, PostDraft, PostPage, Profile, QueuePage, Report,
+    Suspension, SuspensionList, SuspensionNotice,
 };
 
 use crate::config::RuntimeConfig;
@@ -18,6 +19,10 @@ pub enum ApiError {
     Forbidden,
     /// Writing needs a display name first.
     NameRequired,
+    /// A moderator suspended the caller from writing: until when and why.
+    Suspended(SuspensionNotice),
+    /// The caller reported this before.
+    AlreadyReported,
     NotFound,
     /// A value clashes with what is stored: `field` names it (`display_name`: the
     /// name is taken or reserved).
@@ -122,14 +127,61 @@ impl Api {
         json(request?.send().await).await
     }
 
-    pub async fn delete(&self, id: u64) -> Result<(), ApiError> {
-        let response = self
-            .authorized(Request::delete(
-                &self.config.api_url(&format!("/posts/{id}")),
-            ))
-            .send()
-            .await;
+    /// Deletes post `id`; a moderator may give the log a `reason`.
+    pub async fn delete(&self, id: u64, reason: Option<&str>) -> Result<(), ApiError> {
+        self.send_delete(&format!("/posts/{id}"), reason).await
+    }
+
+    /// `DELETE path?reason=...`, answered with no body.
+    async fn send_delete(&self, path: &str, reason: Option<&str>) -> Result<(), ApiError> {
+        let url = self.url_with(path, &[("reason", reason)]);
+        let response = self.authorized(Request::delete(&url)).send().await;
         check(response).await.map(|_| ())
+    }
+
+    /// Reports what `path` names (`/posts/7`, `/posts/7/comments/<id>`).
+    pub async fn report(&self, path: &str, report: &NewReport) -> Result<Report, ApiError> {
+        let request = self
+            .authorized(Request::post(
+                &self.config.api_url(&format!("{path}/reports")),
+            ))
+            .json_body(report);
+        json(request?.send().await).await
+    }
+
+    pub async fn queue(&self, cursor: Option<&str>) -> Result<QueuePage, ApiError> {
+        let url = self.url_with("/moderation/queue", &[("cursor", cursor)]);
+        json(self.authorized(Request::get(&url)).send().await).await
+    }
+
+    pub async fn dismiss(&self, target: &str, reason: Option<&str>) -> Result<(), ApiError> {
+        self.send_delete(&format!("/moderation/queue/{target}"), reason)
+            .await
+    }
+
+    pub async fn suspend(&self, suspension: &NewSuspension) -> Result<Suspension, ApiError> {
+        let request = self
+            .authorized(Request::post(
+                &self.config.api_url("/moderation/suspensions"),
+            ))
+            .json_body(suspension);
+        json(request?.send().await).await
+    }
+
+    pub async fn suspensions(&self) -> Result<SuspensionList, ApiError> {
+        let url = self.config.api_url("/moderation/suspensions");
+        json(self.authorized(Request::get(&url)).send().await).await
+    }
+
+    pub async fn lift(&self, person: &str, reason: Option<&str>) -> Result<(), ApiError> {
+        let person: String = form_urlencoded::byte_serialize(person.as_bytes()).collect();
+        self.send_delete(&format!("/moderation/suspensions/{person}"), reason)
+            .await
+    }
+
+    pub async fn moderation_log(&self, cursor: Option<&str>) -> Result<LogPage, ApiError> {
+        let url = self.url_with("/moderation/log", &[("cursor", cursor)]);
+        json(self.authorized(Request::get(&url)).send().await).await
     }
 
     /// A page of post `post`'s comments: after `cursor`, or from the thread of
@@ -170,14 +222,15 @@ impl Api {
         json(request?.send().await).await
     }
 
-    pub async fn delete_comment(&self, post: u64, id: &str) -> Result<(), ApiError> {
-        let response = self
-            .authorized(Request::delete(
-                &self.config.api_url(&format!("/posts/{post}/comments/{id}")),
-            ))
-            .send()
-            .await;
-        check(response).await.map(|_| ())
+    /// Deletes comment `id`; a moderator may give the log a `reason`.
+    pub async fn delete_comment(
+        &self,
+        post: u64,
+        id: &str,
+        reason: Option<&str>,
+    ) -> Result<(), ApiError> {
+        self.send_delete(&format!("/posts/{post}/comments/{id}"), reason)
+            .await
     }
 
     pub async fn notices(&self, cursor: Option<&str>) -> Result<NoticePage, ApiError> {
@@ -237,6 +290,14 @@ pub fn classify(status: u16, body: Option<ErrorBody>, retry_after: Option<u64>) 
     match status {
         401 => ApiError::Unauthorized,
         403 if code == Some(ErrorCode::NameRequired) => ApiError::NameRequired,
+        403 if code == Some(ErrorCode::Suspended) => ApiError::Suspended(
+            body.and_then(|b| b.error.suspension)
+                .unwrap_or(SuspensionNotice {
+                    until: None,
+                    reason: String::new(),
+                }),
+        ),
+        409 if code == Some(ErrorCode::AlreadyReported) => ApiError::AlreadyReported,
         403 => ApiError::Forbidden,
         404 => ApiError::NotFound,
         409 if code == Some(ErrorCode::Conflict) => ApiError::Conflict {
@@ -283,6 +344,21 @@ mod tests {
             ApiError::Conflict {
                 field: Some("display_name".into())
             }
+        );
+        let mut suspended = ErrorBody::new(ErrorCode::Suspended, "suspended", None);
+        let notice = SuspensionNotice {
+            until: Some("2026-12-04T10:00:00.000Z".into()),
+            reason: "spam".into(),
+        };
+        suspended.error.suspension = Some(notice.clone());
+        assert_eq!(
+            classify(403, Some(suspended), None),
+            ApiError::Suspended(notice)
+        );
+        let reported = ErrorBody::new(ErrorCode::AlreadyReported, "again", None);
+        assert_eq!(
+            classify(409, Some(reported), None),
+            ApiError::AlreadyReported
         );
         let busy = ErrorBody::new(ErrorCode::TooManyRequests, "slow down", None);
         assert_eq!(

@@ -6,7 +6,8 @@ use crate::api::ApiError;
 use crate::auth::{Returned, SignInError};
 use crate::config::RuntimeConfig;
 use crate::pages::{
-    EditPage, Home, LoadError, NameForm, NoticesPage, PostPage, ProfilePage, WritePage,
+    EditPage, Home, LoadError, LogPage, NameForm, NoticesPage, PostPage, ProfilePage, QueuePage,
+    WritePage, until,
 };
 use crate::router::{Route, Router, use_router};
 use crate::state::{AppState, Notice, use_app, use_config};
@@ -104,6 +105,7 @@ fn Shell(config: RuntimeConfig) -> impl IntoView {
             <a class="skip-link" href="#main">{move || app.t().skip_to_content}</a>
             <Header/>
             <Notices/>
+            <Suspended/>
             <main id="main" class="page" tabindex="-1">
                 {move || match gate.get() {
                     Gate::Loading => view! { <p class="loading" role="status">{app.t().loading}</p> }.into_any(),
@@ -114,12 +116,36 @@ fn Shell(config: RuntimeConfig) -> impl IntoView {
                         Route::Write => view! { <WritePage/> }.into_any(),
                         Route::Profile => view! { <ProfilePage/> }.into_any(),
                         Route::Notices => view! { <NoticesPage/> }.into_any(),
+                        Route::Queue => view! { <QueuePage/> }.into_any(),
+                        Route::Log => view! { <LogPage/> }.into_any(),
                         Route::Post(_) => view! { <PostPage/> }.into_any(),
                         Route::Edit(_) => view! { <EditPage/> }.into_any(),
                         Route::NotFound => view! { <NotFound/> }.into_any(),
                     },
                 }}
             </main>
+            <footer class="site-footer">
+                <a href="/moderation/log" aria-current=move || current(router, Route::Log)>{move || app.t().log_title}</a>
+            </footer>
+    }
+}
+
+/// Tells a suspended person, on every page, why they cannot write and until when.
+#[component]
+fn Suspended() -> impl IntoView {
+    let app = use_app();
+    move || {
+        let notice = app.profile.with(|p| match p {
+            Some(Ok(profile)) => profile.suspension.clone(),
+            _ => None,
+        })?;
+        Some(view! {
+            <div class="notice warning" role="status" data-testid="suspended-notice">
+                {move || app.t().suspended
+                    .replace("{until}", &until(app, notice.until.as_deref()))
+                    .replace("{reason}", &notice.reason)}
+            </div>
+        })
     }
 }
 
@@ -160,6 +186,8 @@ fn Header() -> impl IntoView {
                                         <Show when=move || app.is_moderator()>
                                             " "
                                             <span class="badge" data-testid="moderator-badge">{move || app.t().moderator}</span>
+                                            " "
+                                            <a href="/moderation" data-testid="queue-link" aria-current=move || current(router, Route::Queue)>{move || app.t().moderation}</a>
                                         </Show>
                                         " "
                                         <UnreadLink/>

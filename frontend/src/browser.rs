@@ -119,6 +119,12 @@ pub fn confirm(message: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Asks `message` with a line to answer: the answer (perhaps empty), or `None` when
+/// the person cancelled.
+pub fn prompt(message: &str) -> Option<String> {
+    web_sys::window().and_then(|w| w.prompt_with_message(message).ok().flatten())
+}
+
 /// The browser's preferred languages, most preferred first.
 pub fn languages() -> Vec<String> {
     web_sys::window()

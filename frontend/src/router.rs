@@ -1,6 +1,6 @@
 //! Which page the address names, and moving between pages without loading one.
 //!
-//! Six routes and two query parameters need little of a router: the address is one
+//! Eight routes and two query parameters need little of a router: the address is one
 //! signal, a link click inside the app becomes a `history.pushState`, and the back and
 //! forward buttons are a `popstate`. This replaced leptos_router, whose nested
 //! matching and asynchronous machinery weighed 40 kB brotli of the first load (208.5 →
@@ -17,6 +17,10 @@ pub enum Route {
     Write,
     Profile,
     Notices,
+    /// `/moderation`: the moderators' queue and suspensions.
+    Queue,
+    /// `/moderation/log`: the public moderation log.
+    Log,
     /// `/posts/<id>`: the id as written; the page says if it names no post.
     Post(String),
     /// `/posts/<id>/edit`.
@@ -37,6 +41,8 @@ impl Route {
             ["write"] => Route::Write,
             ["me"] => Route::Profile,
             ["notices"] => Route::Notices,
+            ["moderation"] => Route::Queue,
+            ["moderation", "log"] => Route::Log,
             ["posts", id] if !id.is_empty() => Route::Post((*id).to_owned()),
             ["posts", id, "edit"] if !id.is_empty() => Route::Edit((*id).to_owned()),
             _ => Route::NotFound,
@@ -200,6 +206,9 @@ mod tests {
             ("/write/", Route::Write),
             ("/me", Route::Profile),
             ("/notices", Route::Notices),
+            ("/moderation", Route::Queue),
+            ("/moderation/log", Route::Log),
+            ("/moderation/other", Route::NotFound),
             ("/posts/7", Route::Post("7".into())),
             ("/posts/7/", Route::Post("7".into())),
             ("/posts/7/edit", Route::Edit("7".into())),

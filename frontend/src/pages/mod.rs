@@ -2,13 +2,18 @@
 
 mod form;
 mod list;
+mod log;
+mod moderation;
 mod name;
 mod notices;
 mod post;
+mod report;
 mod thread;
 
 pub use form::{EditPage, WritePage};
 pub use list::Home;
+pub use log::LogPage;
+pub use moderation::QueuePage;
 pub use name::{NameForm, ProfilePage};
 pub use notices::NoticesPage;
 pub use post::PostPage;
@@ -26,6 +31,11 @@ pub fn describe(app: AppState, error: &ApiError) -> String {
         ApiError::Unauthorized => t.session_expired.to_owned(),
         ApiError::Forbidden => t.forbidden.to_owned(),
         ApiError::NameRequired => t.name_required.to_owned(),
+        ApiError::Suspended(notice) => t
+            .suspended
+            .replace("{until}", &until(app, notice.until.as_deref()))
+            .replace("{reason}", &notice.reason),
+        ApiError::AlreadyReported => t.already_reported.to_owned(),
         ApiError::NotFound => t.post_not_found.to_owned(),
         ApiError::Conflict { field } if field.as_deref() == Some("display_name") => {
             t.name_taken.to_owned()
@@ -38,6 +48,32 @@ pub fn describe(app: AppState, error: &ApiError) -> String {
         ApiError::Server => t.server_error.to_owned(),
         ApiError::Unavailable => t.unavailable.to_owned(),
         ApiError::Network => t.network_error.to_owned(),
+    }
+}
+
+/// Asks before a removal: the author confirms; a moderator removing someone else's
+/// words may give a reason for the public log. `None` when the person cancelled,
+/// else the reason (none for an author, or when left blank).
+pub fn ask_removal(
+    is_author: bool,
+    confirm: &str,
+    moderator_question: &str,
+) -> Option<Option<String>> {
+    if is_author {
+        return crate::browser::confirm(confirm).then_some(None);
+    }
+    let reason = crate::browser::prompt(moderator_question)?;
+    Some(Some(reason.trim().to_owned()).filter(|r| !r.is_empty()))
+}
+
+/// Until when a suspension lasts, in the reader's words.
+pub fn until(app: AppState, until: Option<&str>) -> String {
+    match until {
+        Some(at) => app
+            .t()
+            .until_time
+            .replace("{time}", &format_time(at, app.lang.get_untracked().tag())),
+        None => app.t().until_lifted.to_owned(),
     }
 }
 

@@ -4,11 +4,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::Post;
 
+use super::report::ReportButton;
 use super::thread::Thread;
-use super::{LoadError, author_name, describe, format_time, moderator_badge};
+use super::{LoadError, ask_removal, author_name, describe, format_time, moderator_badge};
 use crate::api::ApiError;
 use crate::app::SignInPrompt;
-use crate::browser;
 use crate::router::use_router;
 use crate::state::{use_app, use_config};
 
@@ -86,19 +86,21 @@ fn Article(post: Post, count: RwSignal<u64>) -> impl IntoView {
     let id = post.id;
     let created_at = post.created_at.clone();
     let delete = move |_| {
-        let question = if is_author {
-            app.t().confirm_delete
-        } else {
-            app.t().confirm_moderator_delete
-        };
-        if !browser::confirm(question) {
+        let Some(reason) = ask_removal(
+            is_author,
+            app.t().confirm_delete,
+            app.t().confirm_moderator_delete,
+        ) else {
             return;
-        }
+        };
         let config = config.clone();
         deleting.set(true);
         spawn_local(async move {
             let result = app
-                .call(&config, None, |api| async move { api.delete(id).await })
+                .call(&config, None, move |api| {
+                    let reason = reason.clone();
+                    async move { api.delete(id, reason.as_deref()).await }
+                })
                 .await;
             deleting.set(false);
             match result {
@@ -140,6 +142,9 @@ fn Article(post: Post, count: RwSignal<u64>) -> impl IntoView {
                     <button type="button" class="button danger" disabled=move || deleting.get() on:click=delete.clone()>
                         {move || app.t().delete}
                     </button>
+                </Show>
+                <Show when=move || !is_author>
+                    <ReportButton path=format!("/posts/{id}")/>
                 </Show>
             </footer>
         </article>

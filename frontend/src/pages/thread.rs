@@ -7,7 +7,8 @@ use leptos::task::spawn_local;
 use shared::validate::{self, COMMENT_MAX_CHARS};
 use shared::{Comment, CommentEdit, NewComment};
 
-use super::{author_name, describe, format_time, moderator_badge};
+use super::report::ReportButton;
+use super::{ask_removal, author_name, describe, format_time, moderator_badge};
 use crate::api::ApiError;
 use crate::browser;
 use crate::config::RuntimeConfig;
@@ -203,6 +204,7 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
         .with_untracked(|s| s.as_ref().map(|s| s.sub.clone()));
     let author_sub = comment.author.as_ref().map(|a| a.sub.clone());
     let is_author = sub.is_some() && author_sub == sub;
+    let signed_in = sub.is_some();
     let may_delete = move || !comment.deleted && (is_author || app.is_moderator());
     let edited = comment.updated_at != comment.created_at;
     let created_at = comment.created_at.clone();
@@ -213,23 +215,23 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
     };
     let (reply_id, edit_id, delete_id) = (id.clone(), id.clone(), id.clone());
     let edit_button_id = id.clone();
+    let report_id = id.clone();
     let error = RwSignal::new(None::<String>);
     let delete = move |_| {
-        let question = if is_author {
-            app.t().confirm_comment_delete
-        } else {
-            app.t().confirm_moderator_comment_delete
-        };
-        if !browser::confirm(question) {
+        let Some(reason) = ask_removal(
+            is_author,
+            app.t().confirm_comment_delete,
+            app.t().confirm_moderator_comment_delete,
+        ) else {
             return;
-        }
+        };
         let (config, id) = (config.clone(), delete_id.clone());
         spawn_local(async move {
             let target = id.clone();
             let result = app
                 .call(&config, None, move |api| {
-                    let id = target.clone();
-                    async move { api.delete_comment(state.post, &id).await }
+                    let (id, reason) = (target.clone(), reason.clone());
+                    async move { api.delete_comment(state.post, &id, reason.as_deref()).await }
                 })
                 .await;
             match result {
@@ -323,6 +325,9 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
                 </Show>
                 <Show when=may_delete>
                     <button type="button" class="link danger" on:click=delete.clone()>{move || app.t().delete}</button>
+                </Show>
+                <Show when=move || !comment.deleted && !is_author && signed_in>
+                    <ReportButton path=format!("/posts/{}/comments/{}", state.post, report_id)/>
                 </Show>
             </div>
             <Show when=replying.clone()>

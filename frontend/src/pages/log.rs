@@ -1,0 +1,125 @@
+//! The public moderation log: what moderators did, to what and why, newest first.
+//! It names posts and comments by their title or first words, never by their words.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::{ActionKind, LogEntry, LogPage as Page};
+
+use super::{LoadError, format_time};
+use crate::api::ApiError;
+use crate::app::SignInPrompt;
+use crate::i18n::Texts;
+use crate::state::{use_app, use_config};
+
+fn kind_text(t: &'static Texts, kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::DeletePost => t.log_delete_post,
+        ActionKind::DeleteComment => t.log_delete_comment,
+        ActionKind::Suspend => t.log_suspend,
+        ActionKind::Lift => t.log_lift,
+        ActionKind::Dismiss => t.log_dismiss,
+        ActionKind::Unknown => t.log_other,
+    }
+}
+
+/// Visitors read it where the board is public; elsewhere the API answers 401 and
+/// they are asked to sign in.
+#[component]
+pub fn LogPage() -> impl IntoView {
+    let app = use_app();
+    let config = StoredValue::new(use_config());
+    let entries = RwSignal::new(Vec::<LogEntry>::new());
+    let next = RwSignal::new(None::<String>);
+    let loaded = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let load = move |cursor: Option<String>| {
+        let config = config.get_value();
+        spawn_local(async move {
+            let result: Result<Page, ApiError> = app
+                .call(&config, None, move |api| {
+                    let cursor = cursor.clone();
+                    async move { api.moderation_log(cursor.as_deref()).await }
+                })
+                .await;
+            loaded.set(true);
+            match result {
+                Ok(page) => {
+                    entries.update(|list| list.extend(page.entries));
+                    next.set(page.next_cursor);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    load(None);
+    view! {
+        <section class="log">
+            <h1>{move || app.t().log_title}</h1>
+            <p>{move || app.t().log_intro}</p>
+            {move || error.get().map(|error| match error {
+                ApiError::Unauthorized if app.session.with(Option::is_none) => view! { <SignInPrompt/> }.into_any(),
+                error => view! { <LoadError error/> }.into_any(),
+            })}
+            <Show when=move || loaded.get() && entries.with(Vec::is_empty) && error.with(Option::is_none)>
+                <p class="empty">{move || app.t().log_empty}</p>
+            </Show>
+            <ol class="log-list" data-testid="log">
+                {move || entries.get().into_iter().map(|entry| view! { <Entry entry/> }).collect_view()}
+            </ol>
+            {move || next.get().map(|cursor| view! {
+                <button type="button" class="button" on:click=move |_| load(Some(cursor.clone()))>
+                    {move || app.t().older_entries}
+                </button>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn Entry(entry: LogEntry) -> impl IntoView {
+    let app = use_app();
+    let kind = entry.kind;
+    let at = entry.at.clone();
+    let suspended = kind == ActionKind::Suspend;
+    let until = entry.until.clone();
+    // One labelled line per fact the entry has.
+    let line = |label: fn(&'static Texts) -> &'static str, value: Option<String>| {
+        value.map(|value| {
+            view! {
+                <div>
+                    <dt>{move || label(app.t())}</dt>
+                    <dd><bdi dir="auto">{value}</bdi></dd>
+                </div>
+            }
+        })
+    };
+    view! {
+        <li class="log-entry" data-testid="log-entry">
+            <p class="meta">
+                <strong data-testid="log-kind">{move || kind_text(app.t(), kind)}</strong>
+                {entry.target_title.clone().map(|title| view! { " · “"<bdi dir="auto">{title}</bdi>"”" })}
+                " · "
+                <time datetime=entry.at.clone()>{move || format_time(&at, app.lang.get().tag())}</time>
+            </p>
+            <dl>
+                {line(|t| t.log_moderator, Some(entry.moderator.clone()))}
+                {line(|t| t.log_person, entry.person.clone())}
+                {line(|t| t.log_reason, entry.reason.clone())}
+            </dl>
+            <Show when=move || suspended>
+                {
+                    let until = until.clone();
+                    view! {
+                        <p class="until">
+                            {move || app.t().log_until}": "
+                            {move || match &until {
+                                Some(at) => format_time(at, app.lang.get().tag()),
+                                None => app.t().log_until_lifted.to_owned(),
+                            }}
+                        </p>
+                    }
+                }
+            </Show>
+        </li>
+    }
+}
