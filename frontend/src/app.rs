@@ -7,7 +7,7 @@ use crate::auth::{Returned, SignInError};
 use crate::config::RuntimeConfig;
 use crate::pages::{
     EditPage, Home, LoadError, LogPage, NameForm, NoticesPage, PostPage, ProfilePage, QueuePage,
-    WritePage, until,
+    WritePage, describe, tr,
 };
 use crate::router::{Route, Router, use_router};
 use crate::state::{AppState, Notice, use_app, use_config};
@@ -48,11 +48,10 @@ async fn load_config() -> Result<RuntimeConfig, String> {
 
 #[component]
 fn ConfigError(reason: String) -> impl IntoView {
-    let app = use_app();
     view! {
         <main class="page narrow" id="main">
-            <h1>{move || app.t().config_error_title}</h1>
-            <p>{move || app.t().config_error_body}</p>
+            <h1>{tr(|t| t.config_error_title)}</h1>
+            <p>{tr(|t| t.config_error_body)}</p>
             <pre class="config-error">{reason}</pre>
         </main>
     }
@@ -102,7 +101,7 @@ fn Shell(config: RuntimeConfig) -> impl IntoView {
     let router = Router::start();
     provide_context(router);
     view! {
-            <a class="skip-link" href="#main">{move || app.t().skip_to_content}</a>
+            <a class="skip-link" href="#main">{tr(|t| t.skip_to_content)}</a>
             <Header/>
             <Notices/>
             <Suspended/>
@@ -125,7 +124,7 @@ fn Shell(config: RuntimeConfig) -> impl IntoView {
                 }}
             </main>
             <footer class="site-footer">
-                <a href="/moderation/log" aria-current=move || current(router, Route::Log)>{move || app.t().log_title}</a>
+                <a href="/moderation/log" aria-current=move || current(router, Route::Log)>{tr(|t| t.log_title)}</a>
             </footer>
     }
 }
@@ -141,9 +140,7 @@ fn Suspended() -> impl IntoView {
         })?;
         Some(view! {
             <div class="notice warning" role="status" data-testid="suspended-notice">
-                {move || app.t().suspended
-                    .replace("{until}", &until(app, notice.until.as_deref()))
-                    .replace("{reason}", &notice.reason)}
+                {move || describe(app, &ApiError::Suspended(notice.clone()))}
             </div>
         })
     }
@@ -163,8 +160,8 @@ fn Header() -> impl IntoView {
     let toggle_lang = move |_| app.set_lang(app.lang.get_untracked().other());
     view! {
         <header class="site-header">
-            <nav aria-label=move || app.t().main_nav>
-                <a href="/" class="brand">{move || app.t().app_name}</a>
+            <nav aria-label=tr(|t| t.main_nav)>
+                <a href="/" class="brand">{tr(|t| t.app_name)}</a>
                 <div class="nav-actions">
                     {move || match app.session.get() {
                         Some(_) => {
@@ -176,25 +173,25 @@ fn Header() -> impl IntoView {
                                 })
                             };
                             view! {
-                                <a href="/write" class="button primary" aria-current=move || current(router, Route::Write)>{move || app.t().write}</a>
+                                <a href="/write" class="button primary" aria-current=move || current(router, Route::Write)>{tr(|t| t.write)}</a>
                                 {move || name().map(|name| view! {
                                     <span class="who">
-                                        <span class="visually-hidden">{move || app.t().signed_in_as}" "</span>
-                                        <a href="/me" title=move || app.t().your_name aria-current=move || current(router, Route::Profile)>
+                                        <span class="visually-hidden">{tr(|t| t.signed_in_as)}" "</span>
+                                        <a href="/me" title=tr(|t| t.your_name) aria-current=move || current(router, Route::Profile)>
                                             <bdi data-testid="user-name">{name}</bdi>
                                         </a>
                                         <Show when=move || app.is_moderator()>
                                             " "
-                                            <span class="badge" data-testid="moderator-badge">{move || app.t().moderator}</span>
+                                            <span class="badge" data-testid="moderator-badge">{tr(|t| t.moderator)}</span>
                                             " "
-                                            <a href="/moderation" data-testid="queue-link" aria-current=move || current(router, Route::Queue)>{move || app.t().moderation}</a>
+                                            <a href="/moderation" data-testid="queue-link" aria-current=move || current(router, Route::Queue)>{tr(|t| t.moderation)}</a>
                                         </Show>
                                         " "
                                         <UnreadLink/>
                                     </span>
                                 })}
                                 <button type="button" class="button" on:click=move |_| app.sign_out(&config)>
-                                    {move || app.t().sign_out}
+                                    {tr(|t| t.sign_out)}
                                 </button>
                             }
                                 .into_any()
@@ -205,7 +202,7 @@ fn Header() -> impl IntoView {
                             let config = sign_in_config.clone();
                             view! {
                                 <button type="button" class="button primary" on:click=move |_| app.sign_in(&config)>
-                                    {move || app.t().sign_in}
+                                    {tr(|t| t.sign_in)}
                                 </button>
                             }
                                 .into_any()
@@ -214,8 +211,8 @@ fn Header() -> impl IntoView {
                     // The name says what the button is for and contains what it shows
                     // (WCAG 2.5.3): "Language: 한국어".
                     <button type="button" class="button lang" on:click=toggle_lang>
-                        <span class="visually-hidden">{move || app.t().language}": "</span>
-                        <span lang=move || app.lang.get().other().tag()>{move || app.t().other_language}</span>
+                        <span class="visually-hidden">{tr(|t| t.language)}": "</span>
+                        <span lang=move || app.lang.get().other().tag()>{tr(|t| t.other_language)}</span>
                     </button>
                 </div>
             </nav>
@@ -244,7 +241,7 @@ fn UnreadLink() -> impl IntoView {
     };
     view! {
         <a href="/notices" class="notices-link" aria-label=label data-testid="notices-link" aria-current=move || current(router, Route::Notices)>
-            {move || app.t().notices}
+            {tr(|t| t.notices)}
             <Show when=move || unread() != 0>
                 " "
                 <span class="unread" data-testid="unread-count" aria-hidden="true">
@@ -308,10 +305,10 @@ pub fn SignInPrompt() -> impl IntoView {
     let config = use_config();
     view! {
         <section class="welcome">
-            <h1>{move || app.t().welcome_title}</h1>
-            <p>{move || app.t().welcome_body}</p>
+            <h1>{tr(|t| t.welcome_title)}</h1>
+            <p>{tr(|t| t.welcome_body)}</p>
             <button type="button" class="button primary" on:click=move |_| app.sign_in(&config)>
-                {move || app.t().sign_in}
+                {tr(|t| t.sign_in)}
             </button>
         </section>
     }
@@ -319,12 +316,11 @@ pub fn SignInPrompt() -> impl IntoView {
 
 #[component]
 pub fn NotFound() -> impl IntoView {
-    let app = use_app();
     view! {
         <section class="narrow">
-            <h1>{move || app.t().not_found_title}</h1>
-            <p>{move || app.t().not_found_body}</p>
-            <a href="/">{move || app.t().back_to_list}</a>
+            <h1>{tr(|t| t.not_found_title)}</h1>
+            <p>{tr(|t| t.not_found_body)}</p>
+            <a href="/">{tr(|t| t.back_to_list)}</a>
         </section>
     }
 }

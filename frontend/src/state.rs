@@ -266,31 +266,67 @@ impl AppState {
         F: Fn(Api) -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,
     {
-        let token = match self.session.get_untracked() {
+        // The part that depends on the call is only sending it: what to send and what
+        // to do after a 401 is the same code for every call (compiled once, not once
+        // per call site).
+        let mut token = self.token_to_send(config, draft).await?;
+        let mut retried = false;
+        loop {
+            let result = request(Api::new(config, token.clone())).await;
+            let refused = matches!(result, Err(ApiError::Unauthorized));
+            match self
+                .after_refusal(config, draft, token.as_deref(), refused, retried)
+                .await?
+            {
+                Some(renewed) => {
+                    token = Some(renewed);
+                    retried = true;
+                }
+                None => return result,
+            }
+        }
+    }
+
+    /// The token a call sends: the session's, renewed first if it has expired; none
+    /// for a visitor.
+    async fn token_to_send(
+        &self,
+        config: &RuntimeConfig,
+        draft: Option<&Draft>,
+    ) -> Result<Option<String>, ApiError> {
+        Ok(match self.session.get_untracked() {
             None => None,
             Some(session) if !session.is_expired(browser::now()) => Some(session.id_token),
             Some(_) => Some(self.renewed(config, draft).await?),
+        })
+    }
+
+    /// After an answer to a call that sent `sent`: the token to send it again with
+    /// (once, after a 401 for a token this tab thought good), or `None` when the
+    /// answer stands. A second 401 ends the session.
+    async fn after_refusal(
+        &self,
+        config: &RuntimeConfig,
+        draft: Option<&Draft>,
+        sent: Option<&str>,
+        refused: bool,
+        retried: bool,
+    ) -> Result<Option<String>, ApiError> {
+        let Some(sent) = sent.filter(|_| refused) else {
+            return Ok(None);
         };
-        let Some(sent) = token else {
-            return request(Api::new(config, None)).await;
-        };
-        let result = request(Api::new(config, Some(sent.clone()))).await;
-        if !matches!(result, Err(ApiError::Unauthorized)) {
-            return result;
+        if retried {
+            self.end_session(draft);
+            return Ok(None);
         }
         // Renewed by another call since this one was sent: no second renewal.
         let current = self
             .session
             .with_untracked(|s| s.as_ref().map(|s| s.id_token.clone()));
-        let token = match current {
+        Ok(Some(match current {
             Some(current) if current != sent => current,
             _ => self.renewed(config, draft).await?,
-        };
-        let again = request(Api::new(config, Some(token))).await;
-        if matches!(again, Err(ApiError::Unauthorized)) {
-            self.end_session(draft);
-        }
-        again
+        }))
     }
 
     /// A renewed id token, or the reason there is none (the session then ended,

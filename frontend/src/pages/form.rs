@@ -2,6 +2,8 @@
 //! typed is ever lost, not even across a sign-in.
 
 use leptos::prelude::*;
+
+use super::tr;
 use leptos::task::spawn_local;
 use shared::validate::{self, CONTENTS_MAX_CHARS, TITLE_MAX_CHARS};
 use shared::{Field, Post, PostDraft, ValidationError};
@@ -172,10 +174,10 @@ fn PostForm(existing: Option<Post>) -> impl IntoView {
         <form class="post-form" on:submit=on_submit novalidate>
             <h1>{move || if editing.is_some() { app.t().edit_post } else { app.t().new_post }}</h1>
             <Show when=move || was_restored>
-                <p class="notice info" role="status">{move || app.t().draft_restored}</p>
+                <p class="notice info" role="status">{tr(|t| t.draft_restored)}</p>
             </Show>
             <div class="field">
-                <label for="post-title">{move || app.t().title_label}</label>
+                <label for="post-title">{tr(|t| t.title_label)}</label>
                 <input
                     id="post-title"
                     name="title"
@@ -194,7 +196,7 @@ fn PostForm(existing: Option<Post>) -> impl IntoView {
                 <FieldFoot id="post-title" message=Signal::derive(title_message) count=Signal::derive(title_count) max=TITLE_MAX_CHARS/>
             </div>
             <div class="field">
-                <label for="post-contents">{move || app.t().contents_label}</label>
+                <label for="post-contents">{tr(|t| t.contents_label)}</label>
                 <textarea
                     id="post-contents"
                     name="contents"
@@ -229,7 +231,7 @@ fn PostForm(existing: Option<Post>) -> impl IntoView {
                         }
                     }}
                 </button>
-                <a href=cancel_href>{move || app.t().cancel}</a>
+                <a href=cancel_href>{tr(|t| t.cancel)}</a>
             </div>
         </form>
     }

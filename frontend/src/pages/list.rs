@@ -1,6 +1,8 @@
 //! The list of posts, newest first, a page at a time.
 
 use leptos::prelude::*;
+
+use super::tr;
 use shared::PostSummary;
 
 use super::{LoadError, author_name, format_time, moderator_badge};
@@ -41,7 +43,7 @@ fn PostList() -> impl IntoView {
     });
     view! {
         <section aria-labelledby="posts-heading">
-            <h1 id="posts-heading" class="visually-hidden">{move || app.t().app_name}</h1>
+            <h1 id="posts-heading" class="visually-hidden">{tr(|t| t.app_name)}</h1>
             {move || match page.get() {
                 None => view! { <p class="loading" role="status">{app.t().loading}</p> }.into_any(),
                 Some(Err(error)) => view! { <LoadError error/> }.into_any(),
@@ -50,21 +52,21 @@ fn PostList() -> impl IntoView {
                     let is_first = cursor().is_none();
                     view! {
                         <Show when=move || empty>
-                            <p class="empty">{move || app.t().no_posts}</p>
+                            <p class="empty">{tr(|t| t.no_posts)}</p>
                         </Show>
                         <ol class="post-list" data-testid="post-list">
                             {page.posts.into_iter().map(|post| view! { <PostItem post/> }).collect_view()}
                         </ol>
                         <nav class="pager">
                             <Show when=move || !is_first>
-                                <a href="/">{move || app.t().newest}</a>
+                                <a href="/">{tr(|t| t.newest)}</a>
                             </Show>
                             {page.next_cursor.map(|next| {
                                 let href = format!(
                                     "/?{}",
                                     form_urlencoded::Serializer::new(String::new()).append_pair("cursor", &next).finish()
                                 );
-                                view! { <a href=href class="button" rel="next">{move || app.t().older}</a> }
+                                view! { <a href=href class="button" rel="next">{tr(|t| t.older)}</a> }
                             })}
                         </nav>
                     }

@@ -2,6 +2,8 @@
 //! It names posts and comments by their title or first words, never by their words.
 
 use leptos::prelude::*;
+
+use super::tr;
 use leptos::task::spawn_local;
 use shared::{ActionKind, LogEntry, LogPage as Page};
 
@@ -54,25 +56,54 @@ pub fn LogPage() -> impl IntoView {
     load(None);
     view! {
         <section class="log">
-            <h1>{move || app.t().log_title}</h1>
-            <p>{move || app.t().log_intro}</p>
+            <h1>{tr(|t| t.log_title)}</h1>
+            <p>{tr(|t| t.log_intro)}</p>
             {move || error.get().map(|error| match error {
                 ApiError::Unauthorized if app.session.with(Option::is_none) => view! { <SignInPrompt/> }.into_any(),
                 error => view! { <LoadError error/> }.into_any(),
             })}
             <Show when=move || loaded.get() && entries.with(Vec::is_empty) && error.with(Option::is_none)>
-                <p class="empty">{move || app.t().log_empty}</p>
+                <p class="empty">{tr(|t| t.log_empty)}</p>
             </Show>
             <ol class="log-list" data-testid="log">
                 {move || entries.get().into_iter().map(|entry| view! { <Entry entry/> }).collect_view()}
             </ol>
             {move || next.get().map(|cursor| view! {
                 <button type="button" class="button" on:click=move |_| load(Some(cursor.clone()))>
-                    {move || app.t().older_entries}
+                    {tr(|t| t.older_entries)}
                 </button>
             })}
         </section>
     }
+}
+
+/// User text inside a sentence, isolated in its direction (as `<bdi>` would).
+fn isolated(text: &str) -> String {
+    format!("\u{2068}{text}\u{2069}")
+}
+
+/// What the entry says besides its kind and time: one line of text, each name and
+/// reason isolated in its direction.
+fn details(t: &'static Texts, entry: &LogEntry, lang: &str) -> String {
+    let mut parts = vec![format!(
+        "{}: {}",
+        t.log_moderator,
+        isolated(&entry.moderator)
+    )];
+    if let Some(person) = &entry.person {
+        parts.push(format!("{}: {}", t.log_person, isolated(person)));
+    }
+    if let Some(reason) = &entry.reason {
+        parts.push(format!("{}: {}", t.log_reason, isolated(reason)));
+    }
+    if entry.kind == ActionKind::Suspend {
+        let until = match &entry.until {
+            Some(at) => format_time(at, lang),
+            None => t.log_until_lifted.to_owned(),
+        };
+        parts.push(format!("{}: {until}", t.log_until));
+    }
+    parts.join(" · ")
 }
 
 #[component]
@@ -80,46 +111,17 @@ fn Entry(entry: LogEntry) -> impl IntoView {
     let app = use_app();
     let kind = entry.kind;
     let at = entry.at.clone();
-    let suspended = kind == ActionKind::Suspend;
-    let until = entry.until.clone();
-    // One labelled line per fact the entry has.
-    let line = |label: fn(&'static Texts) -> &'static str, value: Option<String>| {
-        value.map(|value| {
-            view! {
-                <div>
-                    <dt>{move || label(app.t())}</dt>
-                    <dd><bdi dir="auto">{value}</bdi></dd>
-                </div>
-            }
-        })
-    };
+    let datetime = entry.at.clone();
+    let title = entry.target_title.clone();
     view! {
         <li class="log-entry" data-testid="log-entry">
             <p class="meta">
                 <strong data-testid="log-kind">{move || kind_text(app.t(), kind)}</strong>
-                {entry.target_title.clone().map(|title| view! { " · “"<bdi dir="auto">{title}</bdi>"”" })}
+                {title.map(|title| view! { " · “"<bdi dir="auto">{title}</bdi>"”" })}
                 " · "
-                <time datetime=entry.at.clone()>{move || format_time(&at, app.lang.get().tag())}</time>
+                <time datetime=datetime>{move || format_time(&at, app.lang.get().tag())}</time>
             </p>
-            <dl>
-                {line(|t| t.log_moderator, Some(entry.moderator.clone()))}
-                {line(|t| t.log_person, entry.person.clone())}
-                {line(|t| t.log_reason, entry.reason.clone())}
-            </dl>
-            <Show when=move || suspended>
-                {
-                    let until = until.clone();
-                    view! {
-                        <p class="until">
-                            {move || app.t().log_until}": "
-                            {move || match &until {
-                                Some(at) => format_time(at, app.lang.get().tag()),
-                                None => app.t().log_until_lifted.to_owned(),
-                            }}
-                        </p>
-                    }
-                }
-            </Show>
+            <p data-testid="log-details">{move || details(app.t(), &entry, app.lang.get().tag())}</p>
         </li>
     }
 }

@@ -21,7 +21,19 @@ pub use post::PostPage;
 use leptos::prelude::*;
 
 use crate::api::ApiError;
+use crate::i18n::Texts;
 use crate::state::{AppState, use_app};
+
+/// A string of the interface in the current language, for a view: it follows a
+/// change of language. Every use is the same closure type, so Leptos's rendering code
+/// exists once for all of them rather than once per string (a closure written in
+/// place is a type, and code, of its own).
+pub fn tr(
+    pick: fn(&'static Texts) -> &'static str,
+) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let app = use_app();
+    move || pick(app.t())
+}
 
 /// A failed call, said in the current language. Takes the app's state rather than
 /// reading the context, so it also works in a task spawned after a call returned.
@@ -115,9 +127,8 @@ pub fn author_name(name: Option<String>) -> impl IntoView {
 /// The badge beside a moderator's name on what they wrote. The board sets it from
 /// their verified role, and no name may say "moderator", so nobody can imitate it.
 pub fn moderator_badge(moderator: bool) -> impl IntoView {
-    let app = use_app();
     moderator.then(|| {
-        view! { " " <span class="badge" data-testid="author-badge">{move || app.t().moderator}</span> }
+        view! { " " <span class="badge" data-testid="author-badge">{tr(|t| t.moderator)}</span> }
     })
 }
 

@@ -1,26 +1,21 @@
 //! The moderators' page: the queue of reported posts and comments, newest first,
 //! each with what was reported and the actions on it (dismiss, delete, suspend the
 //! author), and the suspensions in force with a way to lift each.
+//!
+//! Each entry's actions are one form read at submission (`FormData`), not a signal per
+//! field: the page is for a handful of people, and every reactive part is code in
+//! every reader's download.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::{NewSuspension, QueuePage as Page, ReportedTarget, Suspension, SuspensionLength};
+use wasm_bindgen::JsCast;
 
 use super::report::reason_text;
-use super::{LoadError, author_name, describe, format_time, until};
+use super::{LoadError, author_name, describe, format_time, tr, until};
 use crate::api::ApiError;
 use crate::app::{NotFound, SignInPrompt};
-use crate::i18n::Texts;
 use crate::state::{AppState, use_app, use_config};
-
-fn length_text(t: &'static Texts, length: SuspensionLength) -> &'static str {
-    match length {
-        SuspensionLength::Day => t.length_1d,
-        SuspensionLength::Week => t.length_7d,
-        SuspensionLength::Month => t.length_30d,
-        SuspensionLength::UntilLifted => t.length_until_lifted,
-    }
-}
 
 #[component]
 pub fn QueuePage() -> impl IntoView {
@@ -62,173 +57,176 @@ fn Queue() -> impl IntoView {
     load(None);
     view! {
         <section class="queue">
-            <h1>{move || app.t().queue_title}</h1>
+            <h1>{tr(|t| t.queue_title)}</h1>
             {move || error.get().map(|error| view! { <LoadError error/> })}
             <Show when=move || loaded.get() && items.with(Vec::is_empty) && error.with(Option::is_none)>
-                <p class="empty">{move || app.t().queue_empty}</p>
+                <p class="empty">{tr(|t| t.queue_empty)}</p>
             </Show>
+            // Entries acted on hide themselves; the list changes only when a page is
+            // added, so a reason being typed in one entry survives another's action.
             <ol class="queue-list" data-testid="queue">
-                <For each=move || items.get() key=|i| i.target.clone() let:item>
-                    <QueueItem item items/>
-                </For>
+                {move || items.get().into_iter().map(|item| view! { <QueueItem item/> }).collect_view()}
             </ol>
             {move || next.get().map(|cursor| view! {
                 <button type="button" class="button" on:click=move |_| load(Some(cursor.clone()))>
-                    {move || app.t().older_entries}
+                    {tr(|t| t.older_entries)}
                 </button>
             })}
         </section>
     }
 }
 
-/// What a moderator does with a queue entry.
-#[derive(Clone, Copy, PartialEq)]
-enum Act {
-    Dismiss,
-    Delete,
-    Suspend,
+/// Carries out what the entry's form asked (`act`: the button pressed) on `item`.
+async fn act(
+    app: AppState,
+    config: crate::config::RuntimeConfig,
+    item: ReportedTarget,
+    act: String,
+    reason: Option<String>,
+    length: SuspensionLength,
+) -> Result<(), ApiError> {
+    app.call(&config, None, move |api| {
+        let (item, act, reason) = (item.clone(), act.clone(), reason.clone());
+        async move {
+            let reason = reason.as_deref();
+            match (act.as_str(), &item.comment_id) {
+                ("dismiss", _) => api.dismiss(&item.target, reason).await,
+                ("delete", Some(id)) => api.delete_comment(item.post_id, id, reason).await,
+                ("delete", None) => api.delete(item.post_id, reason).await,
+                _ => api
+                    .suspend(&NewSuspension {
+                        person: item.author.sub,
+                        length,
+                        reason: reason.unwrap_or_default().to_owned(),
+                        target: Some(item.target),
+                    })
+                    .await
+                    .map(|_| ()),
+            }
+        }
+    })
+    .await
 }
 
 #[component]
-fn QueueItem(item: ReportedTarget, items: RwSignal<Vec<ReportedTarget>>) -> impl IntoView {
+fn QueueItem(item: ReportedTarget) -> impl IntoView {
     let app = use_app();
     let config = use_config();
-    let reason = RwSignal::new(String::new());
-    let length = RwSignal::new(SuspensionLength::Week);
     let busy = RwSignal::new(false);
+    let done = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let target = item.target.clone();
     let href = match &item.comment_id {
         Some(comment) => format!("/posts/{}?comment={comment}", item.post_id),
         None => format!("/posts/{}", item.post_id),
     };
     let is_comment = item.comment_id.is_some();
-    let reason_id = format!("reason-{target}");
-    let length_id = format!("length-{target}");
-    let (post_id, comment_id, author_sub) = (
-        item.post_id,
-        item.comment_id.clone(),
-        item.author.sub.clone(),
+    let (reason_id, length_id) = (
+        format!("reason-{}", item.target),
+        format!("length-{}", item.target),
     );
-    let act = move |act: Act| {
-        let config = config.clone();
-        let (target, comment_id, author_sub) =
-            (target.clone(), comment_id.clone(), author_sub.clone());
-        let reason = Some(reason.get_untracked().trim().to_owned()).filter(|r| !r.is_empty());
+    let (first, datetime) = (
+        item.first_reported_at.clone(),
+        item.first_reported_at.clone(),
+    );
+    let count = item.report_count.to_string();
+    let (reasons, reports) = (item.reasons.clone(), item.reports.clone());
+    let title = item.title.clone();
+    let name = item.author.name.clone();
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(form) = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        let Ok(data) = web_sys::FormData::new_with_form(&form) else {
+            return;
+        };
+        let field = |name: &str| data.get(name).as_string().unwrap_or_default();
+        let chosen = event
+            .submitter()
+            .and_then(|button| button.get_attribute("value"))
+            .unwrap_or_default();
+        let reason = Some(field("reason").trim().to_owned()).filter(|r| !r.is_empty());
+        let length = SuspensionLength::ALL
+            .into_iter()
+            .find(|l| l.as_str() == field("length"))
+            .unwrap_or(SuspensionLength::Week);
+        let (config, item) = (config.clone(), item.clone());
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            let done_target = target.clone();
-            let result = app
-                .call(&config, None, move |api| {
-                    let (target, comment_id, author_sub, reason) = (
-                        target.clone(),
-                        comment_id.clone(),
-                        author_sub.clone(),
-                        reason.clone(),
-                    );
-                    async move {
-                        match act {
-                            Act::Dismiss => api.dismiss(&target, reason.as_deref()).await,
-                            Act::Delete => match &comment_id {
-                                Some(id) => {
-                                    api.delete_comment(post_id, id, reason.as_deref()).await
-                                }
-                                None => api.delete(post_id, reason.as_deref()).await,
-                            },
-                            Act::Suspend => api
-                                .suspend(&NewSuspension {
-                                    person: author_sub,
-                                    length: length.get_untracked(),
-                                    reason: reason.unwrap_or_default(),
-                                    target: Some(target),
-                                })
-                                .await
-                                .map(|_| ()),
-                        }
-                    }
-                })
-                .await;
+            let result = act(app, config, item, chosen, reason, length).await;
             busy.set(false);
             match result {
-                Ok(()) => items.update(|list| list.retain(|i| i.target != done_target)),
+                Ok(()) => done.set(true),
                 Err(ApiError::Unauthorized) => {}
                 Err(other) => error.set(Some(describe(app, &other))),
             }
         });
     };
-    let (dismiss, delete, suspend) = (act.clone(), act.clone(), act);
-    let first = item.first_reported_at.clone();
-    let reports = item.reports.clone();
-    let reasons = item.reasons.clone();
-    let count = item.report_count;
     view! {
-        <li class="queue-item" data-testid="queue-item">
+        <li class="queue-item" data-testid="queue-item" hidden=move || done.get()>
             <p class="meta">
                 <span class="badge">{move || if is_comment { app.t().kind_comment } else { app.t().kind_post }}</span>
                 " "
-                <a href=href><bdi dir="auto" data-testid="queue-title">{item.title.clone()}</bdi></a>
+                <a href=href><bdi dir="auto">{title}</bdi></a>
                 " · "
-                <bdi class="author">{author_name(item.author.name.clone())}</bdi>
+                <bdi class="author">{author_name(name)}</bdi>
                 " · "
-                <span data-testid="queue-count">{move || app.t().report_count.replace("{n}", &count.to_string())}</span>
+                <span data-testid="queue-count">{move || app.t().report_count.replace("{n}", &count)}</span>
                 " · "
-                <time datetime=item.first_reported_at.clone()>{move || format_time(&first, app.lang.get().tag())}</time>
+                <time datetime=datetime>{move || format_time(&first, app.lang.get().tag())}</time>
             </p>
             <ul class="reasons">
                 {reasons.into_iter().map(|r| view! {
                     <li>{move || reason_text(app.t(), r.reason)}" × "{r.count}</li>
                 }).collect_view()}
-            </ul>
-            <ul class="report-notes">
-                {reports.into_iter().filter_map(|r| r.note.map(|note| view! {
+                {reports.into_iter().filter_map(|r| r.note).map(|note| view! {
                     <li dir="auto" data-testid="report-note">{note}</li>
-                })).collect_view()}
+                }).collect_view()}
             </ul>
-            <div class="moderate">
-                <label for=reason_id.clone()>{move || app.t().action_reason}</label>
-                <input
-                    id=reason_id
-                    type="text"
-                    maxlength="500"
-                    prop:value=move || reason.get()
-                    on:input=move |e| reason.set(event_target_value(&e))
-                />
-                <label for=length_id.clone()>{move || app.t().length_label}</label>
-                <select id=length_id on:change=move |e| {
-                    let chosen = event_target_value(&e);
-                    if let Some(l) = SuspensionLength::ALL.into_iter().find(|l| serde_name(*l) == chosen) {
-                        length.set(l);
-                    }
-                }>
-                    {SuspensionLength::ALL.into_iter().map(|l| view! {
-                        <option value=serde_name(l) selected=l == SuspensionLength::Week>{move || length_text(app.t(), l)}</option>
+            <form class="moderate" on:submit=submit>
+                <label for=reason_id.clone()>{tr(|t| t.action_reason)}</label>
+                <input id=reason_id name="reason" type="text" maxlength="500"/>
+                <label for=length_id.clone()>{tr(|t| t.length_label)}</label>
+                <select id=length_id name="length">
+                    {SuspensionLength::ALL.map(|l| view! {
+                        <option value=l.as_str() selected=l == SuspensionLength::Week>{move || length_text(app, l)}</option>
                     }).collect_view()}
                 </select>
                 <div class="actions">
-                    <button type="button" class="button small" disabled=move || busy.get() on:click=move |_| dismiss(Act::Dismiss)>
-                        {move || app.t().dismiss_reports}
-                    </button>
-                    <button type="button" class="button small danger" disabled=move || busy.get() on:click=move |_| delete(Act::Delete)>
-                        {move || app.t().delete_target}
-                    </button>
-                    <button type="button" class="button small danger" disabled=move || busy.get() on:click=move |_| suspend(Act::Suspend)>
-                        {move || app.t().suspend_author}
-                    </button>
+                    {[("dismiss", "button small"), ("delete", "button small danger"), ("suspend", "button small danger")]
+                        .map(|(value, class)| view! {
+                            <button type="submit" name="act" value=value class=class disabled=move || busy.get()>
+                                {move || action_text(app, value)}
+                            </button>
+                        })
+                        .collect_view()}
                 </div>
-            </div>
+            </form>
             {move || error.get().map(|message| view! { <p class="notice error" role="alert">{message}</p> })}
         </li>
     }
 }
 
-/// A length's name in the API, as the select's values carry it.
-fn serde_name(length: SuspensionLength) -> &'static str {
+fn length_text(app: AppState, length: SuspensionLength) -> &'static str {
+    let t = app.t();
     match length {
-        SuspensionLength::Day => "1d",
-        SuspensionLength::Week => "7d",
-        SuspensionLength::Month => "30d",
-        SuspensionLength::UntilLifted => "until_lifted",
+        SuspensionLength::Day => t.length_1d,
+        SuspensionLength::Week => t.length_7d,
+        SuspensionLength::Month => t.length_30d,
+        SuspensionLength::UntilLifted => t.length_until_lifted,
+    }
+}
+
+fn action_text(app: AppState, act: &str) -> &'static str {
+    let t = app.t();
+    match act {
+        "dismiss" => t.dismiss_reports,
+        "delete" => t.delete_target,
+        _ => t.suspend_author,
     }
 }
 
@@ -236,47 +234,41 @@ fn serde_name(length: SuspensionLength) -> &'static str {
 fn Suspensions() -> impl IntoView {
     let app = use_app();
     let config = use_config();
-    let list = RwSignal::new(None::<Result<Vec<Suspension>, ApiError>>);
+    let list = RwSignal::new(Vec::<Suspension>::new());
+    let error = RwSignal::new(None::<ApiError>);
     {
         let config = config.clone();
         spawn_local(async move {
-            let result = app
+            match app
                 .call(&config, None, |api| async move { api.suspensions().await })
-                .await;
-            list.set(Some(result.map(|l| l.suspensions)));
+                .await
+            {
+                Ok(found) => list.set(found.suspensions),
+                Err(e) => error.set(Some(e)),
+            }
         });
     }
     view! {
         <section class="suspensions">
-            <h2>{move || app.t().suspensions_title}</h2>
-            {move || match list.get() {
-                None => view! { <p class="loading" role="status">{app.t().loading}</p> }.into_any(),
-                Some(Err(error)) => view! { <LoadError error/> }.into_any(),
-                Some(Ok(items)) if items.is_empty() => view! { <p class="empty">{app.t().no_suspensions}</p> }.into_any(),
-                Some(Ok(items)) => view! {
-                    <ul data-testid="suspensions">
-                        {items.into_iter().map(|s| view! { <SuspensionItem suspension=s list/> }).collect_view()}
-                    </ul>
-                }
-                .into_any(),
-            }}
+            <h2>{tr(|t| t.suspensions_title)}</h2>
+            {move || error.get().map(|error| view! { <LoadError error/> })}
+            <ul data-testid="suspensions">
+                {move || list.get().into_iter().map(|s| view! { <SuspensionItem suspension=s/> }).collect_view()}
+            </ul>
         </section>
     }
 }
 
 #[component]
-fn SuspensionItem(
-    suspension: Suspension,
-    list: RwSignal<Option<Result<Vec<Suspension>, ApiError>>>,
-) -> impl IntoView {
+fn SuspensionItem(suspension: Suspension) -> impl IntoView {
     let app = use_app();
     let config = use_config();
     let error = RwSignal::new(None::<String>);
+    let lifted = RwSignal::new(false);
     let person = suspension.person.sub.clone();
     let lift = move |_| {
         let (config, person) = (config.clone(), person.clone());
         spawn_local(async move {
-            let gone = person.clone();
             let result = app
                 .call(&config, None, move |api| {
                     let person = person.clone();
@@ -284,11 +276,7 @@ fn SuspensionItem(
                 })
                 .await;
             match result {
-                Ok(()) | Err(ApiError::NotFound) => list.update(|l| {
-                    if let Some(Ok(items)) = l {
-                        items.retain(|s| s.person.sub != gone);
-                    }
-                }),
+                Ok(()) | Err(ApiError::NotFound) => lifted.set(true),
                 Err(ApiError::Unauthorized) => {}
                 Err(other) => error.set(Some(describe(app, &other))),
             }
@@ -297,21 +285,17 @@ fn SuspensionItem(
     let until_at = suspension.until.clone();
     let by = suspension.by.clone();
     view! {
-        <li class="suspension" data-testid="suspension">
+        <li class="suspension" data-testid="suspension" hidden=move || lifted.get()>
             <bdi class="author">{author_name(suspension.person.name.clone())}</bdi>
             " · "
             {move || until(app, until_at.as_deref())}
             " · "
             <bdi dir="auto">{suspension.reason.clone()}</bdi>
             " · "
-            {move || by_line(app, &by)}
+            {move || app.t().by_name.replace("{name}", &by)}
             " "
-            <button type="button" class="button small" on:click=lift>{move || app.t().lift}</button>
+            <button type="button" class="button small" on:click=lift>{tr(|t| t.lift)}</button>
             {move || error.get().map(|message| view! { <p class="notice error" role="alert">{message}</p> })}
         </li>
     }
-}
-
-fn by_line(app: AppState, name: &str) -> String {
-    app.t().by_name.replace("{name}", name)
 }

@@ -2,6 +2,8 @@
 //! own (never a token claim, never part of an email address).
 
 use leptos::prelude::*;
+
+use super::tr;
 use leptos::task::spawn_local;
 use shared::validate::{self, NAME_MAX_CHARS};
 use shared::{Field, NameChange};
@@ -97,9 +99,9 @@ pub fn NameForm(first: bool) -> impl IntoView {
     view! {
         <form class="post-form narrow name-form" on:submit=on_submit novalidate>
             <h1>{move || if first { app.t().choose_name_title } else { app.t().your_name }}</h1>
-            <p>{move || app.t().choose_name_body}</p>
+            <p>{tr(|t| t.choose_name_body)}</p>
             <div class="field">
-                <label for=id>{move || app.t().name_label}</label>
+                <label for=id>{tr(|t| t.name_label)}</label>
                 <input
                     id=id
                     name=id
@@ -118,12 +120,12 @@ pub fn NameForm(first: bool) -> impl IntoView {
                     aria-describedby=format!("{id}-hint {id}-error")
                 />
                 <p class="hint" id=format!("{id}-hint")>
-                    {move || app.t().name_hint}" ("{count}" / "{NAME_MAX_CHARS}")"
+                    {tr(|t| t.name_hint)}" ("{count}" / "{NAME_MAX_CHARS}")"
                 </p>
                 <p class="error-text" id=format!("{id}-error") role="alert">{message}</p>
             </div>
             <Show when=move || saved.get() && !first>
-                <p class="notice info" role="status">{move || app.t().name_saved}</p>
+                <p class="notice info" role="status">{tr(|t| t.name_saved)}</p>
             </Show>
             <div class="actions">
                 <button type="submit" class="button primary" disabled=move || sending.get()>

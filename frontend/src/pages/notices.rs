@@ -2,6 +2,8 @@
 //! answer. Opening it marks every notice read.
 
 use leptos::prelude::*;
+
+use super::tr;
 use leptos::task::spawn_local;
 use shared::{Notice, NoticeKind, NoticePage};
 
@@ -66,19 +68,18 @@ fn NoticeList() -> impl IntoView {
     load(None);
     view! {
         <section class="notices">
-            <h1>{move || app.t().notices}</h1>
+            <h1>{tr(|t| t.notices)}</h1>
             {move || error.get().map(|error| view! { <LoadError error/> })}
             <Show when=move || loaded.get() && notices.with(Vec::is_empty) && error.with(Option::is_none)>
-                <p class="empty">{move || app.t().no_notices}</p>
+                <p class="empty">{tr(|t| t.no_notices)}</p>
             </Show>
             <ol class="notice-list" data-testid="notices">
-                <For each=move || notices.get() key=|n| n.comment_id.clone() let:notice>
-                    <NoticeItem notice/>
-                </For>
+                // Pages only add to the end; nothing in an item keeps state of its own.
+                {move || notices.get().into_iter().map(|notice| view! { <NoticeItem notice/> }).collect_view()}
             </ol>
             {move || next.get().map(|cursor| view! {
                 <button type="button" class="button" on:click=move |_| load(Some(cursor.clone()))>
-                    {move || app.t().older_notices}
+                    {tr(|t| t.older_notices)}
                 </button>
             })}
         </section>
@@ -112,7 +113,7 @@ fn NoticeItem(notice: Notice) -> impl IntoView {
                 {sentence}
                 <Show when=move || notice.unread>
                     " "
-                    <span class="badge">{move || app.t().new_badge}</span>
+                    <span class="badge">{tr(|t| t.new_badge)}</span>
                 </Show>
             </a>
             <p class="excerpt" dir="auto">{notice.excerpt}</p>

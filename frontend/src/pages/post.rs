@@ -1,6 +1,8 @@
 //! One post, with edit and delete for its author.
 
 use leptos::prelude::*;
+
+use super::tr;
 use leptos::task::spawn_local;
 use shared::Post;
 
@@ -55,7 +57,7 @@ fn PostView() -> impl IntoView {
         None => view! { <p class="loading" role="status">{app.t().loading}</p> }.into_any(),
         Some(Err(error)) => view! {
             <LoadError error/>
-            <a href="/">{move || app.t().back_to_list}</a>
+            <a href="/">{tr(|t| t.back_to_list)}</a>
         }
         .into_any(),
         Some(Ok(post)) => {
@@ -123,7 +125,7 @@ fn Article(post: Post, count: RwSignal<u64>) -> impl IntoView {
                     <time datetime=post.created_at.clone()>{move || format_time(&created_at, app.lang.get().tag())}</time>
                     <Show when=move || edited>
                         " · "
-                        <span class="edited">{move || app.t().edited}</span>
+                        <span class="edited">{tr(|t| t.edited)}</span>
                     </Show>
                     " · "
                     <a href="#comments-heading">{move || app.t().comment_count.replace("{n}", &count.get().to_string())}</a>
@@ -134,13 +136,13 @@ fn Article(post: Post, count: RwSignal<u64>) -> impl IntoView {
             <div class="contents" data-testid="post-contents" dir="auto">{post.contents}</div>
             {move || error.get().map(|message| view! { <p class="notice error" role="alert">{message}</p> })}
             <footer class="actions">
-                <a href="/">{move || app.t().back_to_list}</a>
+                <a href="/">{tr(|t| t.back_to_list)}</a>
                 <Show when=move || is_author>
-                    <a href=format!("/posts/{id}/edit") class="button">{move || app.t().edit}</a>
+                    <a href=format!("/posts/{id}/edit") class="button">{tr(|t| t.edit)}</a>
                 </Show>
                 <Show when=may_delete>
                     <button type="button" class="button danger" disabled=move || deleting.get() on:click=delete.clone()>
-                        {move || app.t().delete}
+                        {tr(|t| t.delete)}
                     </button>
                 </Show>
                 <Show when=move || !is_author>

@@ -2,8 +2,11 @@
 //! an optional note, in a small form that opens under the button.
 
 use leptos::prelude::*;
+
+use super::tr;
 use leptos::task::spawn_local;
 use shared::{NewReport, ReportReason};
+use wasm_bindgen::JsCast;
 
 use super::describe;
 use crate::api::ApiError;
@@ -28,21 +31,28 @@ pub fn ReportButton(path: String) -> impl IntoView {
     let app = use_app();
     let config = use_config();
     let open = RwSignal::new(false);
-    let reason = RwSignal::new(None::<ReportReason>);
-    let note = RwSignal::new(String::new());
     let sending = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<(), String>>);
     // One form per button: names and ids unique on a page with many comments.
-    let group = format!("report{}", path.replace('/', "-"));
-    let note_id = format!("{group}-note");
+    let note_id = format!("report{}-note", path.replace('/', "-"));
+    // The form is read when sent (`FormData`), not kept in a signal per field.
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let Some(chosen) = reason.get_untracked() else {
+        let Some(data) = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+            .and_then(|form| web_sys::FormData::new_with_form(&form).ok())
+        else {
             return;
         };
+        let field = |name: &str| data.get(name).as_string().unwrap_or_default();
+        let Some(reason) = ReportReason::parse(&field("reason")) else {
+            return;
+        };
+        let note = field("note");
         let report = NewReport {
-            reason: chosen,
-            note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
+            reason,
+            note: Some(note).filter(|n| !n.trim().is_empty()),
         };
         let (config, path) = (config.clone(), path.clone());
         sending.set(true);
@@ -71,7 +81,7 @@ pub fn ReportButton(path: String) -> impl IntoView {
             aria-expanded=move || open.get().to_string()
             on:click=move |_| { outcome.set(None); open.update(|o| *o = !*o) }
         >
-            {move || app.t().report}
+            {tr(|t| t.report)}
         </button>
         {move || outcome.get().map(|result| match result {
             Ok(()) => view! { <p class="notice" role="status" data-testid="report-done">{app.t().reported}</p> }.into_any(),
@@ -80,40 +90,27 @@ pub fn ReportButton(path: String) -> impl IntoView {
         <Show when=move || open.get()>
             <form class="report-form" on:submit=submit.clone() data-testid="report-form">
                 <fieldset>
-                    <legend>{move || app.t().report_title}" — "{move || app.t().report_reason}</legend>
+                    <legend>{tr(|t| t.report_title)}" — "{tr(|t| t.report_reason)}</legend>
                     {ReportReason::ALL
                         .into_iter()
                         .map(|choice| {
-                            let group = group.clone();
                             view! {
                                 <label class="choice">
-                                    <input
-                                        type="radio"
-                                        name=group
-                                        value=choice.as_str()
-                                        required=true
-                                        on:change=move |_| reason.set(Some(choice))
-                                    />
+                                    <input type="radio" name="reason" value=choice.as_str() required=true/>
                                     " "{move || reason_text(app.t(), choice)}
                                 </label>
                             }
                         })
                         .collect_view()}
                 </fieldset>
-                <label for=note_id.clone()>{move || app.t().report_note}</label>
-                <textarea
-                    id=note_id.clone()
-                    maxlength="500"
-                    rows="2"
-                    prop:value=move || note.get()
-                    on:input=move |e| note.set(event_target_value(&e))
-                ></textarea>
+                <label for=note_id.clone()>{tr(|t| t.report_note)}</label>
+                <textarea id=note_id.clone() name="note" maxlength="500" rows="2"></textarea>
                 <div class="actions">
                     <button type="submit" class="button primary small" disabled=move || sending.get()>
                         {move || if sending.get() { app.t().sending } else { app.t().report_send }}
                     </button>
                     <button type="button" class="button small" on:click=move |_| open.set(false)>
-                        {move || app.t().cancel}
+                        {tr(|t| t.cancel)}
                     </button>
                 </div>
             </form>

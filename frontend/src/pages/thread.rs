@@ -3,6 +3,8 @@
 //! opens the page its thread starts on and moves to it.
 
 use leptos::prelude::*;
+
+use super::tr;
 use leptos::task::spawn_local;
 use shared::validate::{self, COMMENT_MAX_CHARS};
 use shared::{Comment, CommentEdit, NewComment};
@@ -164,12 +166,12 @@ pub fn Thread(post: u64, count: RwSignal<u64>) -> impl IntoView {
     view! {
         <section class="thread" aria-labelledby="comments-heading">
             <h2 id="comments-heading">
-                {move || app.t().comments}
+                {tr(|t| t.comments)}
                 " "
                 <span class="count" data-testid="comment-count">{move || count.get()}</span>
             </h2>
             <Show when=move || state.started_mid.get()>
-                <button type="button" class="button" on:click=earlier>{move || app.t().earlier_comments}</button>
+                <button type="button" class="button" on:click=earlier>{tr(|t| t.earlier_comments)}</button>
             </Show>
             <ol class="comments" data-testid="comments">
                 <For
@@ -181,12 +183,12 @@ pub fn Thread(post: u64, count: RwSignal<u64>) -> impl IntoView {
                 </For>
             </ol>
             <Show when=move || !state.loading.get() && state.comments.with(Vec::is_empty) && state.error.with(Option::is_none)>
-                <p class="empty">{move || app.t().no_comments}</p>
+                <p class="empty">{tr(|t| t.no_comments)}</p>
             </Show>
             {move || state.error.get().map(|message| view! { <p class="notice error" role="alert">{message}</p> })}
             <Show when=move || state.next.with(Option::is_some)>
                 <button type="button" class="button" data-testid="more-comments" disabled=move || state.loading.get() on:click=more>
-                    {move || app.t().more_comments}
+                    {tr(|t| t.more_comments)}
                 </button>
             </Show>
             <CommentForm state writing=Writing::Comment/>
@@ -262,7 +264,7 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
             data-testid="comment"
         >
             {if comment.deleted {
-                view! { <p class="placeholder">{move || app.t().deleted_comment}</p> }.into_any()
+                view! { <p class="placeholder">{tr(|t| t.deleted_comment)}</p> }.into_any()
             } else {
                 let words = words.clone();
                 let reply_to = reply_to.clone();
@@ -289,7 +291,7 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
                         <time datetime=datetime.clone()>{move || format_time(&created_at, app.lang.get().tag())}</time>
                         <Show when=move || edited>
                             " · "
-                            <span class="edited">{move || app.t().edited}</span>
+                            <span class="edited">{tr(|t| t.edited)}</span>
                         </Show>
                     </p>
                     {move || if editing() {
@@ -308,7 +310,7 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
                         let id = reply_id.clone();
                         view! {
                             <button type="button" class="link" on:click=move |_| state.open.set(Some(Open::Reply(id.clone())))>
-                                {move || app.t().reply}
+                                {tr(|t| t.reply)}
                             </button>
                         }
                     }
@@ -318,13 +320,13 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
                         let id = edit_button_id.clone();
                         view! {
                             <button type="button" class="link" on:click=move |_| state.open.set(Some(Open::Edit(id.clone())))>
-                                {move || app.t().edit}
+                                {tr(|t| t.edit)}
                             </button>
                         }
                     }
                 </Show>
                 <Show when=may_delete>
-                    <button type="button" class="link danger" on:click=delete.clone()>{move || app.t().delete}</button>
+                    <button type="button" class="link danger" on:click=delete.clone()>{tr(|t| t.delete)}</button>
                 </Show>
                 <Show when=move || !comment.deleted && !is_author && signed_in>
                     <ReportButton path=format!("/posts/{}/comments/{}", state.post, report_id)/>
@@ -529,7 +531,7 @@ fn CommentForm(state: ThreadState, writing: Writing) -> impl IntoView {
             <div class="actions">
                 <button type="submit" class="button primary" disabled=move || sending.get()>{submit}</button>
                 <Show when=move || inline>
-                    <button type="button" class="link" on:click=move |_| state.open.set(None)>{move || app.t().cancel}</button>
+                    <button type="button" class="link" on:click=move |_| state.open.set(None)>{tr(|t| t.cancel)}</button>
                 </Show>
             </div>
         </form>
