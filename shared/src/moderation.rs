@@ -189,6 +189,16 @@ impl SuspensionLength {
         SuspensionLength::UntilLifted,
     ];
 
+    /// The name in the JSON body.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuspensionLength::Day => "1d",
+            SuspensionLength::Week => "7d",
+            SuspensionLength::Month => "30d",
+            SuspensionLength::UntilLifted => "until_lifted",
+        }
+    }
+
     /// Its length in days; none until lifted.
     pub fn days(self) -> Option<u64> {
         match self {
@@ -322,6 +332,9 @@ mod tests {
             serde_json::to_value(SuspensionLength::ALL).unwrap(),
             serde_json::json!(["1d", "7d", "30d", "until_lifted"])
         );
+        for length in SuspensionLength::ALL {
+            assert_eq!(serde_json::to_value(length).unwrap(), length.as_str());
+        }
     }
 
     #[test]
