@@ -160,7 +160,44 @@ function fromApi(req, res, behaviour, request, body) {
   upstream.end(body);
 }
 
+// Like every local server of the stack, it answers only requests addressed to
+// loopback, by Host and by any host a proxy says it forwarded for: a page elsewhere
+// that points its own name at 127.0.0.1 (DNS rebinding) gets a 400, not the board.
+function isLoopbackHost(host) {
+  const value = host.trim();
+  if (value.startsWith('[')) {
+    const [address, rest] = value.slice(1).split(']');
+    return address === '::1' && rest !== undefined && (rest === '' || (rest[0] === ':' && isPort(rest.slice(1))));
+  }
+  const colon = value.lastIndexOf(':');
+  const name = colon < 0 ? value : value.slice(0, colon);
+  if (colon >= 0 && !isPort(value.slice(colon + 1))) return false;
+  if (name.toLowerCase() === 'localhost') return true;
+  const parts = name.split('.');
+  return parts.length === 4 && parts[0] === '127'
+    && parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255);
+}
+
+function isPort(digits) {
+  return /^[0-9]+$/.test(digits) && Number(digits) <= 65535;
+}
+
+function addressedToLoopback(req) {
+  const hosts = [req.headers.host ?? ''];
+  for (const value of [req.headers['x-forwarded-host'] ?? []].flat()) hosts.push(...value.split(','));
+  for (const element of (req.headers.forwarded ?? '').split(/[,;]/)) {
+    const [name, value] = element.split('=');
+    if (value !== undefined && name.trim().toLowerCase() === 'host') hosts.push(value.trim().replace(/^"|"$/g, ''));
+  }
+  return hosts.every(isLoopbackHost);
+}
+
 const server = http.createServer((req, res) => {
+  if (!addressedToLoopback(req)) {
+    res.writeHead(400, { 'content-type': 'text/plain' });
+    res.end('this local server answers only requests addressed to localhost or 127.0.0.1');
+    return;
+  }
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {

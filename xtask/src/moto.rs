@@ -28,16 +28,19 @@ pub fn run_foreground(root: &Path, port: u16) -> Result<()> {
     foreground(command(root, port)?, port, "moto")
 }
 
+/// moto's own server behind a check that requests are addressed to loopback
+/// (`xtask/moto_server.py`: no DNS rebinding), on 127.0.0.1.
 fn command(root: &Path, port: u16) -> Result<Command> {
-    let server = root.join(VENV).join("bin/moto_server");
-    if !server.exists() {
+    let python = root.join(VENV).join("bin/python");
+    if !root.join(VENV).join("bin/moto_server").exists() {
         bail!(
             "moto is not installed in {}: run `cargo xtask setup` first",
             root.join(VENV).display()
         );
     }
-    let mut cmd = Command::new(server);
-    cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+    let mut cmd = Command::new(python);
+    cmd.arg(root.join("xtask/moto_server.py"))
+        .arg(port.to_string())
         // Ids derived from names keep the pool and client ids stable across restarts.
         .env("MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY", "HASH")
         .env("MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY", "HASH");

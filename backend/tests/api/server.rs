@@ -85,6 +85,27 @@ async fn the_binary_serves_health_on_loopback_names_only_and_names_a_missing_var
             .unwrap();
         assert_eq!(rebound.status(), 400, "{host}");
     }
+    // ...and so is a rebound name a local proxy passed on (`trunk serve` rewrites
+    // `Host` and moves the name to `X-Forwarded-Host`).
+    for (header, value) in [
+        ("x-forwarded-host", "evil.example:8080"),
+        ("forwarded", "for=1.2.3.4;host=evil.example"),
+    ] {
+        let forwarded = http
+            .get(format!("http://127.0.0.1:{port}/health"))
+            .header(header, value)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forwarded.status(), 400, "{header}: {value}");
+    }
+    let proxied = http
+        .get(format!("http://127.0.0.1:{port}/health"))
+        .header("x-forwarded-host", "localhost:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(proxied.status(), 200);
     let by_name = http
         .get(format!("http://127.0.0.1:{port}/health"))
         .header("host", format!("localhost:{port}"))
@@ -105,4 +126,29 @@ async fn the_binary_serves_health_on_loopback_names_only_and_names_a_missing_var
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("POSTS_TABLE is not set"), "{stderr}");
+}
+
+/// The local moto issues the tokens the local backend trusts: a page that rebinds its
+/// own name to 127.0.0.1 must not reach it (`xtask/moto_server.py`).
+#[tokio::test]
+async fn the_local_moto_answers_only_requests_addressed_to_loopback() {
+    let endpoint = std::env::var("MOTO_ENDPOINT").expect("MOTO_ENDPOINT (run by cargo xtask test)");
+    let http = reqwest::Client::new();
+    let status = |headers: Vec<(&'static str, &'static str)>| {
+        let mut request = http.get(format!("{endpoint}/"));
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(status(vec![]).await, 200);
+    assert_eq!(status(vec![("host", "localhost")]).await, 200);
+    for refused in [
+        vec![("host", "evil.example")],
+        vec![("host", "evil.example:5000")],
+        vec![("x-forwarded-host", "evil.example")],
+        vec![("forwarded", "host=evil.example")],
+    ] {
+        assert_eq!(status(refused.clone()).await, 400, "{refused:?}");
+    }
 }
