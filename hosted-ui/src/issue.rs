@@ -56,10 +56,15 @@ pub(crate) struct AuthCode {
     pub(crate) issued: Instant,
 }
 
+/// How long a refresh token the imitation gives an app lasts: the template's app
+/// client's `RefreshTokenValidity`.
+pub const REFRESH_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
+
 /// A refresh token the imitation gave an app.
 pub(crate) struct RefreshGrant {
     pub(crate) client_id: String,
     pub(crate) upstream_refresh: String,
+    pub(crate) expires: Instant,
 }
 
 /// Codes and refresh tokens given out.
@@ -103,6 +108,7 @@ impl HostedUi {
                     grants
                         .codes
                         .retain(|_, c| now.duration_since(c.issued) < CODE_LIFETIME);
+                    crate::bounded::make_room(&mut grants.codes, now, |c| c.issued + CODE_LIFETIME);
                     grants.codes.insert(
                         code.clone(),
                         AuthCode {

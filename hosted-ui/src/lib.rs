@@ -29,6 +29,7 @@
 //! each further failure up to 15 minutes; and only requests addressed to a loopback
 //! name are answered (no DNS rebinding).
 
+mod bounded;
 mod html;
 mod issue;
 mod login;
@@ -53,7 +54,8 @@ use axum::routing::{get, post};
 use clock::Clock;
 use devstack::LocalAws;
 
-pub use issue::CODE_LIFETIME;
+pub use bounded::MAX_ENTRIES;
+pub use issue::{CODE_LIFETIME, REFRESH_LIFETIME};
 pub use login::{MAX_LOCK, PASSWORD_ATTEMPTS};
 pub use nonce::Signer;
 pub use session::LIFETIME as SESSION_LIFETIME;

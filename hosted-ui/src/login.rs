@@ -22,11 +22,20 @@ pub const PASSWORD_ATTEMPTS: u32 = 5;
 /// The longest lock after wrong passwords, as Cognito's.
 pub const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
 
-/// Wrong passwords in a row for one account, and until when it is locked.
-#[derive(Default)]
+/// Wrong passwords in a row for one account, the last of them, and until when it is
+/// locked.
 pub(crate) struct Failures {
     pub(crate) count: u32,
+    pub(crate) last: Instant,
     pub(crate) locked_until: Option<Instant>,
+}
+
+impl Failures {
+    /// When forgetting them changes nothing any more: the lock is over, and a lock as
+    /// long as the longest would be too.
+    fn expires(&self) -> Instant {
+        (self.last + MAX_LOCK).max(self.locked_until.unwrap_or(self.last))
+    }
 }
 
 impl HostedUi {
@@ -44,8 +53,18 @@ impl HostedUi {
     /// account is locked for 1 s, doubling each time up to [`MAX_LOCK`].
     fn password_failed(&self, email: &str) {
         if let Ok(mut failures) = self.failures.lock() {
-            let entry = failures.entry(email.to_lowercase()).or_default();
+            let now = self.clock.now();
+            let key = email.to_lowercase();
+            if !failures.contains_key(&key) {
+                crate::bounded::make_room(&mut failures, now, Failures::expires);
+            }
+            let entry = failures.entry(key).or_insert(Failures {
+                count: 0,
+                last: now,
+                locked_until: None,
+            });
             entry.count += 1;
+            entry.last = now;
             if entry.count >= PASSWORD_ATTEMPTS {
                 let doublings = (entry.count - PASSWORD_ATTEMPTS).min(10);
                 let lock = Duration::from_secs(1u64 << doublings).min(MAX_LOCK);

@@ -30,6 +30,7 @@ impl HostedUi {
         if let Ok(mut sessions) = self.sessions.lock() {
             let now = self.clock.now();
             sessions.retain(|_, s| s.expires > now);
+            crate::bounded::make_room(&mut sessions, now, |s| s.expires);
             sessions.insert(
                 id.clone(),
                 Session {

@@ -21,6 +21,8 @@ pub const CODE_ATTEMPTS: u32 = 5;
 pub(crate) struct PendingCode {
     pub(crate) code: String,
     pub(crate) wrong: u32,
+    /// When it was sent: when the map is full, the oldest codes make room.
+    pub(crate) sent: std::time::Instant,
 }
 
 /// What a confirmation code entered is.
@@ -46,7 +48,22 @@ impl HostedUi {
             let _ = writeln!(file, "{email} {code}");
         }
         if let Ok(mut codes) = self.codes.lock() {
-            codes.insert(email.to_lowercase(), PendingCode { code, wrong: 0 });
+            let now = self.clock.now();
+            let key = email.to_lowercase();
+            if !codes.contains_key(&key) {
+                // Cognito's codes last a day: one older than that may make room.
+                crate::bounded::make_room(&mut codes, now, |c| {
+                    c.sent + std::time::Duration::from_secs(24 * 60 * 60)
+                });
+            }
+            codes.insert(
+                key,
+                PendingCode {
+                    code,
+                    wrong: 0,
+                    sent: now,
+                },
+            );
         }
     }
 

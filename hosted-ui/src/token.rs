@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use aws_sdk_cognitoidentityprovider::types::OAuthFlowType;
 
 use crate::HostedUi;
-use crate::issue::{RefreshGrant, random_token};
+use crate::issue::{REFRESH_LIFETIME, RefreshGrant, random_token};
 use crate::request::Unavailable;
 
 #[derive(Debug, Default, Deserialize)]
@@ -230,11 +230,14 @@ impl HostedUi {
             }
         }
         let refresh_token = random_token();
+        let now = self.clock.now();
+        crate::bounded::make_room(&mut grants.refresh, now, |g| g.expires);
         grants.refresh.insert(
             refresh_token.clone(),
             RefreshGrant {
                 client_id: client_id.to_owned(),
                 upstream_refresh: issued.tokens.upstream_refresh.clone(),
+                expires: now + REFRESH_LIFETIME,
             },
         );
         Ok(TokenResponse {
@@ -256,8 +259,13 @@ impl HostedUi {
             .as_deref()
             .ok_or(TokenError::InvalidRequest)?;
         let upstream = {
-            let grants = self.grants.lock().map_err(|_| TokenError::ServerError)?;
+            let mut grants = self.grants.lock().map_err(|_| TokenError::ServerError)?;
             let grant = grants.refresh.get(token).ok_or(TokenError::InvalidGrant)?;
+            if grant.expires <= self.clock.now() {
+                // Over, as Cognito's are after the client's refresh token validity.
+                grants.refresh.remove(token);
+                return Err(TokenError::InvalidGrant);
+            }
             if grant.client_id != client_id {
                 return Err(TokenError::InvalidGrant);
             }

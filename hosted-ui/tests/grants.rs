@@ -512,3 +512,20 @@ async fn the_session_ends_an_hour_after_the_password_sign_in() {
     assert!(page.location.is_none());
     assert!(page.body.contains("password"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn a_refresh_token_ends_after_the_clients_refresh_token_validity() {
+    let f = fixture().await;
+    let email = confirmed_user(&f).await;
+    let (code, _) = sign_in_for_code(&f, &email).await;
+    let tokens = json(&redeem(&f, &code, VERIFIER).await);
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    f.clock
+        .advance(hosted_ui::REFRESH_LIFETIME - Duration::from_secs(1));
+    assert_eq!(refresh(&f, refresh_token).await.status, StatusCode::OK);
+    f.clock.advance(Duration::from_secs(1));
+    assert_eq!(
+        error_of(&refresh(&f, refresh_token).await),
+        (StatusCode::BAD_REQUEST, "invalid_grant".to_owned())
+    );
+}

@@ -379,6 +379,18 @@ fn writes_have_their_own_lower_throttle_than_reads() {
 }
 
 #[test]
+fn the_hosted_ui_imitation_ends_refresh_tokens_when_the_client_does() {
+    let t = template();
+    let client = props(&t, "UserPoolClient");
+    assert_eq!(client["TokenValidityUnits"]["RefreshToken"], "hours");
+    let hours = client["RefreshTokenValidity"].as_u64().unwrap();
+    assert_eq!(
+        hosted_ui::REFRESH_LIFETIME,
+        std::time::Duration::from_secs(hours * 60 * 60)
+    );
+}
+
+#[test]
 fn names_and_roles_cannot_be_set_by_users_themselves() {
     let t = template();
     let client = props(&t, "UserPoolClient");
