@@ -37,6 +37,9 @@ enum Task {
     },
     /// Install what the tests and the local stack need and is missing (idempotent).
     Setup,
+    /// Write xtask/requirements.lock anew from xtask/requirements.txt (every Python
+    /// package pinned with its hashes).
+    Lock,
     /// Run moto (the Cognito user-pool API stand-in) on a loopback port until Ctrl-C.
     Moto {
         #[arg(long, default_value_t = 5000)]
@@ -93,6 +96,7 @@ fn main() -> Result<()> {
     match cli.task {
         Task::Dev { grant } => dev::run(&root, grant),
         Task::Setup => setup::run(&root),
+        Task::Lock => setup::lock(&root),
         Task::Moto { port } => moto::run_foreground(&root, port),
         Task::Dynamodb { port } => dynamodb::run_foreground(&root, port),
         Task::Bootstrap {

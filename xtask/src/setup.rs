@@ -10,8 +10,11 @@ use crate::process::run_cmd;
 
 /// The project's Python virtualenv, holding moto.
 pub const VENV: &str = ".venv";
+/// The Python tools' top level, pinned.
 const REQUIREMENTS: &str = "xtask/requirements.txt";
-/// Records which requirements the virtualenv was built from.
+/// Every package of their tree, pinned with its hashes: what is installed.
+const LOCK: &str = "xtask/requirements.lock";
+/// Records which lock the virtualenv was built from.
 const STAMP: &str = ".venv/.requirements";
 
 pub fn run(root: &Path) -> Result<()> {
@@ -176,24 +179,24 @@ fn apt_install(package: &str, otherwise: &str) -> Result<()> {
     )
 }
 
-/// A virtualenv with the pinned Python tools; rebuilt only when the pins change.
+/// A virtualenv with the Python tools, every package installed from the lock and
+/// checked against its hashes (`--require-hashes`); rebuilt only when the lock changes.
 fn python_tools(root: &Path) -> Result<()> {
-    let requirements =
-        fs::read_to_string(root.join(REQUIREMENTS)).context("reading the requirements")?;
+    let lock = fs::read_to_string(root.join(LOCK)).context("reading the Python lock")?;
     let stamp = root.join(STAMP);
-    if fs::read_to_string(&stamp).is_ok_and(|s| s == requirements) {
+    if fs::read_to_string(&stamp).is_ok_and(|s| s == lock) {
         println!("setup: Python tools are up to date in {VENV}/");
         return Ok(());
     }
     let python = find_python().context(
-        "Python 3 (3.9 or newer) is needed for moto; install it, e.g. `apt-get install python3 python3-venv`",
+        "Python 3.11 or newer is needed for moto and Schemathesis; install it, e.g. `apt-get install python3 python3-venv`",
     )?;
     let venv = root.join(VENV);
     if !venv.join("bin/python").exists() {
         println!("setup: creating {VENV}/ with {python}");
         run_cmd(Command::new(&python).args(["-m", "venv"]).arg(&venv))?;
     }
-    println!("setup: installing {}", REQUIREMENTS);
+    println!("setup: installing {LOCK} (every package checked against its hashes)");
     run_cmd(
         Command::new(venv.join("bin/python"))
             .args([
@@ -202,21 +205,87 @@ fn python_tools(root: &Path) -> Result<()> {
                 "install",
                 "--quiet",
                 "--disable-pip-version-check",
+                "--require-hashes",
+                "--no-deps",
                 "-r",
             ])
-            .arg(root.join(REQUIREMENTS)),
+            .arg(root.join(LOCK)),
     )?;
-    fs::write(&stamp, requirements)?;
+    fs::write(&stamp, lock)?;
+    Ok(())
+}
+
+/// `cargo xtask lock`: writes the lock anew from the top-level pins, with uv (itself
+/// one of the locked tools), for every Python from 3.11 on and every platform.
+pub fn lock(root: &Path) -> Result<()> {
+    python_tools(root)?;
+    run_cmd(
+        Command::new(root.join(VENV).join("bin/uv"))
+            .current_dir(root)
+            .args([
+                "pip",
+                "compile",
+                REQUIREMENTS,
+                "--universal",
+                "--python-version",
+                "3.11",
+                "--generate-hashes",
+                "--no-header",
+                "--quiet",
+                "--output-file",
+                LOCK,
+            ]),
+    )?;
+    println!("lock: wrote {LOCK}; `cargo xtask setup` installs it");
     Ok(())
 }
 
 fn find_python() -> Option<String> {
     ["python3", "python"].into_iter().find_map(|name| {
         let out = Command::new(name)
-            .args(["-c", "import sys, venv; print(sys.version_info >= (3, 9))"])
+            .args(["-c", "import sys, venv; print(sys.version_info >= (3, 11))"])
             .output()
             .ok()?;
         (out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "True")
             .then(|| name.to_owned())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `name==version` of each pin in a requirements file (extras dropped, names in
+    /// lower case), without comments and hash lines.
+    fn pins(text: &str) -> Vec<(String, String)> {
+        text.lines()
+            .map(|line| line.split('#').next().unwrap_or_default().trim())
+            .filter_map(|line| line.split_once("=="))
+            .map(|(name, version)| {
+                let name = name.split('[').next().unwrap_or_default();
+                let version = version.split([' ', ';', '\\']).next().unwrap_or_default();
+                (name.trim().to_lowercase(), version.trim().to_owned())
+            })
+            .collect()
+    }
+
+    /// The lock cannot drift from the pins it was made from: `cargo xtask lock` after
+    /// changing xtask/requirements.txt.
+    #[test]
+    fn the_lock_holds_every_top_level_pin_at_its_version_with_hashes() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let top = pins(&fs::read_to_string(root.join(REQUIREMENTS)).unwrap());
+        let lock_text = fs::read_to_string(root.join(LOCK)).unwrap();
+        let locked = pins(&lock_text);
+        assert!(top.len() >= 6, "{top:?}");
+        for pin in &top {
+            assert!(
+                locked.contains(pin),
+                "{pin:?} is not in {LOCK} at that version: run `cargo xtask lock`"
+            );
+        }
+        assert!(locked.len() > top.len(), "the whole tree is locked");
+        let hashed = lock_text.matches("--hash=sha256:").count();
+        assert!(hashed >= locked.len(), "every package has its hashes");
+    }
 }
