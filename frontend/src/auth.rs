@@ -52,6 +52,14 @@ impl Session {
     pub fn is_expired(&self, now: u64) -> bool {
         now + EXPIRY_MARGIN_SECS >= self.expires_at
     }
+
+    /// The refresh token of this session (kept in the tab before `next` replaced it)
+    /// that nothing will use again: a new sign-in here, by the same person or another,
+    /// brings its own.
+    pub fn replaced_refresh_token(self, next: &Session) -> Option<String> {
+        self.refresh_token
+            .filter(|token| next.refresh_token.as_ref() != Some(token))
+    }
 }
 
 /// What the hosted UI sent back: in the fragment (implicit) or the query (code).
@@ -446,6 +454,36 @@ pub fn to_hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_new_sign_in_in_the_tab_leaves_the_refresh_token_before_to_revoke() {
+        let session = |sub: &str, refresh: Option<&str>| super::Session {
+            id_token: "t".into(),
+            sub: sub.into(),
+            expires_at: 0,
+            refresh_token: refresh.map(str::to_owned),
+        };
+        let alice = session("alice", Some("r-alice"));
+        assert_eq!(
+            alice
+                .clone()
+                .replaced_refresh_token(&session("bob", Some("r-bob"))),
+            Some("r-alice".into())
+        );
+        assert_eq!(
+            alice
+                .clone()
+                .replaced_refresh_token(&session("alice", Some("r-again"))),
+            Some("r-alice".into()),
+            "the same person signing in again gets a new one too"
+        );
+        assert_eq!(alice.clone().replaced_refresh_token(&alice), None);
+        assert_eq!(
+            session("alice", None).replaced_refresh_token(&session("bob", None)),
+            None,
+            "the implicit grant has none"
+        );
+    }
+
     use super::*;
 
     fn config() -> RuntimeConfig {

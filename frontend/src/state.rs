@@ -152,13 +152,10 @@ impl AppState {
                 ..
             } => {
                 let check = NonceCheck::new(config, &nonce);
-                app.signed_in(auth::session_from_tokens(
-                    id_token,
-                    expires_in,
-                    None,
-                    check,
-                    browser::now(),
-                ));
+                app.signed_in(
+                    config,
+                    auth::session_from_tokens(id_token, expires_in, None, check, browser::now()),
+                );
             }
             Returned::Code {
                 code,
@@ -178,15 +175,24 @@ impl AppState {
                         ),
                         Err(_) => Err(SignInError::Exchange),
                     };
-                    app.signed_in(session);
+                    app.signed_in(&config, session);
                 });
             }
         }
     }
 
-    fn signed_in(&self, session: Result<Session, SignInError>) {
+    fn signed_in(&self, config: &RuntimeConfig, session: Result<Session, SignInError>) {
         match session {
-            Ok(session) => self.set_session(session),
+            Ok(session) => {
+                // Someone signed in again in this tab (the same person, or another):
+                // the refresh token of the session kept before must not outlive it.
+                let before = browser::load::<Session>(browser::SESSION_KEY);
+                revoke_refresh(
+                    config,
+                    before.and_then(|b| b.replaced_refresh_token(&session)),
+                );
+                self.set_session(session)
+            }
             Err(error) => self.notice.set(Some(Notice::SignInFailed(error))),
         }
         self.signing_in.set(false);
@@ -316,7 +322,7 @@ impl AppState {
             return Ok(None);
         };
         if retried {
-            self.end_session(draft);
+            self.end_session(config, draft);
             return Ok(None);
         }
         // Renewed by another call since this one was sent: no second renewal.
@@ -340,7 +346,7 @@ impl AppState {
             Renewed::Token(token) => Ok(token),
             Renewed::Unreachable => Err(ApiError::Network),
             Renewed::Ended => {
-                self.end_session(draft);
+                self.end_session(config, draft);
                 Err(ApiError::Unauthorized)
             }
         }
@@ -391,10 +397,14 @@ impl AppState {
     }
 
     /// Ends a session that can no longer be used, keeping `draft` to restore after
-    /// the next sign-in, and says so in the banner.
-    fn end_session(&self, draft: Option<&Draft>) {
-        if let (Some(draft), Some(session)) = (draft, self.session.get_untracked()) {
-            browser::save(&draft_key(&session.sub), draft);
+    /// the next sign-in, and says so in the banner. Its refresh token, if the API
+    /// refused tokens it still renewed, is revoked: nothing here will use it again.
+    fn end_session(&self, config: &RuntimeConfig, draft: Option<&Draft>) {
+        if let Some(session) = self.session.get_untracked() {
+            if let Some(draft) = draft {
+                browser::save(&draft_key(&session.sub), draft);
+            }
+            revoke_refresh(config, session.refresh_token);
         }
         self.expire();
     }
@@ -449,6 +459,14 @@ impl AppState {
             }
             None => browser::go_to(&logout),
         }
+    }
+}
+
+/// Revokes `refresh_token` (code grant) in the background; nothing to do without one.
+fn revoke_refresh(config: &RuntimeConfig, refresh_token: Option<String>) {
+    if let Some(token) = refresh_token {
+        let config = config.clone();
+        leptos::task::spawn_local(async move { oauth::revoke(&config, &token).await });
     }
 }
 

@@ -379,6 +379,28 @@ fn writes_have_their_own_lower_throttle_than_reads() {
 }
 
 #[test]
+fn the_code_grants_tokens_are_short_since_it_renews_them_anyway() {
+    let t = template();
+    let client = props(&t, "UserPoolClient");
+    for validity in ["IdTokenValidity", "AccessTokenValidity"] {
+        assert_eq!(
+            client[validity],
+            tagged(
+                "If",
+                Value::Sequence(vec![
+                    Value::from("IsCodeGrant"),
+                    Value::from(15),
+                    Value::from(60)
+                ])
+            ),
+            "{validity}: 15 minutes with the code grant, an hour with the implicit one"
+        );
+    }
+    assert_eq!(client["TokenValidityUnits"]["IdToken"], "minutes");
+    assert_eq!(client["TokenValidityUnits"]["AccessToken"], "minutes");
+}
+
+#[test]
 fn the_hosted_ui_imitation_ends_refresh_tokens_when_the_client_does() {
     let t = template();
     let client = props(&t, "UserPoolClient");
