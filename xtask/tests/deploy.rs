@@ -261,8 +261,8 @@ fn a_first_deploy_checks_creates_without_protection_then_protects_and_uploads_in
     );
     assert!(deploys[0].contains("--region eu-west-1"));
     assert!(
-        deploys[0].contains("PreviousAppScriptHash= "),
-        "no release before"
+        deploys[0].contains(r#"PreviousAppScriptHash="" "#),
+        "no release before: an empty value as SAM CLI's parser takes it"
     );
 
     // Hashed files (the brotli copy of the WebAssembly with its encoding), then
@@ -590,4 +590,25 @@ fn xtask_hash(html: &str) -> String {
         "sha256-{}",
         base64::engine::general_purpose::STANDARD.encode(digest)
     )
+}
+
+#[test]
+fn a_first_deploy_refused_before_any_stack_exists_asks_for_no_removal() {
+    let f = Fakes::new("refused-first");
+    f.rule(
+        "sam deploy",
+        "2",
+        "Error: Invalid value for '--parameter-overrides': X= is not a valid format.",
+    )
+    .rule("aws cloudformation describe-stack-events", "255", NO_STACK);
+    first_create(&f);
+    let output = f.deploy(&[]);
+    assert!(!output.status.success());
+    let said = text(&output);
+    assert!(
+        said.contains("sam deploy stopped before creating board-t")
+            && said.contains("nothing to remove"),
+        "{said}"
+    );
+    assert!(!said.contains("--yes"), "no stack to remove: {said}");
 }

@@ -28,10 +28,11 @@ impl Cli {
         println!("deploy: {step}");
     }
 
-    /// Runs a step that changes something (printed; skipped on a dry run).
+    /// Runs a step that changes something (printed as a shell would take it, so a
+    /// dry run's lines can be pasted; skipped on a dry run).
     pub fn run(&self, args: &[&str]) -> Result<()> {
         let shown = self.with_region(args);
-        self.say(&shown.join(" "));
+        self.say(&shell_line(&shown));
         if self.dry_run {
             return Ok(());
         }
@@ -100,7 +101,7 @@ impl Cli {
             .with_context(|| format!("running {}", shown.join(" ")))
     }
 
-    fn with_region(&self, args: &[&str]) -> Vec<String> {
+    pub(super) fn with_region(&self, args: &[&str]) -> Vec<String> {
         let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
         let regional =
             matches!(args.first(), Some(&"aws")) || matches!(args, ["sam", "deploy", ..]);
@@ -108,5 +109,47 @@ impl Cli {
             all.extend(self.region.iter().cloned());
         }
         all
+    }
+}
+
+/// `args` as one shell command line: an argument with anything a shell would read
+/// (quotes, spaces, `$`, ...) is single-quoted, so pasting the line runs the same
+/// command (`PreviousAppScriptHash=""` stays exactly that).
+pub fn shell_line(args: &[String]) -> String {
+    args.iter()
+        .map(|arg| {
+            let plain = !arg.is_empty()
+                && arg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_./:=,@+%".contains(&b));
+            if plain {
+                arg.clone()
+            } else {
+                format!("'{}'", arg.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_printed_line_runs_the_same_command_when_pasted() {
+        let args = [
+            "sam",
+            "deploy",
+            "PreviousAppScriptHash=\"\"",
+            "a b",
+            "it's",
+            "X=sha256-ab+c/d=",
+        ]
+        .map(str::to_owned);
+        assert_eq!(
+            shell_line(&args),
+            r#"sam deploy 'PreviousAppScriptHash=""' 'a b' 'it'\''s' X=sha256-ab+c/d="#
+        );
     }
 }

@@ -186,12 +186,12 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
             ),
         ];
         // The live page's script stays allowed while index.html switches over.
-        overrides.push(format!(
-            "PreviousAppScriptHash={}",
+        overrides.push(parameter(
+            "PreviousAppScriptHash",
             live_hash
                 .as_ref()
                 .filter(|h| Some(*h) != script_hash.as_ref())
-                .map_or("", String::as_str)
+                .map_or("", String::as_str),
         ));
         if let Some(url) = &options.local_dev_url {
             overrides.push(format!("LocalDevUrl={url}"));
@@ -222,13 +222,18 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
         };
         if let Err(error) = deploy(!first_create) {
             if first_create && !options.dry_run {
-                let why = preflight::first_failure(&cli, &stack)
-                    .unwrap_or_else(|e| format!("its events could not be read: {e}"));
-                bail!(
-                    "{error:#}\nthe first create of {stack} failed: {why}. Nothing of it is \
-                     kept; fix the cause and run the deploy again with --yes to remove the \
-                     failed stack and retry"
-                );
+                match preflight::first_failure(&cli, &stack) {
+                    Ok(Some(why)) => bail!(
+                        "{error:#}\nthe first create of {stack} failed: {why}. Nothing of it \
+                         is kept; fix the cause and run the deploy again with --yes to remove \
+                         the failed stack and retry"
+                    ),
+                    Ok(None) => bail!(
+                        "{error:#}\nsam deploy stopped before creating {stack} (see its \
+                         message above); there is nothing to remove"
+                    ),
+                    Err(e) => bail!("{error:#}\nthe events of {stack} could not be read: {e}"),
+                }
             }
             return Err(error);
         }
@@ -282,4 +287,33 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
     upload::upload(&cli, &dist, &bucket, &distribution)?;
     println!("deploy: the board is at {site}");
     Ok(())
+}
+
+/// One `Key=Value` of `sam deploy --parameter-overrides`. SAM CLI's parser refuses a
+/// bare `Key=` ("is not a valid format"); an empty value must be written `Key=""`,
+/// which it reads as the empty string. The argument goes to `sam` as is, no shell in
+/// between, so the quotes reach it.
+fn parameter(key: &str, value: &str) -> String {
+    if value.is_empty() {
+        format!("{key}=\"\"")
+    } else {
+        format!("{key}={value}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_parameter_is_written_as_sam_reads_it() {
+        assert_eq!(
+            parameter("PreviousAppScriptHash", ""),
+            "PreviousAppScriptHash=\"\""
+        );
+        assert_eq!(
+            parameter("PreviousAppScriptHash", "sha256-abc="),
+            "PreviousAppScriptHash=sha256-abc="
+        );
+    }
 }

@@ -129,7 +129,8 @@ pub fn stack(cli: &Cli, name: &str, yes: bool) -> Result<Option<Existing>> {
     };
     match status.as_str() {
         "ROLLBACK_COMPLETE" => {
-            let why = first_failure(cli, name)?;
+            let why = first_failure(cli, name)?
+                .unwrap_or_else(|| "its events could not be read".to_owned());
             cli.say(&format!(
                 "stack {name} is in ROLLBACK_COMPLETE: its first create failed ({why}). \
                  CloudFormation cannot update it; it has to be deleted (it holds no data: a \
@@ -187,16 +188,19 @@ pub fn stack(cli: &Cli, name: &str, yes: bool) -> Result<Option<Existing>> {
 }
 
 /// Why a stack's last operation failed: the earliest failed resource event.
-pub fn first_failure(cli: &Cli, name: &str) -> Result<String> {
-    let events = cli.query_ok(&[
+pub fn first_failure(cli: &Cli, name: &str) -> Result<Option<String>> {
+    let events = match cli.query(&[
         "aws",
         "cloudformation",
         "describe-stack-events",
         "--stack-name",
         name,
-    ])?;
-    let Some(events) = events else {
-        return Ok("unknown on a dry run".to_owned());
+    ])? {
+        None => return Ok(Some("unknown on a dry run".to_owned())),
+        // No stack: the deploy stopped before creating one (its command line refused,
+        // say), and there is nothing to remove.
+        Some(Answer::Failed(_)) => return Ok(None),
+        Some(Answer::Ok(events)) => events,
     };
     // Newest first, as CloudFormation lists them.
     let failed = events["StackEvents"]
@@ -212,7 +216,7 @@ pub fn first_failure(cli: &Cli, name: &str) -> Result<String> {
                     .as_str()
                     .is_some_and(|r| !r.contains("Resource creation cancelled"))
         });
-    Ok(match failed {
+    Ok(Some(match failed {
         Some(e) => format!(
             "{} ({}): {}",
             e["LogicalResourceId"].as_str().unwrap_or("?"),
@@ -220,7 +224,7 @@ pub fn first_failure(cli: &Cli, name: &str) -> Result<String> {
             e["ResourceStatusReason"].as_str().unwrap_or("?")
         ),
         None => "no failed resource event found".to_owned(),
-    })
+    }))
 }
 
 /// The hosted-UI domain prefix must be free in the region, or this stack's own.
