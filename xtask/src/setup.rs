@@ -14,11 +14,27 @@ pub const VENV: &str = ".venv";
 const REQUIREMENTS: &str = "xtask/requirements.txt";
 /// Every package of their tree, pinned with its hashes: what is installed.
 const LOCK: &str = "xtask/requirements.lock";
-/// Records which lock the virtualenv was built from.
-const STAMP: &str = ".venv/.requirements";
+/// The deploy's tools (the SAM CLI, cargo-lambda, Zig): an environment of their own, so
+/// that deploying needs none of the test tools.
+pub const DEPLOY_VENV: &str = ".venv-deploy";
+const DEPLOY_REQUIREMENTS: &str = "xtask/deploy-requirements.txt";
+const DEPLOY_LOCK: &str = "xtask/deploy-requirements.lock";
 
 pub fn run(root: &Path) -> Result<()> {
     python_tools(root)?;
+    // The tests run the deploy's command lines through the real SAM CLI.
+    deploy_tools(root)?;
+    app_tools(root)?;
+    java()?;
+    chromium()?;
+    println!("setup: done");
+    Ok(())
+}
+
+/// The app's release build: the WebAssembly target, trunk, wasm-bindgen-cli, wasm-opt
+/// and terser. With [`deploy_tools`], all a deploy installs: no browser, no Java, no
+/// test tools.
+pub fn app_tools(root: &Path) -> Result<()> {
     wasm_target()?;
     cargo_tool(
         "trunk",
@@ -32,11 +48,7 @@ pub fn run(root: &Path) -> Result<()> {
         &bindgen,
         &["install", "wasm-bindgen-cli", "--version", &bindgen],
     )?;
-    node_tools(root)?;
-    java()?;
-    chromium()?;
-    println!("setup: done");
-    Ok(())
+    node_tools(root)
 }
 
 /// trunk 0.22 needs a newer Rust than this project's toolchain.
@@ -182,21 +194,32 @@ fn apt_install(package: &str, otherwise: &str) -> Result<()> {
 /// A virtualenv with the Python tools, every package installed from the lock and
 /// checked against its hashes (`--require-hashes`); rebuilt only when the lock changes.
 fn python_tools(root: &Path) -> Result<()> {
-    let lock = fs::read_to_string(root.join(LOCK)).context("reading the Python lock")?;
-    let stamp = root.join(STAMP);
+    locked_venv(root, VENV, LOCK)
+}
+
+/// The deploy's tools in their own virtualenv, from their lock, as [`python_tools`].
+pub fn deploy_tools(root: &Path) -> Result<()> {
+    locked_venv(root, DEPLOY_VENV, DEPLOY_LOCK)
+}
+
+/// The virtualenv `venv` with exactly what `lock` pins, checked against its hashes.
+fn locked_venv(root: &Path, venv_dir: &str, lock_file: &str) -> Result<()> {
+    let lock =
+        fs::read_to_string(root.join(lock_file)).with_context(|| format!("reading {lock_file}"))?;
+    let stamp = root.join(venv_dir).join(".requirements");
     if fs::read_to_string(&stamp).is_ok_and(|s| s == lock) {
-        println!("setup: Python tools are up to date in {VENV}/");
+        println!("setup: {lock_file} is installed in {venv_dir}/");
         return Ok(());
     }
     let python = find_python().context(
         "Python 3.11 or newer is needed for moto and Schemathesis; install it, e.g. `apt-get install python3 python3-venv`",
     )?;
-    let venv = root.join(VENV);
+    let venv = root.join(venv_dir);
     if !venv.join("bin/python").exists() {
-        println!("setup: creating {VENV}/ with {python}");
+        println!("setup: creating {venv_dir}/ with {python}");
         run_cmd(Command::new(&python).args(["-m", "venv"]).arg(&venv))?;
     }
-    println!("setup: installing {LOCK} (every package checked against its hashes)");
+    println!("setup: installing {lock_file} (every package checked against its hashes)");
     run_cmd(
         Command::new(venv.join("bin/python"))
             .args([
@@ -209,34 +232,36 @@ fn python_tools(root: &Path) -> Result<()> {
                 "--no-deps",
                 "-r",
             ])
-            .arg(root.join(LOCK)),
+            .arg(root.join(lock_file)),
     )?;
     fs::write(&stamp, lock)?;
     Ok(())
 }
 
-/// `cargo xtask lock`: writes the lock anew from the top-level pins, with uv (itself
-/// one of the locked tools), for every Python from 3.11 on and every platform.
+/// `cargo xtask lock`: writes both locks anew from their top-level pins, with uv
+/// (itself one of the locked tools), for every Python from 3.11 on and every platform.
 pub fn lock(root: &Path) -> Result<()> {
     python_tools(root)?;
-    run_cmd(
-        Command::new(root.join(VENV).join("bin/uv"))
-            .current_dir(root)
-            .args([
-                "pip",
-                "compile",
-                REQUIREMENTS,
-                "--universal",
-                "--python-version",
-                "3.11",
-                "--generate-hashes",
-                "--no-header",
-                "--quiet",
-                "--output-file",
-                LOCK,
-            ]),
-    )?;
-    println!("lock: wrote {LOCK}; `cargo xtask setup` installs it");
+    for (requirements, lock) in [(REQUIREMENTS, LOCK), (DEPLOY_REQUIREMENTS, DEPLOY_LOCK)] {
+        run_cmd(
+            Command::new(root.join(VENV).join("bin/uv"))
+                .current_dir(root)
+                .args([
+                    "pip",
+                    "compile",
+                    requirements,
+                    "--universal",
+                    "--python-version",
+                    "3.11",
+                    "--generate-hashes",
+                    "--no-header",
+                    "--quiet",
+                    "--output-file",
+                    lock,
+                ]),
+        )?;
+        println!("lock: wrote {lock}; `cargo xtask setup` installs it");
+    }
     Ok(())
 }
 
@@ -272,20 +297,28 @@ mod tests {
     /// The lock cannot drift from the pins it was made from: `cargo xtask lock` after
     /// changing xtask/requirements.txt.
     #[test]
-    fn the_lock_holds_every_top_level_pin_at_its_version_with_hashes() {
+    fn each_lock_holds_every_top_level_pin_at_its_version_with_hashes() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let top = pins(&fs::read_to_string(root.join(REQUIREMENTS)).unwrap());
-        let lock_text = fs::read_to_string(root.join(LOCK)).unwrap();
-        let locked = pins(&lock_text);
-        assert!(top.len() >= 6, "{top:?}");
-        for pin in &top {
+        for (requirements, lock) in [(REQUIREMENTS, LOCK), (DEPLOY_REQUIREMENTS, DEPLOY_LOCK)] {
+            let top = pins(&fs::read_to_string(root.join(requirements)).unwrap());
+            let lock_text = fs::read_to_string(root.join(lock)).unwrap();
+            let locked = pins(&lock_text);
+            assert!(top.len() >= 3, "{top:?}");
+            for pin in &top {
+                assert!(
+                    locked.contains(pin),
+                    "{pin:?} is not in {lock} at that version: run `cargo xtask lock`"
+                );
+            }
             assert!(
-                locked.contains(pin),
-                "{pin:?} is not in {LOCK} at that version: run `cargo xtask lock`"
+                locked.len() > top.len(),
+                "the whole tree of {lock} is locked"
+            );
+            let hashed = lock_text.matches("--hash=sha256:").count();
+            assert!(
+                hashed >= locked.len(),
+                "every package in {lock} has its hashes"
             );
         }
-        assert!(locked.len() > top.len(), "the whole tree is locked");
-        let hashed = lock_text.matches("--hash=sha256:").count();
-        assert!(hashed >= locked.len(), "every package has its hashes");
     }
 }

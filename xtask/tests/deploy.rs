@@ -171,6 +171,8 @@ impl Fakes {
             .arg(&self.dist)
             .args(extra)
             .env("PATH", path)
+            // The stand-ins take the place of the deploy's own tools.
+            .env("BOARD_DEPLOY_TOOLS", self.dir.join("bin"))
             .env("FAKE_DIR", &self.dir)
             .output()
             .unwrap()
@@ -513,7 +515,7 @@ fn names_in_use_busy_stacks_and_bad_credentials_stop_the_deploy_before_anything_
             |f| {
                 f.rule("cargo lambda --version", "1", "no such command: `lambda`");
             },
-            "cargo-lambda: `pipx install cargo-lambda`",
+            "cargo-lambda: installed by the deploy into .venv-deploy",
         ),
     ];
     for (name, setup, expected) in cases {
@@ -611,4 +613,198 @@ fn a_first_deploy_refused_before_any_stack_exists_asks_for_no_removal() {
         "{said}"
     );
     assert!(!said.contains("--yes"), "no stack to remove: {said}");
+}
+
+/// The real SAM CLI (`.venv-deploy`, pinned) in place of the fake `sam`: every call
+/// runs it with the very arguments the deploy built, in a scratch directory whose
+/// `infra/template.yaml` has nothing to compile (so `sam build` is seconds, not an
+/// arm64 build), against moto (`AWS_ENDPOINT_URL`). Each call's exit code and output
+/// are kept; the deploy is told it succeeded, so it goes on to its next command line.
+const REAL_SAM: &str = r#"#!/bin/sh
+echo "sam $*" >> "$FAKE_DIR/log"
+cd "$FAKE_DIR/scratch" || exit 1
+"$REAL_SAM" "$@" > "$FAKE_DIR/sam.out" 2>&1
+code=$?
+{ echo "=== sam $* → $code"; cat "$FAKE_DIR/sam.out"; } >> "$FAKE_DIR/sam-runs"
+echo "$code" >> "$FAKE_DIR/sam-codes"
+exit 0
+"#;
+
+/// A template with one parameterised resource and nothing to build.
+const SCRATCH_TEMPLATE: &str = "AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+";
+
+#[test]
+fn every_sam_command_line_the_deploy_builds_is_taken_by_the_real_sam_cli() {
+    let Ok(moto) = std::env::var("MOTO_ENDPOINT") else {
+        panic!("MOTO_ENDPOINT: run through `cargo xtask test`");
+    };
+    let real = root().join(".venv-deploy/bin/sam");
+    assert!(real.exists(), "the SAM CLI: run `cargo xtask setup`");
+    // (stack state, the deploy's options): a first create, an update with a new build,
+    // an unchanged build deployed again, and each option.
+    let cases: Vec<(&str, Option<String>, Vec<&str>)> = vec![
+        ("first", None, vec![]),
+        (
+            "update",
+            Some(stack_json("UPDATE_COMPLETE", "sha256-OLD=")),
+            vec!["--public-read"],
+        ),
+        (
+            "unchanged",
+            Some(stack_json("UPDATE_COMPLETE", "<same>")),
+            vec![],
+        ),
+        (
+            "options",
+            Some(stack_json("UPDATE_COMPLETE", "sha256-OLD=")),
+            vec![
+                "--grant",
+                "code",
+                "--local-dev-url",
+                "http://localhost:8080/",
+            ],
+        ),
+    ];
+    for (name, existing, extra) in cases {
+        let f = Fakes::new(&format!("real-sam-{name}"));
+        let scratch = f.dir.join("scratch/infra");
+        std::fs::create_dir_all(&scratch).unwrap();
+        std::fs::write(scratch.join("template.yaml"), SCRATCH_TEMPLATE).unwrap();
+        let sam = f.dir.join("bin/sam");
+        std::fs::write(&sam, REAL_SAM).unwrap();
+        match existing {
+            None => first_create(&f),
+            Some(stack) => {
+                // "Unchanged": the live page's script is this build's.
+                let hash = scratch_hash(&f);
+                let stack = stack.replace("<same>", &hash);
+                f.rule("cargo lambda --version", "0", "cargo-lambda 1.9.2")
+                    .rule("aws sts get-caller-identity", "0", IDENTITY)
+                    .rule("aws cloudformation describe-stacks", "0", &stack)
+                    .rule(
+                        "aws cognito-idp describe-user-pool-domain",
+                        "0",
+                        FREE_DOMAIN,
+                    )
+                    .rule("aws dynamodb describe-table", "255", NO_TABLE)
+                    .rule("aws s3 cp s3://", "1", "not found");
+            }
+        }
+        let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .current_dir(root())
+            .args(["deploy", "--stage", "t", "--auth-domain-prefix", "board-t"])
+            .args(["--region", "eu-west-1", "--skip-build", "--dist"])
+            .arg(&f.dist)
+            .args(&extra)
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", f.dir.join("bin").display()),
+            )
+            .env("BOARD_DEPLOY_TOOLS", f.dir.join("bin"))
+            .env("FAKE_DIR", &f.dir)
+            .env("REAL_SAM", &real)
+            .env("HOME", &f.dir)
+            .env("SAM_CLI_TELEMETRY", "0")
+            .env("AWS_ENDPOINT_URL", &moto)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_DEFAULT_REGION", "eu-west-1")
+            .output()
+            .unwrap();
+        let runs = std::fs::read_to_string(f.dir.join("sam-runs")).unwrap_or_default();
+        assert!(output.status.success(), "{name}: {}\n{runs}", text(&output));
+        let codes: Vec<String> = std::fs::read_to_string(f.dir.join("sam-codes"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        let calls = f.log().iter().filter(|l| l.starts_with("sam ")).count();
+        let builds = f
+            .log()
+            .iter()
+            .filter(|l| l.starts_with("sam build"))
+            .count();
+        let deploys: Vec<&str> = runs
+            .split("=== ")
+            .filter(|run| run.starts_with("sam deploy"))
+            .collect();
+        assert_eq!(builds, 1, "{name}");
+        assert!(!deploys.is_empty(), "{name}");
+        assert_eq!(codes.len(), calls, "{name}: {runs}");
+        // Click, which parses SAM CLI's command lines, exits 2 on a line it refuses.
+        for refusal in [
+            "Invalid value for",
+            "No such option",
+            "Missing option",
+            "Got unexpected extra argument",
+            "is not a valid format",
+        ] {
+            assert!(!runs.contains(refusal), "{name}: {refusal}:\n{runs}");
+        }
+        assert!(!codes.iter().any(|c| c == "2"), "{name}: {runs}");
+        // The build ran for real; each deploy got past its command line to the work,
+        // as far as moto takes it: `--resolve-s3` makes its managed stack, which
+        // moto's CloudFormation leaves without the outputs SAM CLI then asks for.
+        assert!(
+            runs.contains("--beta-features → 0") && runs.contains("Build Succeeded"),
+            "{name}: sam build:\n{runs}"
+        );
+        for deploy in deploys {
+            assert!(
+                deploy.contains("aws-sam-cli-managed-default"),
+                "{name}: stopped before --resolve-s3:\n{deploy}"
+            );
+        }
+    }
+}
+
+/// The start-up script hash of the fakes' index.html, as the deploy computes it.
+fn scratch_hash(f: &Fakes) -> String {
+    use sha2::Digest;
+    let html = std::fs::read_to_string(f.dist.join("index.html")).unwrap();
+    let start = html.find("<script type=\"module\">").unwrap() + "<script type=\"module\">".len();
+    let end = start + html[start..].find("</script>").unwrap();
+    let digest = sha2::Sha256::digest(&html.as_bytes()[start..end]);
+    use base64::Engine;
+    format!(
+        "sha256-{}",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// `sam validate --lint` (the pinned SAM CLI, with the cfn-lint it brings) takes the
+/// template as it is.
+#[test]
+fn the_real_sam_cli_validates_and_lints_the_template() {
+    let real = root().join(".venv-deploy/bin/sam");
+    assert!(real.exists(), "the SAM CLI: run `cargo xtask setup`");
+    let home = std::env::temp_dir().join(format!("sam-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let output = Command::new(real)
+        .current_dir(root())
+        .args([
+            "validate",
+            "--lint",
+            "--template-file",
+            "infra/template.yaml",
+        ])
+        .env("HOME", &home)
+        .env("SAM_CLI_TELEMETRY", "0")
+        .env("AWS_DEFAULT_REGION", "eu-west-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("is a valid SAM Template"),
+        "{}",
+        text(&output)
+    );
+    let _ = std::fs::remove_dir_all(home);
 }

@@ -12,6 +12,8 @@ use crate::process::run_cmd;
 pub struct Cli {
     pub dry_run: bool,
     pub root: PathBuf,
+    /// The PATH every command runs with: the deploy's own tools first.
+    pub path: std::ffi::OsString,
     /// `--region R`, for every `aws` and `sam deploy` call, when one was chosen.
     pub region: Vec<String>,
 }
@@ -36,11 +38,17 @@ impl Cli {
         if self.dry_run {
             return Ok(());
         }
-        run_cmd(
-            Command::new(&shown[0])
-                .current_dir(&self.root)
-                .args(&shown[1..]),
-        )
+        run_cmd(&mut self.command(&shown))
+    }
+
+    /// `shown` as a command: in the root, with the deploy's tools first on PATH.
+    pub fn command(&self, shown: &[String]) -> Command {
+        let mut command = Command::new(&shown[0]);
+        command
+            .current_dir(&self.root)
+            .args(&shown[1..])
+            .env("PATH", &self.path);
+        command
     }
 
     /// Runs a read-only `aws` call and parses its JSON (`--output json` is added).
@@ -93,9 +101,7 @@ impl Cli {
         if self.dry_run {
             return Ok(None);
         }
-        Command::new(&shown[0])
-            .current_dir(&self.root)
-            .args(&shown[1..])
+        self.command(shown)
             .output()
             .map(Some)
             .with_context(|| format!("running {}", shown.join(" ")))
@@ -115,6 +121,20 @@ impl Cli {
 /// `args` as one shell command line: an argument with anything a shell would read
 /// (quotes, spaces, `$`, ...) is single-quoted, so pasting the line runs the same
 /// command (`PreviousAppScriptHash=""` stays exactly that).
+/// The PATH the deploy's commands run with: `.venv-deploy/bin` (the pinned SAM CLI,
+/// cargo-lambda, and the python3 whose `ziglang` cargo-zigbuild runs as Zig), then the
+/// app's build tools, then the caller's PATH (the AWS CLI). `BOARD_DEPLOY_TOOLS`
+/// names another directory for the first place (the tests' stand-ins).
+pub fn tools_path(root: &std::path::Path) -> std::ffi::OsString {
+    let first = std::env::var_os("BOARD_DEPLOY_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(crate::setup::DEPLOY_VENV).join("bin"));
+    let rest = crate::process::tool_path(root);
+    let mut dirs = vec![first];
+    dirs.extend(std::env::split_paths(&rest));
+    std::env::join_paths(dirs).unwrap_or(rest)
+}
+
 pub fn shell_line(args: &[String]) -> String {
     args.iter()
         .map(|arg| {

@@ -1,7 +1,9 @@
 //! `cargo xtask deploy --stage NAME`: the board to AWS from `infra/template.yaml`.
 //!
-//! 1. The tools: what `setup` installs (to build the app) and `sam`, `cargo lambda`,
-//!    `aws`; each missing one named with the command that installs it.
+//! 1. The tools: the app's build tools and the deploy's own (the SAM CLI,
+//!    cargo-lambda and Zig, pinned with their hashes in `.venv-deploy/`, first on the
+//!    PATH of every command the deploy runs), installed when missing; the AWS CLI is
+//!    the user's.
 //! 2. Preflight ([`preflight`]): the credentials' account and region; the stack's state
 //!    (a stack left in `ROLLBACK_COMPLETE` by a failed first create is explained and,
 //!    with `--yes`, removed); the hosted-UI domain prefix and the table names free or
@@ -84,6 +86,7 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
     let cli = Cli {
         dry_run: options.dry_run,
         root: root.to_path_buf(),
+        path: cli::tools_path(root),
         region: options
             .region
             .iter()
@@ -91,12 +94,16 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
             .collect(),
     };
 
-    // 1. Tools.
+    // 1. Tools: the deploy's own (also for a dry run, whose lines they must take),
+    // and the app's build tools when it builds.
+    if !options.skip_infra {
+        crate::setup::deploy_tools(root)?;
+    }
     if !options.dry_run {
         if !options.skip_build {
-            crate::setup::run(root)?;
+            crate::setup::app_tools(root)?;
         }
-        preflight::require_tools()?;
+        preflight::require_tools(&cli)?;
     }
 
     // 2. Preflight.

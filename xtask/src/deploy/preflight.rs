@@ -4,25 +4,24 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
-use std::process::Command;
 
 use anyhow::{Result, bail};
 use serde_json::Value;
 
 use super::cli::{Answer, Cli};
 
-/// The tools a deploy runs besides those `setup` installs, each with how to get it.
+/// The tools a deploy runs, each with how to get it: the deploy installs the SAM CLI
+/// and cargo-lambda itself (`.venv-deploy`), so only the AWS CLI is the user's.
 const TOOLS: [(&str, &[&str], &str); 3] = [
     (
         "sam",
         &["--version"],
-        "the AWS SAM CLI: `pipx install aws-sam-cli` (or `uv tool install aws-sam-cli`)",
+        "the AWS SAM CLI: installed by the deploy into .venv-deploy (run `cargo xtask setup` to see why it failed)",
     ),
     (
         "cargo",
         &["lambda", "--version"],
-        "cargo-lambda: `pipx install cargo-lambda` (brings Zig for the arm64 build), or \
-         `cargo install --locked cargo-lambda` with Zig installed",
+        "cargo-lambda: installed by the deploy into .venv-deploy with Zig (run `cargo xtask setup` to see why it failed)",
     ),
     (
         "aws",
@@ -31,13 +30,15 @@ const TOOLS: [(&str, &[&str], &str); 3] = [
     ),
 ];
 
-/// Names every missing tool with the command that installs it.
-pub fn require_tools() -> Result<()> {
+/// Names every missing tool with how to get it, looking where the deploy's commands
+/// will (`cli`'s PATH).
+pub fn require_tools(cli: &Cli) -> Result<()> {
     let missing: Vec<&str> = TOOLS
         .iter()
         .filter(|(tool, args, _)| {
-            !Command::new(tool)
-                .args(*args)
+            let mut shown = vec![(*tool).to_owned()];
+            shown.extend(args.iter().map(|a| (*a).to_owned()));
+            !cli.command(&shown)
                 .output()
                 .is_ok_and(|o| o.status.success())
         })
