@@ -56,20 +56,24 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 /// The wasm-opt that Trunk.toml pins, from the npm package binaryen.
 pub const WASM_OPT_VERSION: &str = "version_132";
 
-/// `rustup target add wasm32-unknown-unknown`, unless it is there.
 fn wasm_target() -> Result<()> {
+    rust_target("wasm32-unknown-unknown")
+}
+
+/// `rustup target add TARGET`, unless it is there.
+fn rust_target(target: &str) -> Result<()> {
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
-        .context("rustup is needed to add the wasm32-unknown-unknown target")?;
+        .with_context(|| format!("rustup is needed to add the {target} target"))?;
     if String::from_utf8_lossy(&installed.stdout)
         .lines()
-        .any(|l| l.trim() == "wasm32-unknown-unknown")
+        .any(|l| l.trim() == target)
     {
         return Ok(());
     }
-    println!("setup: adding the wasm32-unknown-unknown target");
-    run_cmd(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    println!("setup: adding the {target} target");
+    run_cmd(Command::new("rustup").args(["target", "add", target]))
 }
 
 /// A tool built from crates.io at an exact version, unless that version is on PATH.
@@ -197,9 +201,28 @@ fn python_tools(root: &Path) -> Result<()> {
     locked_venv(root, VENV, LOCK)
 }
 
-/// The deploy's tools in their own virtualenv, from their lock, as [`python_tools`].
+/// The deploy's tools in their own virtualenv, from their lock, as [`python_tools`],
+/// and the Rust target of the function (Lambda on arm64).
 pub fn deploy_tools(root: &Path) -> Result<()> {
-    locked_venv(root, DEPLOY_VENV, DEPLOY_LOCK)
+    locked_venv(root, DEPLOY_VENV, DEPLOY_LOCK)?;
+    rust_target(LAMBDA_TARGET)
+}
+
+/// The function's Rust target: Lambda's Graviton (arm64), Amazon Linux 2023.
+pub const LAMBDA_TARGET: &str = "aarch64-unknown-linux-gnu";
+
+/// The PATH the deploy's tools run with: `.venv-deploy/bin` (the pinned SAM CLI,
+/// cargo-lambda, and the python3 whose `ziglang` cargo-zigbuild runs as Zig), then the
+/// app's build tools, then the caller's PATH (the AWS CLI). `BOARD_DEPLOY_TOOLS`
+/// names another directory for the first place (the tests' stand-ins).
+pub fn deploy_tools_path(root: &Path) -> std::ffi::OsString {
+    let first = std::env::var_os("BOARD_DEPLOY_TOOLS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join(DEPLOY_VENV).join("bin"));
+    let rest = crate::process::tool_path(root);
+    let mut dirs = vec![first];
+    dirs.extend(std::env::split_paths(&rest));
+    std::env::join_paths(dirs).unwrap_or(rest)
 }
 
 /// The virtualenv `venv` with exactly what `lock` pins, checked against its hashes.

@@ -94,6 +94,7 @@ pub struct Results {
     pub concurrency: Concurrency,
     pub comments: Comments,
     pub package: Package,
+    pub package_arm64: Package,
 }
 
 pub fn run(root: &Path, quick: bool) -> Result<()> {
@@ -156,6 +157,7 @@ pub fn measure(root: &Path, quick: bool) -> Result<()> {
     let comments = runtime.block_on(comments::comments(&client, &plan))?;
     println!("bench: package");
     let package = package::package(&binary)?;
+    let package_arm64 = package::arm64(root)?;
 
     let results = Results {
         quick,
@@ -167,6 +169,7 @@ pub fn measure(root: &Path, quick: bool) -> Result<()> {
         concurrency,
         comments,
         package,
+        package_arm64,
     };
     table::print_table(&results);
     if quick {

@@ -117,5 +117,11 @@ pub(super) fn print_table(r: &Results) {
         kb(r.package.binary_bytes),
         kb(r.package.zip_bytes)
     );
+    println!(
+        "| package ({}): binary / zipped | {} / **{}** |",
+        r.package_arm64.target,
+        kb(r.package_arm64.binary_bytes),
+        kb(r.package_arm64.zip_bytes)
+    );
     println!();
 }

@@ -121,20 +121,6 @@ impl Cli {
 /// `args` as one shell command line: an argument with anything a shell would read
 /// (quotes, spaces, `$`, ...) is single-quoted, so pasting the line runs the same
 /// command (`PreviousAppScriptHash=""` stays exactly that).
-/// The PATH the deploy's commands run with: `.venv-deploy/bin` (the pinned SAM CLI,
-/// cargo-lambda, and the python3 whose `ziglang` cargo-zigbuild runs as Zig), then the
-/// app's build tools, then the caller's PATH (the AWS CLI). `BOARD_DEPLOY_TOOLS`
-/// names another directory for the first place (the tests' stand-ins).
-pub fn tools_path(root: &std::path::Path) -> std::ffi::OsString {
-    let first = std::env::var_os("BOARD_DEPLOY_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join(crate::setup::DEPLOY_VENV).join("bin"));
-    let rest = crate::process::tool_path(root);
-    let mut dirs = vec![first];
-    dirs.extend(std::env::split_paths(&rest));
-    std::env::join_paths(dirs).unwrap_or(rest)
-}
-
 pub fn shell_line(args: &[String]) -> String {
     args.iter()
         .map(|arg| {

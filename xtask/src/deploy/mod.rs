@@ -86,7 +86,7 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
     let cli = Cli {
         dry_run: options.dry_run,
         root: root.to_path_buf(),
-        path: cli::tools_path(root),
+        path: crate::setup::deploy_tools_path(root),
         region: options
             .region
             .iter()
