@@ -205,6 +205,12 @@ fn python_tools(root: &Path) -> Result<()> {
 /// and the Rust target of the function (Lambda on arm64).
 pub fn deploy_tools(root: &Path) -> Result<()> {
     locked_venv(root, DEPLOY_VENV, DEPLOY_LOCK)?;
+    // A toolchain not managed by rustup brings its targets its own way; the build
+    // then names the missing one.
+    if Command::new("rustup").arg("--version").output().is_err() {
+        println!("setup: no rustup here to add {LAMBDA_TARGET}; the function's build needs it");
+        return Ok(());
+    }
     rust_target(LAMBDA_TARGET)
 }
 
