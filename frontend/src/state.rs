@@ -449,25 +449,27 @@ impl AppState {
         self.session.set(None);
         self.profile.set(None);
         let logout = auth::logout_url(config);
-        match session.and_then(|s| s.refresh_token) {
-            Some(refresh_token) => {
-                let config = config.clone();
-                leptos::task::spawn_local(async move {
-                    oauth::revoke(&config, &refresh_token).await;
-                    browser::go_to(&logout);
-                });
-            }
-            None => browser::go_to(&logout),
-        }
+        revoke_then(config, session.and_then(|s| s.refresh_token), Some(logout));
     }
 }
 
 /// Revokes `refresh_token` (code grant) in the background; nothing to do without one.
 fn revoke_refresh(config: &RuntimeConfig, refresh_token: Option<String>) {
-    if let Some(token) = refresh_token {
-        let config = config.clone();
-        leptos::task::spawn_local(async move { oauth::revoke(&config, &token).await });
-    }
+    revoke_then(config, refresh_token, None);
+}
+
+/// Revokes `refresh_token` if there is one, then goes to `next` if given: one task for
+/// every revocation the app makes.
+fn revoke_then(config: &RuntimeConfig, refresh_token: Option<String>, next: Option<String>) {
+    let config = config.clone();
+    leptos::task::spawn_local(async move {
+        if let Some(token) = refresh_token {
+            oauth::revoke(&config, &token).await;
+        }
+        if let Some(next) = next {
+            browser::go_to(&next);
+        }
+    });
 }
 
 /// Where the draft of the person `sub` is kept.
