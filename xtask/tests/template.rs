@@ -1078,3 +1078,44 @@ fn a_removed_posts_comments_are_cleaned_up_by_the_stream_function_with_least_pri
         ]
     );
 }
+
+/// CloudFront's names are the account's, across regions: each names its region, so one
+/// stage can be deployed in two.
+#[test]
+fn account_wide_names_include_the_region() {
+    let t = template();
+    let names = [
+        &props(&t, "SiteOriginAccessControl")["OriginAccessControlConfig"]["Name"],
+        &props(&t, "SpaRewriteFunction")["Name"],
+        &props(&t, "ApiPrefixFunction")["Name"],
+        &props(&t, "ApiCachePolicy")["CachePolicyConfig"]["Name"],
+        &props(&t, "SecurityHeaders")["ResponseHeadersPolicyConfig"]["Name"],
+    ];
+    for name in names {
+        let Value::Tagged(sub) = name else {
+            panic!("{name:?} is not a !Sub")
+        };
+        let text = sub.value.as_str().unwrap();
+        assert!(
+            text.contains("${StageName}") && text.contains("${AWS::Region}"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn the_site_bucket_forgets_old_versions_and_their_delete_markers() {
+    let t = template();
+    let rules = props(&t, "SiteBucket")["LifecycleConfiguration"]["Rules"]
+        .as_sequence()
+        .unwrap();
+    assert!(
+        rules.iter().any(|r| r["Status"] == "Enabled"
+            && r["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30)
+    );
+    assert!(
+        rules
+            .iter()
+            .any(|r| r["Status"] == "Enabled" && r["ExpiredObjectDeleteMarker"] == true)
+    );
+}
