@@ -808,3 +808,35 @@ fn the_real_sam_cli_validates_and_lints_the_template() {
     );
     let _ = std::fs::remove_dir_all(home);
 }
+
+#[test]
+fn a_prefix_cognito_would_refuse_stops_the_deploy_before_any_call() {
+    let f = Fakes::new("bad-prefix");
+    first_create(&f);
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .current_dir(root())
+        .args([
+            "deploy",
+            "--stage",
+            "t",
+            "--auth-domain-prefix",
+            "my-aws-board",
+        ])
+        .args(["--region", "eu-west-1", "--skip-build", "--dist"])
+        .arg(&f.dist)
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", f.dir.join("bin").display()),
+        )
+        .env("BOARD_DEPLOY_TOOLS", f.dir.join("bin"))
+        .env("FAKE_DIR", &f.dir)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("which Cognito does not allow"),
+        "{}",
+        text(&output)
+    );
+    assert!(f.log().is_empty(), "nothing ran: {:#?}", f.log());
+}

@@ -77,6 +77,9 @@ pub struct DeployOptions {
 }
 
 pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
+    if let Some(prefix) = &options.auth_domain_prefix {
+        preflight::check_prefix(prefix)?;
+    }
     let stack = format!("board-{}", options.stage);
     let dist = options.dist.clone().unwrap_or_else(|| root.join("dist"));
     let config_out = options

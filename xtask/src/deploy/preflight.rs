@@ -257,6 +257,35 @@ pub fn domain(cli: &Cli, prefix: &str, existing: Option<&Existing>) -> Result<()
     Ok(())
 }
 
+/// A hosted-UI domain prefix Cognito would take: the template's pattern (lower-case
+/// letters, digits and inner hyphens, at most 63), and none of the words Cognito keeps
+/// for itself (`aws`, `amazon`, `cognito`), refused here before anything is created
+/// rather than by CloudFormation half-way through a first create.
+pub fn check_prefix(prefix: &str) -> Result<()> {
+    let shaped = (1..=63).contains(&prefix.len())
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !prefix.starts_with('-')
+        && !prefix.ends_with('-');
+    if !shaped {
+        bail!(
+            "--auth-domain-prefix {prefix:?}: 1 to 63 lower-case letters, digits and \
+             hyphens, not starting or ending with a hyphen"
+        );
+    }
+    if let Some(word) = ["aws", "amazon", "cognito"]
+        .into_iter()
+        .find(|w| prefix.contains(w))
+    {
+        bail!(
+            "--auth-domain-prefix {prefix:?} contains {word:?}, which Cognito does not \
+             allow in a domain prefix: choose another"
+        );
+    }
+    Ok(())
+}
+
 /// The tables the template names must not exist unless this stack holds them: a
 /// table kept from an earlier stack of the same name would make the create fail.
 pub fn tables(
@@ -315,4 +344,30 @@ fn ask(question: &str) -> bool {
     let _ = std::io::stdout().flush();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).is_ok() && matches!(line.trim(), "y" | "Y" | "yes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_cognito_refuses_are_refused_first() {
+        for good in ["board", "my-board-7f3a", "b", &"a".repeat(63)] {
+            assert!(check_prefix(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "Board",
+            "-board",
+            "board-",
+            "my_board",
+            "my.board",
+            &"a".repeat(64),
+            "my-aws-board",
+            "amazonboard",
+            "board-cognito",
+        ] {
+            assert!(check_prefix(bad).is_err(), "{bad}");
+        }
+    }
 }
