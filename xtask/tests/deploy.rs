@@ -840,3 +840,72 @@ fn a_prefix_cognito_would_refuse_stops_the_deploy_before_any_call() {
     );
     assert!(f.log().is_empty(), "nothing ran: {:#?}", f.log());
 }
+
+#[test]
+fn a_redeploy_keeps_what_the_stack_has_unless_told_otherwise() {
+    let stack = {
+        let mut value: serde_json::Value =
+            serde_json::from_str(&stack_json("UPDATE_COMPLETE", "sha256-OLD=")).unwrap();
+        value["Stacks"][0]["Parameters"] = serde_json::json!([
+            {"ParameterKey": "AppScriptHash", "ParameterValue": "sha256-OLD="},
+            {"ParameterKey": "Grant", "ParameterValue": "implicit"},
+            {"ParameterKey": "PublicRead", "ParameterValue": "true"},
+            {"ParameterKey": "AuthDomainPrefix", "ParameterValue": "kept-prefix"},
+            {"ParameterKey": "LocalDevUrl", "ParameterValue": "http://localhost:8080/"},
+        ]);
+        value.to_string()
+    };
+    let run = |name: &str, extra: &[&str]| {
+        let f = Fakes::new(name);
+        f.rule("cargo lambda --version", "0", "cargo-lambda 1.9.2")
+            .rule("aws sts get-caller-identity", "0", IDENTITY)
+            .rule("aws cloudformation describe-stacks", "0", &stack)
+            .rule(
+                "aws cognito-idp describe-user-pool-domain",
+                "0",
+                FREE_DOMAIN,
+            )
+            .rule("aws dynamodb describe-table", "255", NO_TABLE)
+            .rule("aws s3 cp s3://", "1", "not found");
+        let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .current_dir(root())
+            .args([
+                "deploy",
+                "--stage",
+                "t",
+                "--region",
+                "eu-west-1",
+                "--skip-build",
+            ])
+            .arg("--dist")
+            .arg(&f.dist)
+            .args(extra)
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", f.dir.join("bin").display()),
+            )
+            .env("BOARD_DEPLOY_TOOLS", f.dir.join("bin"))
+            .env("FAKE_DIR", &f.dir)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{name}: {}", text(&output));
+        f.log()
+            .into_iter()
+            .find(|l| l.starts_with("sam deploy"))
+            .unwrap()
+    };
+    let kept = run("keeps", &[]);
+    for part in [
+        "PublicRead=true",
+        "AuthDomainPrefix=kept-prefix",
+        "LocalDevUrl=http://localhost:8080/",
+    ] {
+        assert!(kept.contains(part), "{part} in {kept}");
+    }
+    let changed = run(
+        "changes",
+        &["--public-read", "false", "--local-dev-url", ""],
+    );
+    assert!(changed.contains("PublicRead=false"), "{changed}");
+    assert!(changed.contains(r#"LocalDevUrl="""#), "{changed}");
+}

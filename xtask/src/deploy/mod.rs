@@ -35,11 +35,13 @@ pub struct DeployOptions {
     /// Names the deployment: the stack is board-STAGE.
     #[arg(long)]
     pub stage: String,
-    /// The hosted UI's domain prefix (unique in the region).
+    /// The hosted UI's domain prefix (unique in the region); by default the deployed
+    /// stack's.
     #[arg(long)]
     pub auth_domain_prefix: Option<String>,
     /// Also allow sign-in from a local app at this URL, e.g. http://localhost:8080/,
-    /// through an app client of its own (output LocalDevClientId).
+    /// through an app client of its own (output LocalDevClientId); by default the
+    /// deployed stack's (`--local-dev-url ""` removes it).
     #[arg(long)]
     pub local_dev_url: Option<String>,
     /// How the app signs in; by default the deployed stack's choice, else implicit.
@@ -48,9 +50,10 @@ pub struct DeployOptions {
     #[arg(long)]
     pub region: Option<String>,
     /// Let visitors without a token read posts (the read routes skip the authorizer;
-    /// writing always needs a token).
-    #[arg(long)]
-    pub public_read: bool,
+    /// writing always needs a token). `--public-read` or `--public-read true|false`;
+    /// by default the deployed stack's choice, else private.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub public_read: Option<bool>,
     /// Remove a stack left in ROLLBACK_COMPLETE by a failed first create without asking.
     #[arg(long)]
     pub yes: bool,
@@ -115,8 +118,31 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
     if options.skip_infra && existing.is_none() && !options.dry_run {
         bail!("--skip-infra needs the stack {stack} deployed: run the deploy without it first");
     }
-    let prefix = match (&options.auth_domain_prefix, options.skip_infra) {
-        (Some(prefix), _) => prefix.clone(),
+    // What the stack already has, for each option not given: a redeploy without
+    // `--public-read` keeps a public board public.
+    let deployed = |key: &str| {
+        existing
+            .as_ref()
+            .and_then(|e| e.parameters.get(key))
+            .cloned()
+    };
+    let public_read = options
+        .public_read
+        .or_else(|| deployed("PublicRead").map(|v| v == "true"))
+        .unwrap_or(false);
+    let local_dev_url = options
+        .local_dev_url
+        .clone()
+        .or_else(|| deployed("LocalDevUrl"))
+        .filter(|url| !url.is_empty());
+    let prefix = match (
+        options
+            .auth_domain_prefix
+            .clone()
+            .or_else(|| deployed("AuthDomainPrefix")),
+        options.skip_infra,
+    ) {
+        (Some(prefix), _) => prefix,
         (None, true) => String::new(),
         (None, false) if options.dry_run => "<prefix>".to_owned(),
         (None, false) => {
@@ -187,7 +213,7 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
             format!("Grant={grant}"),
             format!("StageName={}", options.stage),
             format!("AuthDomainPrefix={prefix}"),
-            format!("PublicRead={}", options.public_read),
+            format!("PublicRead={public_read}"),
             format!(
                 "AppScriptHash={}",
                 script_hash
@@ -203,9 +229,11 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
                 .filter(|h| Some(*h) != script_hash.as_ref())
                 .map_or("", String::as_str),
         ));
-        if let Some(url) = &options.local_dev_url {
-            overrides.push(format!("LocalDevUrl={url}"));
-        }
+        // Always said, so that `--local-dev-url ""` removes the local client.
+        overrides.push(parameter(
+            "LocalDevUrl",
+            local_dev_url.as_deref().unwrap_or_default(),
+        ));
         cli.run(&[
             "sam",
             "build",
