@@ -307,12 +307,12 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         // One more than asked tells whether another page exists; DynamoDB stopping
         // early at 1 MB (`LastEvaluatedKey`) also means there is more.
-        let more = items.len() > limit as usize || out.last_evaluated_key.is_some();
-        items.truncate(limit as usize);
-        let next_cursor = match (more, items.last()) {
-            (true, Some(last)) => Some(super::cursor::encode_key(&last.id()?.sort_key())),
-            _ => None,
-        };
+        let next_cursor = super::cursor::cut_page(
+            &mut items,
+            limit,
+            out.last_evaluated_key.is_some(),
+            |last| last.id().map(|id| id.sort_key()),
+        )?;
         let subs: Vec<String> = items
             .iter()
             .flat_map(|c| [c.author_sub.clone(), c.reply_to_sub.clone()])

@@ -33,6 +33,24 @@ pub fn encode_key(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("{KEY_PREFIX}{key}"))
 }
 
+/// Cuts `items`, read with a limit of `limit + 1`, to one page of `limit`, and returns
+/// the cursor to the next page (after the page's last item, whose sort key `key`
+/// gives) when there is one: DynamoDB returned more than a page, or stopped early
+/// (`stopped_early`: a `LastEvaluatedKey`, at 1 MB or after a filter).
+pub fn cut_page<T, E>(
+    items: &mut Vec<T>,
+    limit: u32,
+    stopped_early: bool,
+    key: impl Fn(&T) -> Result<String, E>,
+) -> Result<Option<String>, E> {
+    let more = items.len() > limit as usize || stopped_early;
+    items.truncate(limit as usize);
+    match (more, items.last()) {
+        (true, Some(last)) => Ok(Some(encode_key(&key(last)?))),
+        _ => Ok(None),
+    }
+}
+
 /// The sort key to continue after, or `None` if the cursor was not made by
 /// [`encode_key`]. What the key must look like is the caller's to check.
 pub fn decode_key(cursor: &str) -> Option<String> {

@@ -137,12 +137,12 @@ impl Store {
                     .map_err(|e| StoreError::Corrupt(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let more = items.len() > limit as usize || out.last_evaluated_key.is_some();
-        items.truncate(limit as usize);
-        let next_cursor = match (more, items.last()) {
-            (true, Some(last)) => Some(super::cursor::encode_key(&last.sk)),
-            _ => None,
-        };
+        let next_cursor = super::cursor::cut_page(
+            &mut items,
+            limit,
+            out.last_evaluated_key.is_some(),
+            |last| Ok::<_, StoreError>(last.sk.clone()),
+        )?;
         Ok(LogPage {
             entries: items.into_iter().map(|i| i.entry).collect(),
             next_cursor,

@@ -389,8 +389,15 @@ impl Store {
             .send()
             .await?;
         let mut maps = out.items.unwrap_or_default();
-        let more = maps.len() > limit as usize || out.last_evaluated_key.is_some();
-        maps.truncate(limit as usize);
+        let next_cursor =
+            super::cursor::cut_page(&mut maps, limit, out.last_evaluated_key.is_some(), |last| {
+                match last.get(THREAD_SORT) {
+                    Some(AttributeValue::S(sk)) => Ok(sk.clone()),
+                    _ => Err(StoreError::Corrupt(
+                        "a queue entry without its sort key".into(),
+                    )),
+                }
+            })?;
         let mut entries = Vec::with_capacity(maps.len());
         for map in maps {
             let mut reasons: Vec<ReasonCount> = ReportReason::ALL
@@ -409,10 +416,6 @@ impl Store {
                 serde_dynamo::from_item(map).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             entries.push((entry, reasons));
         }
-        let next_cursor = match (more, entries.last()) {
-            (true, Some((last, _))) => Some(super::cursor::encode_key(&last.sk)),
-            _ => None,
-        };
         let shown = self
             .names(entries.iter().map(|(e, _)| e.author_sub.as_str()))
             .await?;
