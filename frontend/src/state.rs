@@ -237,6 +237,13 @@ impl AppState {
         });
     }
 
+    /// Whether the signed-in person is the author whose id is `author` (reactive: it
+    /// becomes true once their profile, which carries their id, has loaded).
+    pub fn is_mine(&self, author: Option<&str>) -> bool {
+        self.profile
+            .with(|p| matches!(p, Some(Ok(profile)) if Some(profile.id.as_str()) == author))
+    }
+
     /// Whether the signed-in person moderates the board.
     pub fn is_moderator(&self) -> bool {
         self.profile

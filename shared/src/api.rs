@@ -32,12 +32,14 @@ impl PostDraft {
     }
 }
 
-/// Who wrote a post. Ownership is decided by `sub` alone; `name` is for display.
+/// Who wrote a post. `id` tells authors apart; `name` is for display.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Author {
-    /// The Cognito user's stable, unique id (the token's `sub`).
-    pub sub: String,
+    /// The author's id on this board: the same for all they write, whatever their
+    /// name, and opaque. It is not their account's id (the token's `sub`), which the
+    /// board never shows; compare it with `GET /me`'s `id` to find one's own words.
+    pub id: String,
     /// The display name the author chose on the board, as it is now (a rename shows
     /// on every post). Absent when the author has none (an account removed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,8 +56,8 @@ pub struct Author {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Profile {
-    /// The token's `sub`.
-    pub sub: String,
+    /// The caller's author id: what their posts and comments show as `author.id`.
+    pub id: String,
     /// The name shown beside the caller's posts; absent until they choose one, and
     /// writing needs one.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -215,7 +215,7 @@ impl SuspensionLength {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewSuspension {
-    /// The person's `sub` (an author's `author.sub`).
+    /// The person's author id (an author's `author.id`).
     pub person: String,
     pub length: SuspensionLength,
     /// Why: shown to the person, and in the public log. 1 to 500 characters.

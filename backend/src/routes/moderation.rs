@@ -138,7 +138,7 @@ pub async fn suspend(
 /// Lifts a person's suspension before it ends.
 #[utoipa::path(delete, path = "/moderation/suspensions/{person}", tag = "moderation",
     params(
-        ("person" = String, Path, description = "The person's `sub`"),
+        ("person" = String, Path, description = "The person's author id (`author.id`)"),
         Reason,
     ),
     responses(

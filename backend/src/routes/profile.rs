@@ -19,12 +19,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_name))
 }
 
-fn profile(
+async fn profile(
     state: &AppState,
     caller: &Caller,
     record: Option<ProfileRecord>,
     unread_notices: u32,
-) -> Profile {
+) -> Result<Profile, ApiError> {
     let suspension = record
         .as_ref()
         .and_then(|r| r.suspension(state.store.epoch_now()));
@@ -32,14 +32,14 @@ fn profile(
         Some(record) => (record.display_name, record.name_changed_at),
         None => (None, None),
     };
-    Profile {
-        sub: caller.sub.clone(),
+    Ok(Profile {
+        id: state.store.author_ids().await?.id(&caller.sub),
         display_name,
         name_changed_at,
         moderator: caller.moderator,
         unread_notices,
         suspension,
-    }
+    })
 }
 
 /// The caller as the board knows them: their display name (if they chose one),
@@ -68,7 +68,7 @@ pub async fn get_me(
     if let Err(error) = state.store.note_role(&caller, record.as_ref()).await {
         tracing::warn!(%error, "a moderator badge could not follow the token's role");
     }
-    Ok(Json(profile(&state, &caller, record, unread)))
+    Ok(Json(profile(&state, &caller, record, unread).await?))
 }
 
 /// Chooses (or changes) the caller's display name, shown beside all their posts.
@@ -90,5 +90,5 @@ pub async fn set_name(
     let name = change.parse()?;
     let record = state.store.set_name(&caller, &name).await?;
     let unread = state.store.unread_notices(&caller.sub).await?;
-    Ok(Json(profile(&state, &caller, Some(record), unread)))
+    Ok(Json(profile(&state, &caller, Some(record), unread).await?))
 }

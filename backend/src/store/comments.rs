@@ -67,7 +67,7 @@ impl CommentItem {
     /// The comment as the API shows it, its people as `shown` has them.
     fn into_comment(self, shown: &Shown) -> Result<Comment, StoreError> {
         let id = self.id()?;
-        let author = |sub: String| shown.author(sub);
+        let author = |sub: String| shown.author(&sub);
         let deleted = self.deleted.unwrap_or(false);
         Ok(Comment {
             thread: id.reply().map(|_| id.thread().to_string()),
@@ -260,7 +260,7 @@ impl Store {
             .await?;
         let others = match &item.reply_to_sub {
             Some(sub) => self.names([sub.as_str()]).await?,
-            None => Shown::default(),
+            None => Shown::new(self.author_ids().await?),
         };
         item.into_comment(&others.with(author, author_name))
     }
@@ -378,7 +378,7 @@ impl Store {
             .ok_or(StoreError::NotFound { what: "comment" })?;
         let others = match &item.reply_to_sub {
             Some(sub) => self.names([sub.as_str()]).await?,
-            None => Shown::default(),
+            None => Shown::new(self.author_ids().await?),
         };
         item.into_comment(&others.with(author, name))
     }

@@ -7,6 +7,7 @@
 //! quota's count) is checked by DynamoDB itself in a conditional write, never by a
 //! read followed by a write.
 
+pub mod author_ids;
 pub mod comments;
 pub mod cursor;
 pub mod log;
@@ -101,6 +102,8 @@ pub struct Store {
     people: String,
     comments: String,
     clock: Clock,
+    /// Made on first use ([`author_ids`]) and shared by the store's clones.
+    author_ids: std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<author_ids::AuthorIds>>>,
 }
 
 impl Store {
@@ -111,6 +114,7 @@ impl Store {
             people: tables.people,
             comments: tables.comments,
             clock: Clock::system(),
+            author_ids: Default::default(),
         }
     }
 

@@ -222,7 +222,7 @@ impl Store {
                 post_id: n.post_id,
                 post_title: n.post_title,
                 comment_id: n.comment_id,
-                actor: names.author(n.actor_sub),
+                actor: names.author(&n.actor_sub),
                 excerpt: n.excerpt,
                 created_at: n.created_at,
             })

@@ -10,6 +10,7 @@
 //! leave a second name held.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update,
@@ -17,6 +18,7 @@ use aws_sdk_dynamodb::types::{
 use serde::{Deserialize, Serialize};
 use shared::{Author, DisplayName, SuspensionNotice};
 
+use super::author_ids::AuthorIds;
 use super::schema::PEOPLE_KEY;
 use super::{Store, StoreError, build_error, names, number, string, timestamp};
 use crate::domain::Caller;
@@ -64,25 +66,37 @@ impl ProfileRecord {
     }
 }
 
-/// How the people a page shows appear beside their words, by `sub`: the name they
-/// chose and whether they are a moderator.
-#[derive(Debug, Default)]
-pub struct Shown(HashMap<String, (String, bool)>);
+/// How the people a page shows appear beside their words, by `sub`: their author id,
+/// the name they chose and whether they are a moderator.
+#[derive(Debug)]
+pub struct Shown {
+    ids: Arc<AuthorIds>,
+    people: HashMap<String, (String, bool)>,
+}
 
 impl Shown {
-    /// `sub` as an author: their name and badge, or neither for someone without a name.
-    pub fn author(&self, sub: String) -> Author {
-        let known = self.0.get(&sub);
+    /// Nobody known yet: authors appear by their id alone until [`Shown::with`].
+    pub fn new(ids: Arc<AuthorIds>) -> Self {
+        Self {
+            ids,
+            people: HashMap::new(),
+        }
+    }
+
+    /// `sub` as an author: their id, and their name and badge, or neither for someone
+    /// without a name.
+    pub fn author(&self, sub: &str) -> Author {
+        let known = self.people.get(sub);
         Author {
+            id: self.ids.id(sub),
             name: known.map(|(name, _)| name.clone()),
             moderator: known.is_some_and(|(_, moderator)| *moderator),
-            sub,
         }
     }
 
     /// Adds the caller, whose name and role the request already knows.
     pub fn with(mut self, caller: &Caller, name: &str) -> Self {
-        self.0
+        self.people
             .insert(caller.sub.clone(), (name.to_owned(), caller.moderator));
         self
     }
@@ -135,9 +149,9 @@ impl Store {
         subs: impl IntoIterator<Item = &'a str>,
     ) -> Result<Shown, StoreError> {
         let subs: HashSet<&str> = subs.into_iter().collect();
-        let mut found = HashMap::new();
+        let mut shown = Shown::new(self.author_ids().await?);
         if subs.is_empty() {
-            return Ok(Shown(found));
+            return Ok(shown);
         }
         let keys = subs
             .iter()
@@ -152,10 +166,12 @@ impl Store {
                 && let Some(sub) = pk.strip_prefix("user#")
             {
                 let moderator = matches!(item.get("moderator"), Some(AttributeValue::Bool(true)));
-                found.insert(sub.to_owned(), (name.clone(), moderator));
+                shown
+                    .people
+                    .insert(sub.to_owned(), (name.clone(), moderator));
             }
         }
-        Ok(Shown(found))
+        Ok(shown)
     }
 
     /// Keeps the profile's moderator flag as the caller's verified token says, when

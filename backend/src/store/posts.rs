@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use serde::{Deserialize, Serialize};
-use shared::{ActionKind, Author, Contents, Post, PostPage, PostSummary, Title};
+use shared::{ActionKind, Contents, Post, PostPage, PostSummary, Title};
 
 use super::log;
 use super::people::Shown;
@@ -60,7 +60,7 @@ impl Item {
             id: self.id,
             title: self.title,
             contents: self.contents,
-            author: shown.author(self.author_sub),
+            author: shown.author(&self.author_sub),
             created_at: self.created_at,
             updated_at: self.updated_at,
             comment_count: self.comment_count,
@@ -79,20 +79,16 @@ struct SummaryItem {
     updated_at: String,
 }
 
-impl From<SummaryItem> for PostSummary {
-    fn from(item: SummaryItem) -> Self {
+impl SummaryItem {
+    fn into_summary(self, shown: &Shown, comment_count: u64) -> PostSummary {
         PostSummary {
-            id: item.id,
-            title: item.title,
-            excerpt: item.excerpt,
-            author: Author {
-                sub: item.author_sub,
-                name: None,
-                moderator: false,
-            },
-            created_at: item.created_at,
-            updated_at: item.updated_at,
-            comment_count: 0,
+            id: self.id,
+            title: self.title,
+            excerpt: self.excerpt,
+            author: shown.author(&self.author_sub),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            comment_count,
         }
     }
 }
@@ -182,7 +178,9 @@ impl Store {
                 .await;
             match put {
                 Ok(_) => {
-                    return Ok(item.into_post(&Shown::default().with(author, author_name)));
+                    return Ok(item.into_post(
+                        &Shown::new(self.author_ids().await?).with(author, author_name),
+                    ));
                 }
                 Err(SdkError::ServiceError(e))
                     if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
@@ -287,22 +285,24 @@ impl Store {
             .into_iter()
             .map(|map| {
                 serde_dynamo::from_item::<_, SummaryItem>(map)
-                    .map(PostSummary::from)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let mut page = page(posts, limit as usize, stopped_at);
+        let (posts, next_cursor) = page(posts, limit as usize, stopped_at);
         let names = self
-            .names(page.posts.iter().map(|p| p.author.sub.as_str()))
+            .names(posts.iter().map(|p| p.author_sub.as_str()))
             .await?;
         let counts = self
-            .comment_counts(page.posts.iter().map(|p| p.id).collect())
+            .comment_counts(posts.iter().map(|p| p.id).collect())
             .await?;
-        for post in &mut page.posts {
-            post.author = names.author(post.author.sub.clone());
-            post.comment_count = counts.get(&post.id).copied().unwrap_or(0);
-        }
-        Ok(page)
+        let posts = posts
+            .into_iter()
+            .map(|post| {
+                let count = counts.get(&post.id).copied().unwrap_or(0);
+                post.into_summary(&names, count)
+            })
+            .collect();
+        Ok(PostPage { posts, next_cursor })
     }
 
     /// Replaces a post's title and contents if `author` wrote it; `name` is the
@@ -343,9 +343,10 @@ impl Store {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
+        let shown = Shown::new(self.author_ids().await?).with(author, name);
         match result {
             Ok(out) => Item::from_map(out.attributes.unwrap_or_default())
-                .map(|item| item.into_post(&Shown::default().with(author, name))),
+                .map(|item| item.into_post(&shown)),
             Err(SdkError::ServiceError(e)) => match e.into_err() {
                 UpdateItemError::ConditionalCheckFailedException(failed) => {
                     Err(refused(failed.item.as_ref()))
@@ -503,17 +504,18 @@ fn key_id(key: &HashMap<String, AttributeValue>) -> Result<u64, StoreError> {
 /// A page from one Query that asked for `limit + 1` items and, if DynamoDB stopped
 /// early, stopped after post `stopped_at`. There is a next page when the extra item
 /// came back, or when DynamoDB stopped before it could look further.
-fn page(mut posts: Vec<PostSummary>, limit: usize, stopped_at: Option<u64>) -> PostPage {
+fn page(
+    mut posts: Vec<SummaryItem>,
+    limit: usize,
+    stopped_at: Option<u64>,
+) -> (Vec<SummaryItem>, Option<String>) {
     let next_after = if posts.len() > limit {
         posts.truncate(limit);
         posts.last().map(|last| last.id)
     } else {
         stopped_at.map(|stopped| posts.last().map_or(stopped, |last| last.id.min(stopped)))
     };
-    PostPage {
-        posts,
-        next_cursor: next_after.map(cursor::encode),
-    }
+    (posts, next_after.map(cursor::encode))
 }
 
 /// Why a conditional edit or delete was refused, from the item as it stood.
@@ -528,57 +530,43 @@ fn refused(old: Option<&HashMap<String, AttributeValue>>) -> StoreError {
 mod tests {
     use super::*;
 
-    fn summary(id: u64) -> PostSummary {
-        PostSummary {
+    fn summary(id: u64) -> SummaryItem {
+        SummaryItem {
             id,
             title: format!("post {id}"),
             excerpt: String::new(),
-            author: Author {
-                sub: "s".into(),
-                name: None,
-                moderator: false,
-            },
+            author_sub: "s".into(),
             created_at: String::new(),
             updated_at: String::new(),
-            comment_count: 0,
         }
     }
 
-    fn ids(page: &PostPage) -> Vec<u64> {
-        page.posts.iter().map(|p| p.id).collect()
+    fn ids(page: &(Vec<SummaryItem>, Option<String>)) -> Vec<u64> {
+        page.0.iter().map(|p| p.id).collect()
     }
 
     #[test]
     fn the_extra_item_means_another_page_and_is_not_shown() {
         let page = page((1..=4).rev().map(summary).collect(), 3, Some(1));
         assert_eq!(ids(&page), [4, 3, 2]);
-        assert_eq!(
-            page.next_cursor.as_deref().and_then(cursor::decode),
-            Some(2)
-        );
+        assert_eq!(page.1.as_deref().and_then(cursor::decode), Some(2));
     }
 
     #[test]
     fn a_query_cut_short_by_dynamodb_still_gives_a_cursor() {
         // Asked for 21, DynamoDB stopped at 1 MB after 13: the page is short, not last.
         let page = page((8..=20).rev().map(summary).collect(), 20, Some(8));
-        assert_eq!(page.posts.len(), 13);
-        assert_eq!(
-            page.next_cursor.as_deref().and_then(cursor::decode),
-            Some(8)
-        );
+        assert_eq!(page.0.len(), 13);
+        assert_eq!(page.1.as_deref().and_then(cursor::decode), Some(8));
         // Even an empty answer that stopped early continues where DynamoDB stopped.
         let empty = super::page(Vec::new(), 20, Some(99));
-        assert_eq!(
-            empty.next_cursor.as_deref().and_then(cursor::decode),
-            Some(99)
-        );
+        assert_eq!(empty.1.as_deref().and_then(cursor::decode), Some(99));
     }
 
     #[test]
     fn the_last_page_has_no_cursor() {
         let page = page((1..=3).rev().map(summary).collect(), 20, None);
         assert_eq!(ids(&page), [3, 2, 1]);
-        assert_eq!(page.next_cursor, None);
+        assert_eq!(page.1, None);
     }
 }

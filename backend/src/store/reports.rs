@@ -430,7 +430,7 @@ impl Store {
                 post_id: target.post().get(),
                 comment_id: target.comment().map(ToString::to_string),
                 title: entry.title,
-                author: shown.author(entry.author_sub),
+                author: shown.author(&entry.author_sub),
                 report_count: entry.report_count,
                 reasons,
                 reports,
@@ -473,7 +473,7 @@ impl Store {
 
     /// The display name of `sub`, if they have one.
     pub(super) async fn name_of(&self, sub: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.names([sub]).await?.author(sub.to_owned()).name)
+        Ok(self.names([sub]).await?.author(sub).name)
     }
 }
 

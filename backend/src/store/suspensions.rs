@@ -38,8 +38,9 @@ struct ListItem {
 }
 
 impl Store {
-    /// Suspends `person` for `length`, for `reason`; `target` (what they wrote that led
-    /// to it) has its open reports closed. Nobody suspends themselves or a moderator.
+    /// Suspends the person whose author id is `person`, for `length`, for `reason`;
+    /// `target` (what they wrote that led to it) has its open reports closed. Nobody
+    /// suspends themselves or a moderator.
     pub async fn suspend(
         &self,
         caller: &Caller,
@@ -49,6 +50,12 @@ impl Store {
         reason: &Note,
         target: Option<&Target>,
     ) -> Result<Suspension, StoreError> {
+        let person = self
+            .author_ids()
+            .await?
+            .sub(person)
+            .ok_or(StoreError::NotFound { what: "person" })?;
+        let person = person.as_str();
         if caller.owns(person) {
             return Err(StoreError::Refused {
                 action: "suspend yourself",
@@ -141,7 +148,7 @@ impl Store {
             Err(_) => return Err(StoreError::Contended("a suspension")),
         }
         Ok(Suspension {
-            person: self.names([person]).await?.author(person.to_owned()),
+            person: self.names([person]).await?.author(person),
             until: until_text,
             reason: list.reason,
             by: list.by,
@@ -164,8 +171,14 @@ impl Store {
         Ok(reported)
     }
 
-    /// Lifts `person`'s suspension before it ends.
+    /// Lifts the suspension of the person whose author id is `person` before it ends.
     pub async fn lift(&self, moderation: &Moderation, person: &str) -> Result<(), StoreError> {
+        let person = self
+            .author_ids()
+            .await?
+            .sub(person)
+            .ok_or(StoreError::NotFound { what: "suspension" })?;
+        let person = person.as_str();
         let profile = self
             .profile(person)
             .await?
@@ -243,7 +256,7 @@ impl Store {
             suspensions: items
                 .into_iter()
                 .map(|item| Suspension {
-                    person: shown.author(item.sk),
+                    person: shown.author(&item.sk),
                     until: item.until.map(epoch_timestamp),
                     reason: item.reason,
                     by: item.by,

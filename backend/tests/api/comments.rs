@@ -101,8 +101,8 @@ async fn a_thread_reads_oldest_first_with_each_comments_replies_under_it() {
         .await;
     assert_eq!(deeper.thread.as_deref(), Some(first.id.as_str()));
     assert_eq!(
-        deeper.reply_to.as_ref().map(|a| a.sub.as_str()),
-        Some(app.alice.sub.as_str())
+        deeper.reply_to.as_ref().map(|a| a.id.clone()),
+        Some(app.id_of(&app.alice).await)
     );
     assert_eq!(
         deeper.reply_to.as_ref().and_then(|a| a.name.as_deref()),

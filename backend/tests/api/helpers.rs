@@ -202,6 +202,15 @@ impl TestApp {
         sign_up(&self.aws, &self.stack, name).await
     }
 
+    /// `user`'s author id, as `GET /me` tells them.
+    pub async fn id_of(&self, user: &User) -> String {
+        let me = self
+            .call(Method::GET, "/me", Some(&user.access_token), None)
+            .await;
+        assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+        me.body["id"].as_str().expect("an id").to_owned()
+    }
+
     /// A user of this app's pool in the `moderators` group, signed in after joining it.
     pub async fn moderator(&self, name: &str) -> User {
         let user = self.sign_up(name).await;

@@ -93,7 +93,7 @@ async fn an_http_api_event_creates_and_lists_posts() {
     let (status, headers, body) = handle(&app, &create).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["title"], "from Lambda");
-    assert_eq!(body["author"]["sub"], app.alice.sub.as_str());
+    assert_eq!(body["author"]["id"], app.id_of(&app.alice).await);
     assert_eq!(headers["location"], format!("/posts/{}", body["id"]));
     assert_eq!(
         headers["x-request-id"], GATEWAY_REQUEST_ID,

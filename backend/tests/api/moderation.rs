@@ -338,7 +338,7 @@ async fn a_suspended_person_cannot_write_anything_but_reads_on_until_it_ends() {
     let reply = app
         .suspend(
             &moderator,
-            json!({ "person": app.bob.sub, "length": "1d", "reason": "spamming",
+            json!({ "person": app.id_of(&app.bob).await, "length": "1d", "reason": "spamming",
                     "target": format!("post-{bobs}") }),
         )
         .await;
@@ -466,7 +466,7 @@ async fn a_suspension_until_lifted_ends_when_a_moderator_lifts_it() {
     let reply = app
         .suspend(
             &moderator,
-            json!({ "person": app.bob.sub, "length": "until_lifted", "reason": "threats" }),
+            json!({ "person": app.id_of(&app.bob).await, "length": "until_lifted", "reason": "threats" }),
         )
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
@@ -482,8 +482,9 @@ async fn a_suspension_until_lifted_ends_when_a_moderator_lifts_it() {
     assert_eq!(refused.error_code(), "suspended");
     assert!(refused.body["error"]["suspension"].get("until").is_none());
 
+    let bob = app.id_of(&app.bob).await;
     let lift = |reason: &'static str| {
-        let path = format!("/moderation/suspensions/{}?reason={reason}", app.bob.sub);
+        let path = format!("/moderation/suspensions/{bob}?reason={reason}");
         let token = moderator.id_token.clone();
         let app = &app;
         async move { app.call(Method::DELETE, &path, Some(&token), None).await }
@@ -508,7 +509,7 @@ async fn nobody_suspends_a_moderator_or_themselves_and_readers_cannot_suspend() 
     let moderator = app.named_moderator().await;
     let other = app.moderator("other").await;
     app.name(&other, "Jun").await;
-    for person in [&moderator.sub, &other.sub] {
+    for person in [app.id_of(&moderator).await, app.id_of(&other).await] {
         let reply = app
             .suspend(
                 &moderator,
@@ -518,24 +519,28 @@ async fn nobody_suspends_a_moderator_or_themselves_and_readers_cannot_suspend() 
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
         assert_eq!(reply.error_code(), "forbidden");
     }
+    let bob = app.id_of(&app.bob).await;
     let reader = app
         .suspend(
             &app.alice,
-            json!({ "person": app.bob.sub, "length": "7d", "reason": "r" }),
+            json!({ "person": bob, "length": "7d", "reason": "r" }),
         )
         .await;
     assert_eq!(reader.status, StatusCode::FORBIDDEN);
-    let nobody = app
-        .suspend(
-            &moderator,
-            json!({ "person": "no-such-person", "length": "7d", "reason": "r" }),
-        )
-        .await;
-    assert_eq!(nobody.status, StatusCode::NOT_FOUND);
+    // Only an author id names a person: not a made-up one, nor the account's `sub`.
+    for person in ["no-such-person", &app.bob.sub] {
+        let nobody = app
+            .suspend(
+                &moderator,
+                json!({ "person": person, "length": "7d", "reason": "r" }),
+            )
+            .await;
+        assert_eq!(nobody.status, StatusCode::NOT_FOUND, "{person}");
+    }
     let bad = app
         .suspend(
             &moderator,
-            json!({ "person": app.bob.sub, "length": "2d", "reason": "r" }),
+            json!({ "person": bob, "length": "2d", "reason": "r" }),
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -597,4 +602,70 @@ async fn the_log_pages_newest_first() {
         )
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+/// Authors appear by an opaque id in every answer, never by their account's `sub`,
+/// and each person's id is the one `GET /me` gives them.
+#[tokio::test]
+async fn answers_name_authors_by_their_board_id_never_by_their_account_sub() {
+    let app = TestApp::spawn().await;
+    let post = app.create(&app.alice, "alice's post", "words").await.id;
+    let answer = app.comment(&app.bob, post, "bob's answer", None).await;
+    let reply = app
+        .comment(&app.alice, post, "alice again", Some(&answer.id))
+        .await;
+    app.report(
+        &app.alice,
+        &format!("/posts/{post}/comments/{}", answer.id),
+        spam(""),
+    )
+    .await;
+    let moderator = app.named_moderator().await;
+    let (alice, bob) = (app.id_of(&app.alice).await, app.id_of(&app.bob).await);
+    assert_ne!(alice, bob);
+    assert_eq!(
+        answer.author.as_ref().map(|a| a.id.as_str()),
+        Some(bob.as_str())
+    );
+    assert_eq!(
+        reply.reply_to.as_ref().map(|a| a.id.as_str()),
+        Some(bob.as_str())
+    );
+    let suspended = app
+        .suspend(
+            &moderator,
+            json!({ "person": bob, "length": "1d", "reason": "r",
+                    "target": format!("comment-{post}-{}", answer.id) }),
+        )
+        .await;
+    assert_eq!(suspended.status, StatusCode::CREATED, "{}", suspended.body);
+    assert_eq!(suspended.body["person"]["id"], bob.as_str());
+
+    let subs = [&app.alice.sub, &app.bob.sub, &moderator.sub];
+    for (user, path) in [
+        (&app.alice, "/posts".to_owned()),
+        (&app.alice, format!("/posts/{post}")),
+        (&app.alice, format!("/posts/{post}/comments")),
+        (&app.bob, "/me/notices".to_owned()),
+        (&app.alice, "/me".to_owned()),
+        (&moderator, "/moderation/queue".to_owned()),
+        (&moderator, "/moderation/suspensions".to_owned()),
+        (&app.alice, "/moderation/log".to_owned()),
+    ] {
+        let got = app
+            .call(Method::GET, &path, Some(&user.id_token), None)
+            .await;
+        assert_eq!(got.status, StatusCode::OK, "{path}: {}", got.body);
+        let text = got.body.to_string();
+        for sub in subs {
+            assert!(!text.contains(sub.as_str()), "{path} shows a sub: {text}");
+        }
+        // The answers that name an author (the suspension closed the queue entry).
+        if !["/me", "/moderation/log", "/moderation/queue"].contains(&path.as_str()) {
+            assert!(
+                text.contains(&bob) || text.contains(&alice),
+                "{path}: {text}"
+            );
+        }
+    }
 }

@@ -319,7 +319,8 @@ async fn a_name_changes_once_a_day_and_every_post_then_shows_the_new_one() {
     app.name(&carol, "alice").await;
     let read = app.get(&app.bob, post.id).await.post();
     assert_eq!(read.author.name.as_deref(), Some("Alicia"));
-    assert_eq!(read.author.sub, app.alice.sub);
+    assert_eq!(read.author.id, app.id_of(&app.alice).await);
+    assert_ne!(read.author.id, app.id_of(&carol).await);
 }
 
 #[tokio::test]

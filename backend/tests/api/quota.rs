@@ -84,9 +84,9 @@ async fn twenty_concurrent_writes_from_one_person_make_exactly_the_quota_and_cos
     );
 
     let (posts, _) = app.list_all(&app.bob, 100).await;
-    let by = |sub: &str| posts.iter().filter(|p| p.author.sub == sub).count();
-    assert_eq!(by(&app.alice.sub), 5);
-    assert_eq!(by(&app.bob.sub), 5);
+    let by = |id: &str| posts.iter().filter(|p| p.author.id == id).count();
+    assert_eq!(by(&app.id_of(&app.alice).await), 5);
+    assert_eq!(by(&app.id_of(&app.bob).await), 5);
 }
 
 #[tokio::test]

@@ -39,19 +39,15 @@ fn EditLoader() -> impl IntoView {
     let app = use_app();
     let post = use_post();
     move || match post.get() {
-        None => view! { <p class="loading" role="status">{app.t().loading}</p> }.into_any(),
-        Some(Err(error)) => view! { <LoadError error/> }.into_any(),
-        Some(Ok(post)) => {
-            let is_author = app
-                .session
-                .get_untracked()
-                .is_some_and(|s| s.sub == post.author.sub);
-            if is_author {
-                view! { <PostForm existing=Some(post)/> }.into_any()
-            } else {
-                view! { <LoadError error=ApiError::Forbidden/> }.into_any()
-            }
+        Some(Ok(post)) if app.is_mine(Some(&post.author.id)) => {
+            view! { <PostForm existing=Some(post)/> }.into_any()
         }
+        Some(Err(error)) => view! { <LoadError error/> }.into_any(),
+        // Whose post it is shows once the profile (the reader's author id) has loaded.
+        Some(Ok(_)) if app.profile.with(Option::is_some) => {
+            view! { <LoadError error=ApiError::Forbidden/> }.into_any()
+        }
+        _ => view! { <p class="loading" role="status">{app.t().loading}</p> }.into_any(),
     }
 }
 

@@ -95,7 +95,7 @@ async fn act(
                 ("delete", None) => api.delete(item.post_id, reason).await,
                 _ => api
                     .suspend(&NewSuspension {
-                        person: item.author.sub,
+                        person: item.author.id,
                         length,
                         reason: reason.unwrap_or_default().to_owned(),
                         target: Some(item.target),
@@ -265,7 +265,7 @@ fn SuspensionItem(suspension: Suspension) -> impl IntoView {
     let config = use_config();
     let error = RwSignal::new(None::<String>);
     let lifted = RwSignal::new(false);
-    let person = suspension.person.sub.clone();
+    let person = suspension.person.id.clone();
     let lift = move |_| {
         let (config, person) = (config.clone(), person.clone());
         spawn_local(async move {

@@ -78,18 +78,16 @@ fn Article(post: Post, count: RwSignal<u64>) -> impl IntoView {
     let router = use_router();
     let error = RwSignal::new(None::<String>);
     let deleting = RwSignal::new(false);
-    let is_author = app
-        .session
-        .get_untracked()
-        .is_some_and(|s| s.sub == post.author.sub);
+    let author = StoredValue::new(Some(post.author.id.clone()));
+    let is_author = move || author.with_value(|id| app.is_mine(id.as_deref()));
     // A moderator may delete anyone's post, but edits nobody's words but their own.
-    let may_delete = move || is_author || app.is_moderator();
+    let may_delete = move || is_author() || app.is_moderator();
     let edited = post.updated_at != post.created_at;
     let id = post.id;
     let created_at = post.created_at.clone();
     let delete = move |_| {
         let Some(reason) = ask_removal(
-            is_author,
+            untrack(is_author),
             app.t().confirm_delete,
             app.t().confirm_moderator_delete,
         ) else {
@@ -137,7 +135,7 @@ fn Article(post: Post, count: RwSignal<u64>) -> impl IntoView {
             {move || error.get().map(|message| view! { <p class="notice error" role="alert">{message}</p> })}
             <footer class="actions">
                 <a href="/">{tr(|t| t.back_to_list)}</a>
-                <Show when=move || is_author>
+                <Show when=move || is_author()>
                     <a href=format!("/posts/{id}/edit") class="button">{tr(|t| t.edit)}</a>
                 </Show>
                 <Show when=may_delete>
@@ -145,7 +143,7 @@ fn Article(post: Post, count: RwSignal<u64>) -> impl IntoView {
                         {tr(|t| t.delete)}
                     </button>
                 </Show>
-                <Show when=move || !is_author>
+                <Show when=move || !is_author()>
                     <ReportButton path=format!("/posts/{id}")/>
                 </Show>
             </footer>

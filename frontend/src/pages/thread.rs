@@ -201,13 +201,10 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
     let app = use_app();
     let config = use_config();
     let id = comment.id.clone();
-    let sub = app
-        .session
-        .with_untracked(|s| s.as_ref().map(|s| s.sub.clone()));
-    let author_sub = comment.author.as_ref().map(|a| a.sub.clone());
-    let is_author = sub.is_some() && author_sub == sub;
-    let signed_in = sub.is_some();
-    let may_delete = move || !comment.deleted && (is_author || app.is_moderator());
+    let signed_in = app.session.with_untracked(Option::is_some);
+    let author = StoredValue::new(comment.author.as_ref().map(|a| a.id.clone()));
+    let is_author = move || author.with_value(|id| app.is_mine(id.as_deref()));
+    let may_delete = move || !comment.deleted && (is_author() || app.is_moderator());
     let edited = comment.updated_at != comment.created_at;
     let created_at = comment.created_at.clone();
     let datetime = comment.created_at.clone();
@@ -221,7 +218,7 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let delete = move |_| {
         let Some(reason) = ask_removal(
-            is_author,
+            untrack(is_author),
             app.t().confirm_comment_delete,
             app.t().confirm_moderator_comment_delete,
         ) else {
@@ -305,7 +302,7 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
             }}
             {move || error.get().map(|message| view! { <p class="notice error" role="alert">{message}</p> })}
             <div class="actions">
-                <Show when=move || !comment.deleted && sub.is_some()>
+                <Show when=move || !comment.deleted && signed_in>
                     {
                         let id = reply_id.clone();
                         view! {
@@ -315,7 +312,7 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
                         }
                     }
                 </Show>
-                <Show when=move || is_author && !comment.deleted>
+                <Show when=move || is_author() && !comment.deleted>
                     {
                         let id = edit_button_id.clone();
                         view! {
@@ -328,7 +325,7 @@ fn CommentItem(state: ThreadState, comment: Comment) -> impl IntoView {
                 <Show when=may_delete>
                     <button type="button" class="link danger" on:click=delete.clone()>{tr(|t| t.delete)}</button>
                 </Show>
-                <Show when=move || !comment.deleted && !is_author && signed_in>
+                <Show when=move || !comment.deleted && !is_author() && signed_in>
                     <ReportButton path=format!("/posts/{}/comments/{}", state.post, report_id)/>
                 </Show>
             </div>
