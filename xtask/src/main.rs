@@ -80,6 +80,9 @@ enum Task {
     },
     /// Deploy to AWS with SAM: the stack, then the app to its bucket.
     Deploy(deploy::DeployOptions),
+    /// Remove a deployment: empty its bucket, delete its stack and, with
+    /// --delete-data, its tables and user pool.
+    Teardown(deploy::teardown::TeardownOptions),
     /// Run every test and check: formatting, lints, unit, integration and browser tests.
     Test,
     /// Fuzz the API against its OpenAPI description with Schemathesis, at length.
@@ -126,6 +129,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Task::Deploy(options) => deploy::run(&root, options),
+        Task::Teardown(options) => deploy::teardown::run(&root, options),
         Task::Bench { quick } => bench::run(&root, quick),
         Task::Test => test::run(&root),
         Task::Fuzz { quick } => fuzz::run(&root, quick),

@@ -293,6 +293,10 @@ fn a_first_deploy_checks_creates_without_protection_then_protects_and_uploads_in
         );
     }
     assert!(!f.called("aws s3 rm"), "an empty bucket has nothing old");
+    assert!(
+        !f.called("aws cloudfront wait"),
+        "a new site has no visitor to wait for"
+    );
     let config = std::fs::read_to_string(f.dist.join("config.json")).unwrap();
     assert!(config.contains("https://board-test.auth.eu-west-1.amazoncognito.com"));
 }
@@ -365,6 +369,11 @@ fn an_update_keeps_the_live_releases_files_and_script_hash_during_the_switch() {
         ]
     );
     assert!(f.position("aws s3 rm") > f.position("aws cloudfront create-invalidation"));
+    // The new start-up script: index.html waits until every edge has the CSP for it.
+    let wait = f.position("aws cloudfront wait distribution-deployed --id E2ABCDEF123456");
+    let index = f.position(&format!("aws s3 cp {}/index.html", f.dist.display()));
+    assert!(f.position("sam deploy") < wait && wait < index, "{log:#?}");
+    assert!(f.position(&format!("aws s3 cp {}/config.json", f.dist.display())) < wait);
 }
 
 #[test]
@@ -669,6 +678,22 @@ fn every_sam_command_line_the_deploy_builds_is_taken_by_the_real_sam_cli() {
                 "http://localhost:8080/",
             ],
         ),
+        (
+            "running",
+            Some(stack_json("UPDATE_COMPLETE", "sha256-OLD=")),
+            vec![
+                "--domain",
+                "board.example.com",
+                "--certificate-arn",
+                "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d",
+                "--ses-identity",
+                "arn:aws:ses:eu-west-1:123456789012:identity/example.com",
+                "--email-from",
+                "The \"board\" <no-reply@example.com>",
+                "--alarm-email",
+                "ops@example.com",
+            ],
+        ),
     ];
     for (name, existing, extra) in cases {
         let f = Fakes::new(&format!("real-sam-{name}"));
@@ -852,6 +877,11 @@ fn a_redeploy_keeps_what_the_stack_has_unless_told_otherwise() {
             {"ParameterKey": "PublicRead", "ParameterValue": "true"},
             {"ParameterKey": "AuthDomainPrefix", "ParameterValue": "kept-prefix"},
             {"ParameterKey": "LocalDevUrl", "ParameterValue": "http://localhost:8080/"},
+            {"ParameterKey": "Domain", "ParameterValue": "board.example.com"},
+            {"ParameterKey": "CertificateArn", "ParameterValue": CERTIFICATE},
+            {"ParameterKey": "SesIdentityArn", "ParameterValue": "arn:aws:ses:eu-west-1:123456789012:identity/example.com"},
+            {"ParameterKey": "EmailFrom", "ParameterValue": "The board <no-reply@example.com>"},
+            {"ParameterKey": "AlarmEmail", "ParameterValue": "ops@example.com"},
         ]);
         value.to_string()
     };
@@ -899,13 +929,203 @@ fn a_redeploy_keeps_what_the_stack_has_unless_told_otherwise() {
         "PublicRead=true",
         "AuthDomainPrefix=kept-prefix",
         "LocalDevUrl=http://localhost:8080/",
+        "Domain=board.example.com",
+        &format!("CertificateArn={CERTIFICATE}"),
+        "SesIdentityArn=arn:aws:ses:eu-west-1:123456789012:identity/example.com",
+        r#"EmailFrom="The board <no-reply@example.com>""#,
+        "AlarmEmail=ops@example.com",
     ] {
         assert!(kept.contains(part), "{part} in {kept}");
     }
     let changed = run(
         "changes",
-        &["--public-read", "false", "--local-dev-url", ""],
+        &[
+            "--public-read",
+            "false",
+            "--local-dev-url",
+            "",
+            "--alarm-email",
+            "",
+            "--domain",
+            "",
+            "--certificate-arn",
+            "",
+        ],
     );
-    assert!(changed.contains("PublicRead=false"), "{changed}");
-    assert!(changed.contains(r#"LocalDevUrl="""#), "{changed}");
+    for part in [
+        "PublicRead=false",
+        r#"LocalDevUrl="""#,
+        r#"AlarmEmail="""#,
+        r#"Domain="""#,
+        r#"CertificateArn="""#,
+        "SesIdentityArn=arn:aws:ses:",
+    ] {
+        assert!(changed.contains(part), "{part} in {changed}");
+    }
+}
+
+const CERTIFICATE: &str =
+    "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
+
+#[test]
+fn a_domain_without_a_us_east_1_certificate_stops_the_deploy_before_any_change() {
+    for (name, extra) in [
+        ("no-certificate", vec!["--domain", "board.example.com"]),
+        (
+            "wrong-region",
+            vec![
+                "--domain",
+                "board.example.com",
+                "--certificate-arn",
+                "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d",
+            ],
+        ),
+    ] {
+        let f = Fakes::new(name);
+        first_create(&f);
+        let output = f.deploy(&extra);
+        assert!(!output.status.success(), "{name}: {}", text(&output));
+        assert!(
+            text(&output).contains("us-east-1"),
+            "{name}: {}",
+            text(&output)
+        );
+        for change in ["sam build", "sam deploy", "aws s3"] {
+            assert!(!f.called(change), "{name}: {:#?}", f.log());
+        }
+    }
+}
+
+impl Fakes {
+    fn teardown(&self, extra: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .current_dir(root())
+            .args(["teardown", "--stage", "t", "--region", "eu-west-1"])
+            .args(extra)
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", self.dir.join("bin").display()),
+            )
+            .env("BOARD_DEPLOY_TOOLS", self.dir.join("bin"))
+            .env("FAKE_DIR", &self.dir)
+            .output()
+            .unwrap()
+    }
+}
+
+const VERSIONS: &str = r#"{"Versions": [
+    {"Key": "index.html", "VersionId": "v2"}, {"Key": "index.html", "VersionId": "v1"}],
+  "DeleteMarkers": [{"Key": "frontend-old.js", "VersionId": "m1"}]}"#;
+const MORE_VERSIONS: &str = r#"{"Versions": [{"Key": "frontend-old.js", "VersionId": "v0"}]}"#;
+const BUCKET: &str = "board-test-sitebucket-1a2b3c4d5e6f";
+
+#[test]
+fn teardown_empties_the_versioned_bucket_then_deletes_the_stack_and_keeps_the_data() {
+    let f = Fakes::new("teardown-keep");
+    f.rule("aws sts get-caller-identity", "0", IDENTITY)
+        .rule(
+            "aws cloudformation describe-stacks",
+            "0",
+            &stack_json("UPDATE_COMPLETE", ""),
+        )
+        .rule("aws s3api list-object-versions", "once:0", VERSIONS)
+        .rule("aws s3api list-object-versions", "once:0", MORE_VERSIONS)
+        .rule("aws s3api list-object-versions", "0", "{}");
+    let output = f.teardown(&["--yes"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let log = f.log();
+    let deletes: Vec<&String> = log
+        .iter()
+        .filter(|l| l.starts_with(&format!("aws s3api delete-objects --bucket {BUCKET}")))
+        .collect();
+    assert_eq!(deletes.len(), 2, "{log:#?}");
+    assert!(
+        deletes[0].contains(r#"{"Key":"index.html","VersionId":"v2"},{"Key":"index.html","VersionId":"v1"},{"Key":"frontend-old.js","VersionId":"m1"}"#),
+        "every version and delete marker: {}",
+        deletes[0]
+    );
+    assert!(deletes[1].contains(r#""VersionId":"v0""#), "{}", deletes[1]);
+    let stack_delete = f.position("aws cloudformation delete-stack --stack-name board-t");
+    assert!(
+        stack_delete
+            > log
+                .iter()
+                .rposition(|l| l.contains("list-object-versions"))
+                .unwrap()
+    );
+    assert!(
+        f.position("aws cloudformation wait stack-delete-complete --stack-name board-t")
+            > stack_delete
+    );
+    for kept in [
+        "aws dynamodb delete-table",
+        "aws cognito-idp delete-user-pool",
+        "update-table",
+    ] {
+        assert!(!f.called(kept), "without --delete-data: {kept}");
+    }
+    assert!(
+        text(&output).contains("kept: the tables"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn teardown_with_delete_data_removes_tables_and_pool_even_after_the_stack_is_gone() {
+    // The stack went in an earlier teardown that kept the data.
+    let f = Fakes::new("teardown-data");
+    f.rule("aws sts get-caller-identity", "0", IDENTITY)
+        .rule("aws cloudformation describe-stacks", "255", NO_STACK)
+        .rule(
+            "aws cognito-idp list-user-pools",
+            "0",
+            r#"{"UserPools": [{"Id": "eu-west-1_Other", "Name": "board-other"},
+                              {"Id": "eu-west-1_Kept", "Name": "board-t"}]}"#,
+        )
+        .rule(
+            "aws dynamodb describe-table --table-name board-t-comments",
+            "255",
+            NO_TABLE,
+        )
+        .rule("aws dynamodb describe-table", "0", r#"{"Table": {}}"#);
+    let output = f.teardown(&["--delete-data", "--yes"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(!f.called("aws cloudformation delete-stack"));
+    assert!(!f.called("aws s3api"), "no stack, no bucket of it");
+    for table in ["board-t-posts", "board-t-people"] {
+        let unprotect = f.position(&format!(
+            "aws dynamodb update-table --table-name {table} --no-deletion-protection-enabled"
+        ));
+        assert!(unprotect < f.position(&format!("aws dynamodb delete-table --table-name {table}")));
+    }
+    assert!(
+        !f.called("aws dynamodb delete-table --table-name board-t-comments"),
+        "already gone"
+    );
+    assert!(
+        f.position("aws cognito-idp update-user-pool --user-pool-id eu-west-1_Kept --deletion-protection INACTIVE")
+            < f.position("aws cognito-idp delete-user-pool --user-pool-id eu-west-1_Kept")
+    );
+    assert!(!f.called("aws cognito-idp delete-user-pool --user-pool-id eu-west-1_Other"));
+}
+
+#[test]
+fn teardown_without_yes_removes_nothing_and_says_how() {
+    let f = Fakes::new("teardown-ask");
+    f.rule("aws", "0", "{}");
+    let output = f.teardown(&["--delete-data"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(f.log().is_empty(), "nothing ran: {:#?}", f.log());
+    let said = text(&output);
+    for step in [
+        "delete every version and delete marker in <SiteBucketName>",
+        "aws cloudformation delete-stack --stack-name board-t",
+        "aws cloudformation wait stack-delete-complete --stack-name board-t",
+        "aws dynamodb delete-table --table-name '<PostsTableName>'",
+        "aws cognito-idp delete-user-pool --user-pool-id '<UserPoolId>'",
+        "run again with --yes",
+    ] {
+        assert!(said.contains(step), "{step}: {said}");
+    }
 }

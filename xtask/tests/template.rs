@@ -192,6 +192,19 @@ fn if_parts(value: &Value) -> (&str, &Value, &Value) {
     (parts[0].as_str().unwrap(), &parts[1], &parts[2])
 }
 
+/// The site's address followed by `tail`: its own domain when the stack has one, else
+/// the distribution's name.
+fn site(tail: &str) -> Value {
+    tagged(
+        "If",
+        Value::Sequence(vec![
+            "HasDomain".into(),
+            tagged("Sub", format!("https://${{Domain}}{tail}")),
+            tagged("Sub", format!("https://${{Distribution.DomainName}}{tail}")),
+        ]),
+    )
+}
+
 #[test]
 fn the_client_allows_only_the_chosen_grant_and_only_back_to_the_site() {
     let t = template();
@@ -220,9 +233,8 @@ fn the_client_allows_only_the_chosen_grant_and_only_back_to_the_site() {
     );
     assert_eq!(client["GenerateSecret"], false);
     assert_eq!(client["AllowedOAuthFlowsUserPoolClient"], true);
-    let site = tagged("Sub", "https://${Distribution.DomainName}/");
     for key in ["CallbackURLs", "LogoutURLs"] {
-        assert_eq!(client[key], Value::Sequence(vec![site.clone()]), "{key}");
+        assert_eq!(client[key], Value::Sequence(vec![site("/")]), "{key}");
     }
     // The code grant's refresh token: renewable, revocable, short-lived.
     assert_eq!(client["EnableTokenRevocation"], true);
@@ -489,10 +501,7 @@ fn deep_links_reach_the_app_while_api_errors_pass_through() {
 fn cors_names_no_wildcard() {
     let t = template();
     let env = &props(&t, "ApiFunction")["Environment"]["Variables"];
-    assert_eq!(
-        env["ALLOWED_ORIGINS"],
-        tagged("Sub", "https://${Distribution.DomainName}")
-    );
+    assert_eq!(env["ALLOWED_ORIGINS"], site(""));
     assert!(
         props(&t, "HttpApi").get("CorsConfiguration").is_none(),
         "the backend answers CORS itself"
@@ -1117,5 +1126,120 @@ fn the_site_bucket_forgets_old_versions_and_their_delete_markers() {
         rules
             .iter()
             .any(|r| r["Status"] == "Enabled" && r["ExpiredObjectDeleteMarker"] == true)
+    );
+}
+
+#[test]
+fn a_custom_domain_moves_the_site_its_sign_in_callbacks_and_cors_together() {
+    let t = template();
+    assert_eq!(t["Outputs"]["SiteUrl"]["Value"], site("/"));
+    assert_eq!(t["Parameters"]["Domain"]["Default"], "");
+    let config = &props(&t, "Distribution")["DistributionConfig"];
+    let (condition, aliases, none) = if_parts(&config["Aliases"]);
+    assert_eq!(condition, "HasDomain");
+    assert_eq!(aliases, &Value::Sequence(vec![tagged("Ref", "Domain")]));
+    assert_eq!(none, &tagged("Ref", "AWS::NoValue"));
+    let (condition, own, default) = if_parts(&config["ViewerCertificate"]);
+    assert_eq!(condition, "HasDomain");
+    assert_eq!(own["AcmCertificateArn"], tagged("Ref", "CertificateArn"));
+    assert_eq!(own["SslSupportMethod"], "sni-only");
+    assert_eq!(own["MinimumProtocolVersion"], "TLSv1.2_2021");
+    assert_eq!(default["CloudFrontDefaultCertificate"], true);
+    // CloudFront takes its certificates from us-east-1 only, and a domain needs one.
+    let pattern = t["Parameters"]["CertificateArn"]["AllowedPattern"]
+        .as_str()
+        .unwrap();
+    assert!(pattern.contains(":acm:us-east-1:"), "{pattern}");
+    let rule = &t["Rules"]["DomainNeedsCertificate"];
+    assert_eq!(
+        rule["Assertions"][0]["Assert"],
+        tagged(
+            "Not",
+            Value::Sequence(vec![tagged(
+                "Equals",
+                Value::Sequence(vec![tagged("Ref", "CertificateArn"), "".into()])
+            )])
+        )
+    );
+}
+
+#[test]
+fn the_pool_sends_email_through_ses_only_when_given_an_identity() {
+    let t = template();
+    let (condition, ses, default) = if_parts(&props(&t, "UserPool")["EmailConfiguration"]);
+    assert_eq!(condition, "HasSesIdentity");
+    assert_eq!(ses["EmailSendingAccount"], "DEVELOPER");
+    assert_eq!(ses["SourceArn"], tagged("Ref", "SesIdentityArn"));
+    assert_eq!(default["EmailSendingAccount"], "COGNITO_DEFAULT");
+    assert_eq!(t["Parameters"]["SesIdentityArn"]["Default"], "");
+}
+
+#[test]
+fn alarms_exist_only_with_an_address_and_cover_functions_api_tables_and_edge() {
+    let t = template();
+    assert_eq!(t["Parameters"]["AlarmEmail"]["Default"], "");
+    let topic = resource(&t, "AlarmTopic");
+    assert_eq!(topic["Condition"], "HasAlarms");
+    assert_eq!(
+        topic["Properties"]["Subscription"][0]["Endpoint"],
+        tagged("Ref", "AlarmEmail")
+    );
+    let mut watched = Vec::new();
+    for (name, alarm) in t["Resources"].as_mapping().unwrap() {
+        if alarm["Type"] != "AWS::CloudWatch::Alarm" {
+            continue;
+        }
+        let name = name.as_str().unwrap();
+        let condition = alarm["Condition"].as_str().unwrap();
+        assert!(
+            ["HasAlarms", "HasEdgeAlarm"].contains(&condition),
+            "{name} exists without an address"
+        );
+        let p = &alarm["Properties"];
+        let topic = Value::Sequence(vec![tagged("Ref", "AlarmTopic")]);
+        assert_eq!(p["AlarmActions"], topic, "{name}");
+        assert_eq!(p["OKActions"], topic, "{name}");
+        assert_eq!(p["TreatMissingData"], "notBreaching", "{name}");
+        match p["MetricName"].as_str() {
+            Some(metric) => watched.push(format!(
+                "{}/{metric}/{}",
+                p["Namespace"].as_str().unwrap(),
+                serde_yaml::to_string(&p["Dimensions"][0]["Value"])
+                    .unwrap()
+                    .trim()
+            )),
+            None => {
+                let Value::Tagged(query) = &p["Metrics"][0]["Expression"] else {
+                    panic!("{name}: no metric")
+                };
+                let query = query.value.as_str().unwrap();
+                for table in ["PostsTable", "PeopleTable", "CommentsTable"] {
+                    assert!(
+                        query.contains(&format!("'${{{table}}}'")),
+                        "{name}: {query}"
+                    );
+                }
+                let metric = query.split(['(', ')']).nth(1).unwrap();
+                watched.push(format!("AWS/DynamoDB/{metric}"));
+            }
+        }
+    }
+    watched.sort();
+    assert_eq!(
+        watched,
+        [
+            "AWS/ApiGateway/5xx/!Ref HttpApi",
+            "AWS/CloudFront/5xxErrorRate/!Ref Distribution",
+            "AWS/DynamoDB/SystemErrors",
+            "AWS/DynamoDB/ThrottledRequests",
+            "AWS/Lambda/Errors/!Ref ApiFunction",
+            "AWS/Lambda/Errors/!Ref CleanupFunction",
+            "AWS/Lambda/Throttles/!Ref ApiFunction",
+        ]
+    );
+    // CloudFront's metrics live in us-east-1 only.
+    assert_eq!(
+        resource(&t, "EdgeErrorRateAlarm")["Condition"],
+        "HasEdgeAlarm"
     );
 }

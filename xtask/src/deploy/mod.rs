@@ -21,6 +21,7 @@
 
 mod cli;
 mod preflight;
+pub mod teardown;
 mod upload;
 
 use std::path::PathBuf;
@@ -54,6 +55,27 @@ pub struct DeployOptions {
     /// by default the deployed stack's choice, else private.
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     pub public_read: Option<bool>,
+    /// Serve the site at this domain (board.example.com) instead of the distribution's
+    /// *.cloudfront.net name; needs --certificate-arn. By default the deployed stack's
+    /// (`--domain ""` goes back to the distribution's name).
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// The ACM certificate for --domain, in us-east-1 (CloudFront takes no other).
+    #[arg(long)]
+    pub certificate_arn: Option<String>,
+    /// Send the user pool's email through this verified SES identity (its ARN) instead
+    /// of Cognito's own sender, which allows about 50 a day. By default the deployed
+    /// stack's (`""` goes back to Cognito's sender).
+    #[arg(long)]
+    pub ses_identity: Option<String>,
+    /// With --ses-identity: the From address; by default the identity's own.
+    #[arg(long)]
+    pub email_from: Option<String>,
+    /// Create the alarms (function errors and throttles, the API's 5xx, DynamoDB
+    /// throttles and errors, CloudFront's 5xx rate) and send them to this address. By
+    /// default the deployed stack's (`""` removes the alarms).
+    #[arg(long)]
+    pub alarm_email: Option<String>,
     /// Remove a stack left in ROLLBACK_COMPLETE by a failed first create without asking.
     #[arg(long)]
     pub yes: bool,
@@ -135,6 +157,21 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
         .clone()
         .or_else(|| deployed("LocalDevUrl"))
         .filter(|url| !url.is_empty());
+    // The same for the options whose empty value means "none".
+    let kept = |given: &Option<String>, key: &str| {
+        given.clone().or_else(|| deployed(key)).unwrap_or_default()
+    };
+    let domain = kept(&options.domain, "Domain");
+    let certificate = kept(&options.certificate_arn, "CertificateArn");
+    let ses_identity = kept(&options.ses_identity, "SesIdentityArn");
+    let email_from = kept(&options.email_from, "EmailFrom");
+    let alarm_email = kept(&options.alarm_email, "AlarmEmail");
+    if !domain.is_empty() && certificate.is_empty() {
+        bail!("--domain {domain} needs --certificate-arn: an ACM certificate for it in us-east-1");
+    }
+    if !certificate.is_empty() && !certificate.contains(":acm:us-east-1:") {
+        bail!("CloudFront takes certificates from us-east-1 only; {certificate} is elsewhere");
+    }
     let prefix = match (
         options
             .auth_domain_prefix
@@ -229,11 +266,21 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
                 .filter(|h| Some(*h) != script_hash.as_ref())
                 .map_or("", String::as_str),
         ));
-        // Always said, so that `--local-dev-url ""` removes the local client.
+        // Always said, so that `--local-dev-url ""` removes the local client (and the
+        // same for the options after it).
         overrides.push(parameter(
             "LocalDevUrl",
             local_dev_url.as_deref().unwrap_or_default(),
         ));
+        for (key, name, value) in [
+            ("Domain", "domain", &domain),
+            ("CertificateArn", "certificate-arn", &certificate),
+            ("SesIdentityArn", "ses-identity", &ses_identity),
+            ("EmailFrom", "email-from", &email_from),
+            ("AlarmEmail", "alarm-email", &alarm_email),
+        ] {
+            overrides.push(parameter(key, plain(name, value)?));
+        }
         cli.run(&[
             "sam",
             "build",
@@ -322,21 +369,49 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     std::fs::write(&config_out, outputs::config_json(&outputs)?)?;
-    upload::upload(&cli, &dist, &bucket, &distribution)?;
+    // A page whose start-up script the CSP at some edge does not allow yet is blank
+    // there: when the script changed, index.html waits until every edge has the new
+    // CSP. A first create has no visitors to wait for.
+    let csp_changed =
+        existing.is_some() && (options.skip_infra || live_hash.as_ref() != script_hash.as_ref());
+    upload::upload(&cli, &dist, &bucket, &distribution, csp_changed)?;
     println!("deploy: the board is at {site}");
+    if !domain.is_empty() {
+        let target = outputs
+            .get("DistributionDomain")
+            .map_or("the output DistributionDomain", String::as_str);
+        println!(
+            "deploy: {domain} must point at {target} in your DNS (a CNAME, or an alias record)"
+        );
+    }
+    if !alarm_email.is_empty() {
+        println!(
+            "deploy: alarms go to {alarm_email} once it confirms the subscription (AWS sent it an email)"
+        );
+    }
     Ok(())
 }
 
 /// One `Key=Value` of `sam deploy --parameter-overrides`. SAM CLI's parser refuses a
-/// bare `Key=` ("is not a valid format"); an empty value must be written `Key=""`,
-/// which it reads as the empty string. The argument goes to `sam` as is, no shell in
-/// between, so the quotes reach it.
+/// bare `Key=` ("is not a valid format") and ends a value at a space; an empty value,
+/// or one with spaces or quotes, must be written `Key="..."` (a `"` inside as `\"`),
+/// which it reads back to the value. The argument goes to `sam` as is, no shell in
+/// between, so the quotes reach it. (SAM CLI unescapes `\"`, `\'` and `\ ` but not
+/// `\\`, so a value with a backslash is refused before: [`plain`].)
 fn parameter(key: &str, value: &str) -> String {
-    if value.is_empty() {
-        format!("{key}=\"\"")
+    if value.is_empty() || value.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
+        format!("{key}=\"{}\"", value.replace('"', "\\\""))
     } else {
         format!("{key}={value}")
     }
+}
+
+/// `value` of option `--name`, if SAM CLI can carry it: one line, no backslash.
+fn plain<'a>(name: &str, value: &'a str) -> Result<&'a str> {
+    if value.contains(|c: char| c == '\\' || c.is_control()) {
+        bail!("--{name} may hold no backslash or control character: {value:?}");
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -352,6 +427,20 @@ mod tests {
         assert_eq!(
             parameter("PreviousAppScriptHash", "sha256-abc="),
             "PreviousAppScriptHash=sha256-abc="
+        );
+        assert_eq!(
+            parameter("EmailFrom", "The \"board\" <no-reply@example.com>"),
+            r#"EmailFrom="The \"board\" <no-reply@example.com>""#
+        );
+    }
+
+    #[test]
+    fn a_value_sam_cli_would_change_is_refused() {
+        assert!(plain("email-from", r"a\b <x@example.com>").is_err());
+        assert!(plain("email-from", "a\nb").is_err());
+        assert_eq!(
+            plain("email-from", "Board <x@example.com>").ok(),
+            Some("Board <x@example.com>")
         );
     }
 }

@@ -1,10 +1,13 @@
 //! The app to its bucket without a broken minute for anyone reading the board.
 //!
 //! The order: the new release's hashed files (nothing refers to them yet), then
-//! `config.json`, then `index.html` (from here on new visitors get the new release),
-//! then the CloudFront invalidation, and only then the removal of old files, keeping
-//! those the release before needs: a visitor who loaded its `index.html` a moment ago
-//! still gets every script it asks for.
+//! `config.json`, then, when the start-up script changed, a wait until every
+//! CloudFront edge serves the CSP that allows it (`sam deploy` returns when CloudFront
+//! accepted the new headers policy, minutes before every edge has it; a new page under
+//! the old CSP would be blank), then `index.html` (from here on new visitors get the
+//! new release), then the CloudFront invalidation, and only then the removal of old
+//! files, keeping those the release before needs: a visitor who loaded its
+//! `index.html` a moment ago still gets every script it asks for.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -17,7 +20,13 @@ use crate::app::{BROTLI_SUFFIX, referenced_files};
 /// Hashed files never change under one name: a year, immutable.
 const LONG: &str = "public,max-age=31536000,immutable";
 
-pub fn upload(cli: &Cli, dist: &Path, bucket: &str, distribution: &str) -> Result<()> {
+pub fn upload(
+    cli: &Cli,
+    dist: &Path,
+    bucket: &str,
+    distribution: &str,
+    csp_changed: bool,
+) -> Result<()> {
     let target = format!("s3://{bucket}/");
     let dir = format!("{}/", dist.display());
     // A dry run may have no build to look at.
@@ -50,6 +59,20 @@ pub fn upload(cli: &Cli, dist: &Path, bucket: &str, distribution: &str) -> Resul
         cli.run(&cp)?;
     }
     for file in ["config.json", "index.html"] {
+        if file == "index.html" && csp_changed {
+            cli.say(
+                "the start-up script changed: wait until every CloudFront edge has the CSP \
+                 that allows it (usually a few minutes)",
+            );
+            cli.run(&[
+                "aws",
+                "cloudfront",
+                "wait",
+                "distribution-deployed",
+                "--id",
+                distribution,
+            ])?;
+        }
         let from = format!("{dir}{file}");
         let to = format!("{target}{file}");
         cli.run(&["aws", "s3", "cp", &from, &to, "--cache-control", "no-cache"])?;
