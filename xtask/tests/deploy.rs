@@ -153,27 +153,41 @@ impl Fakes {
             .collect()
     }
 
-    fn deploy(&self, extra: &[&str]) -> Output {
-        let path = format!("{}:/usr/bin:/bin", self.dir.join("bin").display());
-        Command::new(env!("CARGO_BIN_EXE_xtask"))
+    /// `cargo xtask ARGS` with the stand-ins first on PATH and in place of the
+    /// deploy's own tools.
+    fn xtask(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        command
             .current_dir(root())
-            .args([
-                "deploy",
-                "--stage",
-                "t",
-                "--auth-domain-prefix",
-                "board-t",
-                "--region",
-                "eu-west-1",
-                "--skip-build",
-            ])
-            .arg("--dist")
-            .arg(&self.dist)
-            .args(extra)
-            .env("PATH", path)
-            // The stand-ins take the place of the deploy's own tools.
+            .args(args)
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", self.dir.join("bin").display()),
+            )
             .env("BOARD_DEPLOY_TOOLS", self.dir.join("bin"))
-            .env("FAKE_DIR", &self.dir)
+            .env("FAKE_DIR", &self.dir);
+        command
+    }
+
+    /// The deploy of stage `t` in eu-west-1 with the fakes' build, and `extra`.
+    fn deploy_command(&self, extra: &[&str]) -> Command {
+        let mut command = self.xtask(&["deploy", "--stage", "t", "--region", "eu-west-1"]);
+        command
+            .args(["--skip-build", "--dist"])
+            .arg(&self.dist)
+            .args(extra);
+        command
+    }
+
+    fn deploy(&self, extra: &[&str]) -> Output {
+        self.deploy_command(&[&["--auth-domain-prefix", "board-t"], extra].concat())
+            .output()
+            .unwrap()
+    }
+
+    fn teardown(&self, extra: &[&str]) -> Output {
+        self.xtask(&["teardown", "--stage", "t", "--region", "eu-west-1"])
+            .args(extra)
             .output()
             .unwrap()
     }
@@ -720,18 +734,8 @@ fn every_sam_command_line_the_deploy_builds_is_taken_by_the_real_sam_cli() {
                     .rule("aws s3 cp s3://", "1", "not found");
             }
         }
-        let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .current_dir(root())
-            .args(["deploy", "--stage", "t", "--auth-domain-prefix", "board-t"])
-            .args(["--region", "eu-west-1", "--skip-build", "--dist"])
-            .arg(&f.dist)
-            .args(&extra)
-            .env(
-                "PATH",
-                format!("{}:/usr/bin:/bin", f.dir.join("bin").display()),
-            )
-            .env("BOARD_DEPLOY_TOOLS", f.dir.join("bin"))
-            .env("FAKE_DIR", &f.dir)
+        let output = f
+            .deploy_command(&[&["--auth-domain-prefix", "board-t"], extra.as_slice()].concat())
             .env("REAL_SAM", &real)
             .env("HOME", &f.dir)
             .env("SAM_CLI_TELEMETRY", "0")
@@ -838,23 +842,8 @@ fn the_real_sam_cli_validates_and_lints_the_template() {
 fn a_prefix_cognito_would_refuse_stops_the_deploy_before_any_call() {
     let f = Fakes::new("bad-prefix");
     first_create(&f);
-    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .current_dir(root())
-        .args([
-            "deploy",
-            "--stage",
-            "t",
-            "--auth-domain-prefix",
-            "my-aws-board",
-        ])
-        .args(["--region", "eu-west-1", "--skip-build", "--dist"])
-        .arg(&f.dist)
-        .env(
-            "PATH",
-            format!("{}:/usr/bin:/bin", f.dir.join("bin").display()),
-        )
-        .env("BOARD_DEPLOY_TOOLS", f.dir.join("bin"))
-        .env("FAKE_DIR", &f.dir)
+    let output = f
+        .deploy_command(&["--auth-domain-prefix", "my-aws-board"])
         .output()
         .unwrap();
     assert!(!output.status.success());
@@ -897,27 +886,7 @@ fn a_redeploy_keeps_what_the_stack_has_unless_told_otherwise() {
             )
             .rule("aws dynamodb describe-table", "255", NO_TABLE)
             .rule("aws s3 cp s3://", "1", "not found");
-        let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .current_dir(root())
-            .args([
-                "deploy",
-                "--stage",
-                "t",
-                "--region",
-                "eu-west-1",
-                "--skip-build",
-            ])
-            .arg("--dist")
-            .arg(&f.dist)
-            .args(extra)
-            .env(
-                "PATH",
-                format!("{}:/usr/bin:/bin", f.dir.join("bin").display()),
-            )
-            .env("BOARD_DEPLOY_TOOLS", f.dir.join("bin"))
-            .env("FAKE_DIR", &f.dir)
-            .output()
-            .unwrap();
+        let output = f.deploy_command(extra).output().unwrap();
         assert!(output.status.success(), "{name}: {}", text(&output));
         f.log()
             .into_iter()
@@ -993,23 +962,6 @@ fn a_domain_without_a_us_east_1_certificate_stops_the_deploy_before_any_change()
         for change in ["sam build", "sam deploy", "aws s3"] {
             assert!(!f.called(change), "{name}: {:#?}", f.log());
         }
-    }
-}
-
-impl Fakes {
-    fn teardown(&self, extra: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .current_dir(root())
-            .args(["teardown", "--stage", "t", "--region", "eu-west-1"])
-            .args(extra)
-            .env(
-                "PATH",
-                format!("{}:/usr/bin:/bin", self.dir.join("bin").display()),
-            )
-            .env("BOARD_DEPLOY_TOOLS", self.dir.join("bin"))
-            .env("FAKE_DIR", &self.dir)
-            .output()
-            .unwrap()
     }
 }
 

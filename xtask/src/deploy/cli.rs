@@ -26,6 +26,20 @@ pub enum Answer {
 }
 
 impl Cli {
+    /// The deploy's command lines for the repository at `root`, in `region` when one
+    /// was chosen, run unless `dry_run`.
+    pub fn new(root: &std::path::Path, dry_run: bool, region: Option<&str>) -> Self {
+        Self {
+            dry_run,
+            root: root.to_path_buf(),
+            path: crate::setup::deploy_tools_path(root),
+            region: region
+                .iter()
+                .flat_map(|r| ["--region".to_owned(), (*r).to_owned()])
+                .collect(),
+        }
+    }
+
     pub fn say(&self, step: &str) {
         println!("deploy: {step}");
     }

@@ -111,16 +111,7 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
         .config_out
         .clone()
         .unwrap_or_else(|| dist.join("config.json"));
-    let cli = Cli {
-        dry_run: options.dry_run,
-        root: root.to_path_buf(),
-        path: crate::setup::deploy_tools_path(root),
-        region: options
-            .region
-            .iter()
-            .flat_map(|r| ["--region".to_owned(), r.clone()])
-            .collect(),
-    };
+    let cli = Cli::new(root, options.dry_run, options.region.as_deref());
 
     // 1. Tools: the deploy's own (also for a dry run, whose lines they must take),
     // and the app's build tools when it builds.
@@ -152,15 +143,11 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
         .public_read
         .or_else(|| deployed("PublicRead").map(|v| v == "true"))
         .unwrap_or(false);
-    let local_dev_url = options
-        .local_dev_url
-        .clone()
-        .or_else(|| deployed("LocalDevUrl"))
-        .filter(|url| !url.is_empty());
     // The same for the options whose empty value means "none".
     let kept = |given: &Option<String>, key: &str| {
         given.clone().or_else(|| deployed(key)).unwrap_or_default()
     };
+    let local_dev_url = kept(&options.local_dev_url, "LocalDevUrl");
     let domain = kept(&options.domain, "Domain");
     let certificate = kept(&options.certificate_arn, "CertificateArn");
     let ses_identity = kept(&options.ses_identity, "SesIdentityArn");
@@ -267,12 +254,9 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
                 .map_or("", String::as_str),
         ));
         // Always said, so that `--local-dev-url ""` removes the local client (and the
-        // same for the options after it).
-        overrides.push(parameter(
-            "LocalDevUrl",
-            local_dev_url.as_deref().unwrap_or_default(),
-        ));
+        // same for the others).
         for (key, name, value) in [
+            ("LocalDevUrl", "local-dev-url", &local_dev_url),
             ("Domain", "domain", &domain),
             ("CertificateArn", "certificate-arn", &certificate),
             ("SesIdentityArn", "ses-identity", &ses_identity),

@@ -84,6 +84,53 @@ pub fn account(cli: &Cli) -> Result<()> {
     Ok(())
 }
 
+/// What `describe-stacks` said of a stack.
+pub enum Described {
+    /// Nothing was asked: a dry run.
+    DryRun,
+    Missing,
+    Found {
+        status: String,
+        existing: Existing,
+    },
+}
+
+/// The stack `name` as CloudFormation describes it now.
+pub fn describe(cli: &Cli, name: &str) -> Result<Described> {
+    let Some(answer) = cli.query(&[
+        "aws",
+        "cloudformation",
+        "describe-stacks",
+        "--stack-name",
+        name,
+    ])?
+    else {
+        return Ok(Described::DryRun);
+    };
+    let value = match answer {
+        Answer::Ok(value) => value,
+        Answer::Failed(stderr) if stderr.contains("does not exist") => {
+            return Ok(Described::Missing);
+        }
+        Answer::Failed(stderr) => bail!("cannot read stack {name}: {stderr}"),
+    };
+    let stack = &value["Stacks"][0];
+    let pairs = |list: &Value, key: &str, val: &str| -> BTreeMap<String, String> {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| Some((p[key].as_str()?.to_owned(), p[val].as_str()?.to_owned())))
+            .collect()
+    };
+    Ok(Described::Found {
+        status: stack["StackStatus"].as_str().unwrap_or_default().to_owned(),
+        existing: Existing {
+            outputs: pairs(&stack["Outputs"], "OutputKey", "OutputValue"),
+            parameters: pairs(&stack["Parameters"], "ParameterKey", "ParameterValue"),
+        },
+    })
+}
+
 /// The stack as CloudFormation has it now.
 #[derive(Debug, Default)]
 pub struct Existing {
@@ -95,38 +142,15 @@ pub struct Existing {
 /// `ROLLBACK_COMPLETE` by a failed first create cannot be updated: its first failure is
 /// said, and it is removed with `--yes` (or when the person at the terminal agrees).
 pub fn stack(cli: &Cli, name: &str, yes: bool) -> Result<Option<Existing>> {
-    let Some(answer) = cli.query(&[
-        "aws",
-        "cloudformation",
-        "describe-stacks",
-        "--stack-name",
-        name,
-    ])?
-    else {
-        return Ok(None);
-    };
-    let value = match answer {
-        Answer::Ok(value) => value,
-        Answer::Failed(stderr) if stderr.contains("does not exist") => {
+    let (status, existing) = match describe(cli, name)? {
+        Described::DryRun => return Ok(None),
+        Described::Missing => {
             cli.say(&format!(
                 "stack {name} does not exist yet: it will be created"
             ));
             return Ok(None);
         }
-        Answer::Failed(stderr) => bail!("cannot read stack {name}: {stderr}"),
-    };
-    let stack = &value["Stacks"][0];
-    let status = stack["StackStatus"].as_str().unwrap_or_default().to_owned();
-    let pairs = |list: &Value, key: &str, val: &str| -> BTreeMap<String, String> {
-        list.as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|p| Some((p[key].as_str()?.to_owned(), p[val].as_str()?.to_owned())))
-            .collect()
-    };
-    let existing = Existing {
-        outputs: pairs(&stack["Outputs"], "OutputKey", "OutputValue"),
-        parameters: pairs(&stack["Parameters"], "ParameterKey", "ParameterValue"),
+        Described::Found { status, existing } => (status, existing),
     };
     match status.as_str() {
         "ROLLBACK_COMPLETE" => {

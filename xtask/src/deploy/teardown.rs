@@ -14,7 +14,7 @@ use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
 use super::cli::{Answer, Cli};
-use super::preflight;
+use super::preflight::{self, Described};
 
 #[derive(clap::Args)]
 pub struct TeardownOptions {
@@ -37,48 +37,34 @@ const BATCH: usize = 1000;
 
 pub fn run(root: &std::path::Path, options: TeardownOptions) -> Result<()> {
     let stack = format!("board-{}", options.stage);
-    let cli = Cli {
-        dry_run: !options.yes,
-        root: root.to_path_buf(),
-        path: crate::setup::deploy_tools_path(root),
-        region: options
-            .region
-            .iter()
-            .flat_map(|r| ["--region".to_owned(), r.clone()])
-            .collect(),
-    };
+    let cli = Cli::new(root, !options.yes, options.region.as_deref());
     if cli.dry_run {
         cli.say("without --yes: every step is printed, nothing is removed");
     }
     preflight::account(&cli)?;
-    let outputs = match cli.query(&[
-        "aws",
-        "cloudformation",
-        "describe-stacks",
-        "--stack-name",
-        &stack,
-    ])? {
-        Some(Answer::Ok(value)) => Some(outputs(&value)),
-        Some(Answer::Failed(stderr)) if stderr.contains("does not exist") => {
-            cli.say(&format!("stack {stack} does not exist (any more)"));
-            None
-        }
-        Some(Answer::Failed(stderr)) => bail!("cannot read stack {stack}: {stderr}"),
-        None => Some(Outputs::placeholders()),
+    let described = preflight::describe(&cli, &stack)?;
+    let output = |key: &str| match &described {
+        Described::Found { existing, .. } => existing.outputs.get(key).cloned(),
+        Described::DryRun => Some(format!("<{key}>")),
+        Described::Missing => None,
     };
-    // The data's names: the stack's, or (once it is gone) the names it gives them.
-    let data = match &outputs {
-        Some(o) => o.data.clone(),
-        None => Data {
-            tables: ["posts", "people", "comments"]
-                .map(|t| format!("{stack}-{t}"))
-                .to_vec(),
-            pool: pool_named(&cli, &stack)?,
-        },
+    let (tables, pool) = if let Described::Missing = described {
+        // Gone already: the data has the names the stack gave it.
+        cli.say(&format!("stack {stack} does not exist (any more)"));
+        let tables = ["posts", "people", "comments"].map(|t| format!("{stack}-{t}"));
+        (tables.to_vec(), pool_named(&cli, &stack)?)
+    } else {
+        let tables = ["PostsTableName", "PeopleTableName", "CommentsTableName"];
+        (
+            tables.iter().filter_map(|key| output(key)).collect(),
+            output("UserPoolId"),
+        )
     };
 
-    if let Some(outputs) = &outputs {
-        empty_bucket(&cli, &outputs.bucket)?;
+    if !matches!(described, Described::Missing) {
+        if let Some(bucket) = output("SiteBucketName") {
+            empty_bucket(&cli, &bucket)?;
+        }
         cli.run(&[
             "aws",
             "cloudformation",
@@ -97,16 +83,16 @@ pub fn run(root: &std::path::Path, options: TeardownOptions) -> Result<()> {
     }
 
     if !options.delete_data {
-        let pool = data.pool.as_deref().unwrap_or("(none found)");
         cli.say(&format!(
-            "kept: the tables {} and the user pool {pool}, with every post, name and \
-             account (--delete-data removes them; a new deploy of this stage needs them \
-             gone or imported into its stack, docs/deploy.md)",
-            data.tables.join(", ")
+            "kept: the tables {} and the user pool {}, with every post, name and account \
+             (--delete-data removes them; a new deploy of this stage needs them gone or \
+             imported into its stack, docs/deploy.md)",
+            tables.join(", "),
+            pool.as_deref().unwrap_or("(none found)"),
         ));
         return finish(&cli, &stack);
     }
-    for table in &data.tables {
+    for table in &tables {
         if !cli.dry_run
             && !exists(
                 &cli,
@@ -126,7 +112,7 @@ pub fn run(root: &std::path::Path, options: TeardownOptions) -> Result<()> {
         ])?;
         cli.run(&["aws", "dynamodb", "delete-table", "--table-name", table])?;
     }
-    match &data.pool {
+    match &pool {
         Some(pool) => {
             cli.run(&[
                 "aws",
@@ -157,53 +143,6 @@ fn finish(cli: &Cli, stack: &str) -> Result<()> {
         println!("teardown: {stack} is gone");
     }
     Ok(())
-}
-
-struct Outputs {
-    bucket: String,
-    data: Data,
-}
-
-#[derive(Clone)]
-struct Data {
-    tables: Vec<String>,
-    pool: Option<String>,
-}
-
-impl Outputs {
-    fn placeholders() -> Self {
-        Self {
-            bucket: "<SiteBucketName>".to_owned(),
-            data: Data {
-                tables: ["PostsTableName", "PeopleTableName", "CommentsTableName"]
-                    .map(|t| format!("<{t}>"))
-                    .to_vec(),
-                pool: Some("<UserPoolId>".to_owned()),
-            },
-        }
-    }
-}
-
-fn outputs(described: &Value) -> Outputs {
-    let output = |key: &str| {
-        described["Stacks"][0]["Outputs"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|o| o["OutputKey"] == key)
-            .and_then(|o| o["OutputValue"].as_str())
-            .map(str::to_owned)
-    };
-    Outputs {
-        bucket: output("SiteBucketName").unwrap_or_default(),
-        data: Data {
-            tables: ["PostsTableName", "PeopleTableName", "CommentsTableName"]
-                .iter()
-                .filter_map(|key| output(key))
-                .collect(),
-            pool: output("UserPoolId"),
-        },
-    }
 }
 
 /// The pool the stack named `name` (`board-STAGE`), found by its name.
