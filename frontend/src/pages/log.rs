@@ -4,13 +4,13 @@
 use leptos::prelude::*;
 
 use super::tr;
-use leptos::task::spawn_local;
-use shared::{ActionKind, LogEntry, LogPage as Page};
+use shared::{ActionKind, LogEntry};
 
 use super::{LoadError, format_time};
 use crate::api::ApiError;
 use crate::app::SignInPrompt;
 use crate::i18n::Texts;
+use crate::load::pages;
 use crate::state::{use_app, use_config};
 
 fn kind_text(t: &'static Texts, kind: ActionKind) -> &'static str {
@@ -30,46 +30,32 @@ fn kind_text(t: &'static Texts, kind: ActionKind) -> &'static str {
 pub fn LogPage() -> impl IntoView {
     let app = use_app();
     let config = StoredValue::new(use_config());
-    let entries = RwSignal::new(Vec::<LogEntry>::new());
-    let next = RwSignal::new(None::<String>);
-    let loaded = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
-    let load = move |cursor: Option<String>| {
+    let (log, more) = pages(move |cursor| async move {
         let config = config.get_value();
-        spawn_local(async move {
-            let result: Result<Page, ApiError> = app
-                .call(&config, None, move |api| {
-                    let cursor = cursor.clone();
-                    async move { api.moderation_log(cursor.as_deref()).await }
-                })
-                .await;
-            loaded.set(true);
-            match result {
-                Ok(page) => {
-                    entries.update(|list| list.extend(page.entries));
-                    next.set(page.next_cursor);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
-    load(None);
+        let page = app
+            .call(&config, None, move |api| {
+                let cursor = cursor.clone();
+                async move { api.moderation_log(cursor.as_deref()).await }
+            })
+            .await?;
+        Ok((page.entries, page.next_cursor))
+    });
     view! {
         <section class="log">
             <h1>{tr(|t| t.log_title)}</h1>
             <p>{tr(|t| t.log_intro)}</p>
-            {move || error.get().map(|error| match error {
+            {move || log.error.get().map(|error| match error {
                 ApiError::Unauthorized if app.session.with(Option::is_none) => view! { <SignInPrompt/> }.into_any(),
                 error => view! { <LoadError error/> }.into_any(),
             })}
-            <Show when=move || loaded.get() && entries.with(Vec::is_empty) && error.with(Option::is_none)>
+            <Show when=move || log.none()>
                 <p class="empty">{tr(|t| t.log_empty)}</p>
             </Show>
             <ol class="log-list" data-testid="log">
-                {move || entries.get().into_iter().map(|entry| view! { <Entry entry/> }).collect_view()}
+                {move || log.items.get().into_iter().map(|entry: LogEntry| view! { <Entry entry/> }).collect_view()}
             </ol>
-            {move || next.get().map(|cursor| view! {
-                <button type="button" class="button" on:click=move |_| load(Some(cursor.clone()))>
+            {move || log.next.get().map(|cursor| view! {
+                <button type="button" class="button" on:click=move |_| more(Some(cursor.clone()))>
                     {tr(|t| t.older_entries)}
                 </button>
             })}

@@ -8,13 +8,14 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::{NewSuspension, QueuePage as Page, ReportedTarget, Suspension, SuspensionLength};
+use shared::{NewSuspension, ReportedTarget, Suspension, SuspensionLength};
 use wasm_bindgen::JsCast;
 
 use super::report::reason_text;
 use super::{LoadError, author_name, describe, format_time, tr, until};
 use crate::api::ApiError;
 use crate::app::{NotFound, SignInPrompt};
+use crate::load::pages;
 use crate::state::{AppState, use_app, use_config};
 
 #[component]
@@ -31,44 +32,30 @@ pub fn QueuePage() -> impl IntoView {
 fn Queue() -> impl IntoView {
     let app = use_app();
     let config = StoredValue::new(use_config());
-    let items = RwSignal::new(Vec::<ReportedTarget>::new());
-    let next = RwSignal::new(None::<String>);
-    let loaded = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
-    let load = move |cursor: Option<String>| {
+    let (queue, more) = pages(move |cursor| async move {
         let config = config.get_value();
-        spawn_local(async move {
-            let result: Result<Page, ApiError> = app
-                .call(&config, None, move |api| {
-                    let cursor = cursor.clone();
-                    async move { api.queue(cursor.as_deref()).await }
-                })
-                .await;
-            loaded.set(true);
-            match result {
-                Ok(page) => {
-                    items.update(|list| list.extend(page.items));
-                    next.set(page.next_cursor);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
-    load(None);
+        let page = app
+            .call(&config, None, move |api| {
+                let cursor = cursor.clone();
+                async move { api.queue(cursor.as_deref()).await }
+            })
+            .await?;
+        Ok((page.items, page.next_cursor))
+    });
     view! {
         <section class="queue">
             <h1>{tr(|t| t.queue_title)}</h1>
-            {move || error.get().map(|error| view! { <LoadError error/> })}
-            <Show when=move || loaded.get() && items.with(Vec::is_empty) && error.with(Option::is_none)>
+            {move || queue.error.get().map(|error| view! { <LoadError error/> })}
+            <Show when=move || queue.none()>
                 <p class="empty">{tr(|t| t.queue_empty)}</p>
             </Show>
             // Entries acted on hide themselves; the list changes only when a page is
             // added, so a reason being typed in one entry survives another's action.
             <ol class="queue-list" data-testid="queue">
-                {move || items.get().into_iter().map(|item| view! { <QueueItem item/> }).collect_view()}
+                {move || queue.items.get().into_iter().map(|item: ReportedTarget| view! { <QueueItem item/> }).collect_view()}
             </ol>
-            {move || next.get().map(|cursor| view! {
-                <button type="button" class="button" on:click=move |_| load(Some(cursor.clone()))>
+            {move || queue.next.get().map(|cursor| view! {
+                <button type="button" class="button" on:click=move |_| more(Some(cursor.clone()))>
                     {tr(|t| t.older_entries)}
                 </button>
             })}

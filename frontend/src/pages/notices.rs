@@ -5,11 +5,11 @@ use leptos::prelude::*;
 
 use super::tr;
 use leptos::task::spawn_local;
-use shared::{Notice, NoticeKind, NoticePage};
+use shared::{Notice, NoticeKind};
 
 use super::{LoadError, author_name, format_time};
-use crate::api::ApiError;
 use crate::app::SignInPrompt;
+use crate::load::pages;
 use crate::state::{use_app, use_config};
 
 #[component]
@@ -25,60 +25,50 @@ pub fn NoticesPage() -> impl IntoView {
 fn NoticeList() -> impl IntoView {
     let app = use_app();
     let config = StoredValue::new(use_config());
-    let notices = RwSignal::new(Vec::<Notice>::new());
-    let next = RwSignal::new(None::<String>);
-    let loaded = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
-    let load =
-        move |cursor: Option<String>| {
-            let config = config.get_value();
+    let (notices, more) = pages(move |cursor| async move {
+        let first = cursor.is_none();
+        let config = config.get_value();
+        let page = app
+            .call(&config, None, move |api| {
+                let cursor = cursor.clone();
+                async move { api.notices(cursor.as_deref()).await }
+            })
+            .await?;
+        if first {
+            // Seen now (after the first page is shown): the page keeps showing which
+            // were new.
             spawn_local(async move {
-                let first = cursor.is_none();
-                let result: Result<NoticePage, ApiError> = app
-                    .call(&config, None, move |api| {
-                        let cursor = cursor.clone();
-                        async move { api.notices(cursor.as_deref()).await }
-                    })
+                let marked = app
+                    .call(
+                        &config,
+                        None,
+                        |api| async move { api.mark_notices_read().await },
+                    )
                     .await;
-                loaded.set(true);
-                match result {
-                    Ok(page) => {
-                        notices.update(|list| list.extend(page.notices));
-                        next.set(page.next_cursor);
-                        if first {
-                            // Seen now: the page keeps showing which were new.
-                            let marked =
-                                app.call(&config, None, |api| async move {
-                                    api.mark_notices_read().await
-                                })
-                                .await;
-                            if marked.is_ok() {
-                                app.profile.update(|p| {
-                                    if let Some(Ok(profile)) = p {
-                                        profile.unread_notices = 0;
-                                    }
-                                });
-                            }
+                if marked.is_ok() {
+                    app.profile.update(|p| {
+                        if let Some(Ok(profile)) = p {
+                            profile.unread_notices = 0;
                         }
-                    }
-                    Err(e) => error.set(Some(e)),
+                    });
                 }
             });
-        };
-    load(None);
+        }
+        Ok((page.notices, page.next_cursor))
+    });
     view! {
         <section class="notices">
             <h1>{tr(|t| t.notices)}</h1>
-            {move || error.get().map(|error| view! { <LoadError error/> })}
-            <Show when=move || loaded.get() && notices.with(Vec::is_empty) && error.with(Option::is_none)>
+            {move || notices.error.get().map(|error| view! { <LoadError error/> })}
+            <Show when=move || notices.none()>
                 <p class="empty">{tr(|t| t.no_notices)}</p>
             </Show>
             <ol class="notice-list" data-testid="notices">
                 // Pages only add to the end; nothing in an item keeps state of its own.
-                {move || notices.get().into_iter().map(|notice| view! { <NoticeItem notice/> }).collect_view()}
+                {move || notices.items.get().into_iter().map(|notice: Notice| view! { <NoticeItem notice/> }).collect_view()}
             </ol>
-            {move || next.get().map(|cursor| view! {
-                <button type="button" class="button" on:click=move |_| load(Some(cursor.clone()))>
+            {move || notices.next.get().map(|cursor| view! {
+                <button type="button" class="button" on:click=move |_| more(Some(cursor.clone()))>
                     {tr(|t| t.older_notices)}
                 </button>
             })}
