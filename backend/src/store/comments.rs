@@ -20,7 +20,7 @@ use super::notices::{self, NoticeItem};
 use super::people::Shown;
 use super::reports::{Moderation, Reported};
 use super::schema::{FEED, FEED_KEY, KEY, THREAD_KEY, THREAD_SORT};
-use super::{Store, StoreError, build_error, number, string, unless_refused};
+use super::{Store, StoreError, build_error, number, string, to_map, unless_refused};
 use crate::domain::{Caller, CommentId, PostId, Target};
 
 /// How often a write that lost a race to another (a reply arriving as its comment is
@@ -56,7 +56,7 @@ struct CommentItem {
 
 impl CommentItem {
     fn from_map(map: HashMap<String, AttributeValue>) -> Result<Self, StoreError> {
-        serde_dynamo::from_item(map).map_err(|e| StoreError::Corrupt(e.to_string()))
+        Ok(serde_dynamo::from_item(map)?)
     }
 
     fn id(&self) -> Result<CommentId, StoreError> {
@@ -249,7 +249,7 @@ impl Store {
                     .put(
                         Put::builder()
                             .table_name(&self.comments)
-                            .set_item(Some(notices::to_map(&notice)?))
+                            .set_item(Some(to_map(&notice)?))
                             .build()
                             .map_err(build_error)?,
                     )
@@ -617,8 +617,4 @@ impl Store {
                 what: names.get(i).copied().unwrap_or("comment"),
             })
     }
-}
-
-fn to_map<T: Serialize>(item: &T) -> Result<HashMap<String, AttributeValue>, StoreError> {
-    serde_dynamo::to_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
 }

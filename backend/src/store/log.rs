@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use shared::{ActionKind, LogEntry, LogPage};
 
 use super::schema::{THREAD_KEY, THREAD_SORT, TTL_ATTR};
-use super::{Store, StoreError, build_error, string};
+use super::{Store, StoreError, build_error, from_maps, string, to_map};
 
 /// How long an entry is kept: over a year, so a year of decisions can be reviewed.
 pub const KEPT_DAYS: u64 = 400;
@@ -89,9 +89,7 @@ impl Store {
         };
         let put = Put::builder()
             .table_name(&self.comments)
-            .set_item(Some(
-                serde_dynamo::to_item(&item).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            ))
+            .set_item(Some(to_map(&item)?))
             .condition_expression("attribute_not_exists(#sk)")
             .expression_attribute_names("#sk", THREAD_SORT)
             .build()
@@ -128,15 +126,7 @@ impl Store {
             .set_exclusive_start_key(start)
             .send()
             .await?;
-        let mut items = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|map| {
-                serde_dynamo::from_item::<_, Item>(map)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut items: Vec<Item> = from_maps(out.items)?;
         let next_cursor = super::cursor::cut_page(
             &mut items,
             limit,

@@ -86,6 +86,29 @@ where
     }
 }
 
+/// An item that does not read as what it should be: stored data no longer valid.
+impl From<serde_dynamo::Error> for StoreError {
+    fn from(err: serde_dynamo::Error) -> Self {
+        StoreError::Corrupt(err.to_string())
+    }
+}
+
+/// `item` as DynamoDB stores it.
+fn to_map<T: serde::Serialize>(item: &T) -> Result<HashMap<String, AttributeValue>, StoreError> {
+    Ok(serde_dynamo::to_item(item)?)
+}
+
+/// The items of a query's answer, each read as a `T`.
+fn from_maps<T: serde::de::DeserializeOwned>(
+    items: Option<Vec<HashMap<String, AttributeValue>>>,
+) -> Result<Vec<T>, StoreError> {
+    items
+        .unwrap_or_default()
+        .into_iter()
+        .map(|map| Ok(serde_dynamo::from_item(map)?))
+        .collect()
+}
+
 /// The names of the board's tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tables {
@@ -165,7 +188,7 @@ impl Store {
                 .set_keys(Some(chunk.to_vec()))
                 .projection_expression(projection)
                 .build()
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                .map_err(build_error)?;
             let mut attempt = 0;
             loop {
                 let out = self
@@ -210,7 +233,7 @@ impl Store {
                         .set_key(Some(key.clone()))
                         .build()
                         .map(|d| WriteRequest::builder().delete_request(d).build())
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))
+                        .map_err(build_error)
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let mut attempt = 0;

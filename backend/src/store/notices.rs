@@ -15,7 +15,7 @@ use shared::{Notice, NoticeKind, NoticePage};
 use time::OffsetDateTime;
 
 use super::schema::{KEY, THREAD_KEY, THREAD_SORT, TTL_ATTR};
-use super::{Store, StoreError, number, string, unless_refused};
+use super::{Store, StoreError, from_maps, number, string, unless_refused};
 use crate::domain::{CommentId, PostId};
 
 /// How long a notice is kept.
@@ -86,10 +86,6 @@ pub fn key(recipient: &str, comment: &CommentId) -> HashMap<String, AttributeVal
         (THREAD_KEY.to_owned(), string(partition(recipient))),
         (THREAD_SORT.to_owned(), string(sort_key(comment))),
     ])
-}
-
-pub fn to_map(item: &NoticeItem) -> Result<HashMap<String, AttributeValue>, StoreError> {
-    serde_dynamo::to_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 fn marker_key(sub: &str) -> HashMap<String, AttributeValue> {
@@ -192,15 +188,7 @@ impl Store {
             .set_exclusive_start_key(start)
             .send()
             .await?;
-        let mut items = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|map| {
-                serde_dynamo::from_item::<_, NoticeItem>(map)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut items: Vec<NoticeItem> = from_maps(out.items)?;
         let next_cursor = super::cursor::cut_page(
             &mut items,
             limit,

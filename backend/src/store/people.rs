@@ -136,9 +136,7 @@ impl Store {
             .send()
             .await?;
         out.item
-            .map(|item| {
-                serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
-            })
+            .map(|item| serde_dynamo::from_item(item).map_err(StoreError::from))
             .transpose()
     }
 

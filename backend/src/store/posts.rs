@@ -45,11 +45,11 @@ struct Item {
 
 impl Item {
     fn from_map(map: HashMap<String, AttributeValue>) -> Result<Self, StoreError> {
-        serde_dynamo::from_item(map).map_err(|e| StoreError::Corrupt(e.to_string()))
+        Ok(serde_dynamo::from_item(map)?)
     }
 
     fn to_map(&self) -> Result<HashMap<String, AttributeValue>, StoreError> {
-        serde_dynamo::to_item(self).map_err(|e| StoreError::Corrupt(e.to_string()))
+        super::to_map(self)
     }
 }
 
@@ -279,15 +279,7 @@ impl Store {
             None => None,
             Some(key) => Some(key_id(key)?),
         };
-        let posts = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|map| {
-                serde_dynamo::from_item::<_, SummaryItem>(map)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let posts: Vec<SummaryItem> = super::from_maps(out.items)?;
         let (posts, next_cursor) = page(posts, limit as usize, stopped_at);
         let names = self
             .names(posts.iter().map(|p| p.author_sub.as_str()))

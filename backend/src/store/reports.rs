@@ -27,7 +27,7 @@ use shared::{
 
 use super::log::{Action, first_words, short_title};
 use super::schema::{THREAD_KEY, THREAD_SORT};
-use super::{Store, StoreError, build_error, number, string};
+use super::{Store, StoreError, build_error, number, string, to_map};
 use crate::domain::{Caller, Target};
 
 /// The queue's partition.
@@ -273,9 +273,7 @@ impl Store {
             .send()
             .await?;
         out.item
-            .map(|item| {
-                serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
-            })
+            .map(|item| serde_dynamo::from_item(item).map_err(StoreError::from))
             .transpose()
     }
 
@@ -412,8 +410,7 @@ impl Store {
                 })
                 .collect();
             reasons.sort_by_key(|r| std::cmp::Reverse(r.count));
-            let entry: Entry =
-                serde_dynamo::from_item(map).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let entry: Entry = serde_dynamo::from_item(map)?;
             entries.push((entry, reasons));
         }
         let shown = self
@@ -466,7 +463,7 @@ impl Store {
                         note: r.note,
                         created_at: r.created_at,
                     })
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+                    .map_err(StoreError::from)
             })
             .collect()
     }
@@ -475,8 +472,4 @@ impl Store {
     pub(super) async fn name_of(&self, sub: &str) -> Result<Option<String>, StoreError> {
         Ok(self.names([sub]).await?.author(sub).name)
     }
-}
-
-fn to_map<T: Serialize>(item: &T) -> Result<HashMap<String, AttributeValue>, StoreError> {
-    serde_dynamo::to_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
 }

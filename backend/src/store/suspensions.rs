@@ -16,7 +16,7 @@ use shared::{ActionKind, Note, Suspension, SuspensionLength, SuspensionList};
 use super::people::user_key;
 use super::reports::{Moderation, Reported};
 use super::schema::{PEOPLE_KEY, THREAD_KEY, THREAD_SORT};
-use super::{Store, StoreError, build_error, epoch_timestamp, number, string};
+use super::{Store, StoreError, build_error, epoch_timestamp, number, string, to_map};
 use crate::domain::{Caller, Target};
 
 /// The list's partition.
@@ -114,10 +114,7 @@ impl Store {
                 .put(
                     Put::builder()
                         .table_name(&self.comments)
-                        .set_item(Some(
-                            serde_dynamo::to_item(&list)
-                                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                        ))
+                        .set_item(Some(to_map(&list)?))
                         .build()
                         .map_err(build_error)?,
                 )
@@ -239,8 +236,7 @@ impl Store {
                 .send()
                 .await?;
             for map in out.items.unwrap_or_default() {
-                let item: ListItem =
-                    serde_dynamo::from_item(map).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let item: ListItem = serde_dynamo::from_item(map)?;
                 if item.until.is_none_or(|until| until > now) {
                     items.push(item);
                 }
