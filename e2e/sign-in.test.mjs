@@ -116,7 +116,9 @@ describe('the code grant keeps a session going', { timeout: 10 * 60_000 }, () =>
       assert.equal(await page.getByText('Your session has expired').count(), 0);
       const after = await session(page);
       assert.notEqual(after.id_token, before.id_token);
-      assert.equal(after.refresh_token, before.refresh_token);
+      assert.notEqual(after.refresh_token, before.refresh_token, 'the renewal rotated the refresh token');
+      const renewed = await refreshWith(after.refresh_token, await clientId(CODE_APP));
+      assert.equal(renewed.status, 200, 'the app kept the rotated refresh token');
     }));
 
   test('a token the API refuses is renewed once and the call made again', { timeout: TIMEOUT }, (t) =>

@@ -412,8 +412,9 @@ pub fn session_from_tokens(
     Ok(session)
 }
 
-/// The session after a refresh: new tokens for the same person, the same refresh
-/// token (Cognito does not rotate it).
+/// The session after a refresh: new tokens for the same person, and the refresh token
+/// the answer brings (the deployed client rotates it: the one before ends seconds
+/// later), else the one before.
 pub fn refreshed_session(
     previous: &Session,
     tokens: TokenResponse,
@@ -878,6 +879,20 @@ mod tests {
         assert_eq!(
             refreshed_session(&previous, someone_else, NOW),
             Err(SignInError::MalformedToken)
+        );
+
+        let rotated = TokenResponse {
+            id_token: renewed,
+            refresh_token: Some("r2".into()),
+            expires_in: Some(3600),
+        };
+        assert_eq!(
+            refreshed_session(&previous, rotated, NOW)
+                .unwrap()
+                .refresh_token
+                .as_deref(),
+            Some("r2"),
+            "a rotated refresh token replaces the one before"
         );
     }
 

@@ -3,8 +3,9 @@
 //!
 //! Tokens come from moto: `InitiateAuth` with the password, or with the refresh token
 //! of the hosted UI's session. The refresh tokens the app gets are the imitation's own,
-//! one per code, each standing for the session's moto refresh token, so that revoking
-//! one (`/oauth2/revoke`) ends that one alone, as Cognito's do.
+//! one line of them per code, each standing for the session's moto refresh token, so
+//! that revoking one (`/oauth2/revoke`) ends that sign-in alone, as Cognito's do. Each
+//! refresh hands out the line's next token (rotation, as the template's client does).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -60,11 +61,30 @@ pub(crate) struct AuthCode {
 /// client's `RefreshTokenValidity`.
 pub const REFRESH_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 
+/// How long a refresh token still works after a refresh replaced it, so a renewal
+/// whose answer was lost can be tried again: the template's client's
+/// `RetryGracePeriodSeconds`.
+pub const REFRESH_GRACE: Duration = Duration::from_secs(10);
+
 /// A refresh token the imitation gave an app.
 pub(crate) struct RefreshGrant {
     pub(crate) client_id: String,
     pub(crate) upstream_refresh: String,
+    /// The first token of its line (the one the code was redeemed for): revoking any
+    /// token of a line ends all of it.
+    pub(crate) line: String,
+    /// When the line ends: every token of it ends when the first would have.
     pub(crate) expires: Instant,
+    /// When this token stops working after a refresh replaced it (the grace period).
+    pub(crate) replaced_until: Option<Instant>,
+}
+
+impl RefreshGrant {
+    /// The last moment this token works.
+    pub(crate) fn ends(&self) -> Instant {
+        self.replaced_until
+            .map_or(self.expires, |until| until.min(self.expires))
+    }
 }
 
 /// Codes and refresh tokens given out.

@@ -55,7 +55,7 @@ use clock::Clock;
 use devstack::LocalAws;
 
 pub use bounded::MAX_ENTRIES;
-pub use issue::{CODE_LIFETIME, REFRESH_LIFETIME};
+pub use issue::{CODE_LIFETIME, REFRESH_GRACE, REFRESH_LIFETIME};
 pub use login::{MAX_LOCK, PASSWORD_ATTEMPTS};
 pub use nonce::Signer;
 pub use session::LIFETIME as SESSION_LIFETIME;

@@ -49,15 +49,18 @@ pub(crate) async fn revoke(
 }
 
 impl HostedUi {
-    /// Forgets `token`; refused when it was given to another client.
+    /// Forgets `token` and every other token of its line (those it replaced, still in
+    /// their grace period, and those that replaced it): the sign-in is over. Refused
+    /// when it was given to another client.
     fn revoke_refresh(&self, client_id: &str, token: &str) -> Result<(), ()> {
         let Ok(mut grants) = self.grants.lock() else {
             return Err(());
         };
         match grants.refresh.get(token) {
             Some(grant) if grant.client_id != client_id => Err(()),
-            Some(_) => {
-                grants.refresh.remove(token);
+            Some(grant) => {
+                let line = grant.line.clone();
+                grants.refresh.retain(|_, grant| grant.line != line);
                 Ok(())
             }
             None => Ok(()),

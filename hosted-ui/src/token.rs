@@ -1,5 +1,5 @@
 //! `POST /oauth2/token`: a code redeemed with its PKCE verifier, or a refresh token
-//! exchanged for new id and access tokens, answering and failing as Cognito documents
+//! exchanged for new id and access tokens and the next refresh token, answering and failing as Cognito documents
 //! (a JSON body `{"error": ...}` with status 400).
 //!
 //! The app calls it from its own origin, so the answer allows that origin (one of the
@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use aws_sdk_cognitoidentityprovider::types::OAuthFlowType;
 
 use crate::HostedUi;
-use crate::issue::{REFRESH_LIFETIME, RefreshGrant, random_token};
+use crate::issue::{REFRESH_GRACE, REFRESH_LIFETIME, RefreshGrant, random_token};
 use crate::request::Unavailable;
 
 #[derive(Debug, Default, Deserialize)]
@@ -85,7 +85,7 @@ impl IntoResponse for TokenError {
     }
 }
 
-/// A successful answer; `refresh_token` only for a code.
+/// A successful answer, with a new refresh token for a code and for each refresh.
 #[derive(Serialize)]
 struct TokenResponse {
     id_token: String,
@@ -231,13 +231,15 @@ impl HostedUi {
         }
         let refresh_token = random_token();
         let now = self.clock.now();
-        crate::bounded::make_room(&mut grants.refresh, now, |g| g.expires);
+        crate::bounded::make_room(&mut grants.refresh, now, RefreshGrant::ends);
         grants.refresh.insert(
             refresh_token.clone(),
             RefreshGrant {
                 client_id: client_id.to_owned(),
                 upstream_refresh: issued.tokens.upstream_refresh.clone(),
+                line: refresh_token.clone(),
                 expires: now + REFRESH_LIFETIME,
+                replaced_until: None,
             },
         );
         Ok(TokenResponse {
@@ -249,6 +251,9 @@ impl HostedUi {
         })
     }
 
+    /// Renews the tokens and rotates the refresh token: the answer carries the line's
+    /// next token, which ends when the presented one would have; the presented one
+    /// keeps working for [`REFRESH_GRACE`] (a retry of a lost answer gets yet another).
     async fn refresh(
         &self,
         client_id: &str,
@@ -258,28 +263,56 @@ impl HostedUi {
             .refresh_token
             .as_deref()
             .ok_or(TokenError::InvalidRequest)?;
-        let upstream = {
+        let (upstream, line, expires) = {
             let mut grants = self.grants.lock().map_err(|_| TokenError::ServerError)?;
             let grant = grants.refresh.get(token).ok_or(TokenError::InvalidGrant)?;
-            if grant.expires <= self.clock.now() {
-                // Over, as Cognito's are after the client's refresh token validity.
+            if grant.ends() <= self.clock.now() {
+                // Over, as Cognito's are after the client's refresh token validity or
+                // the grace period after their replacement.
                 grants.refresh.remove(token);
                 return Err(TokenError::InvalidGrant);
             }
             if grant.client_id != client_id {
                 return Err(TokenError::InvalidGrant);
             }
-            grant.upstream_refresh.clone()
+            (
+                grant.upstream_refresh.clone(),
+                grant.line.clone(),
+                grant.expires,
+            )
         };
         let tokens = self
             .refreshed(client_id, &upstream)
             .await
             .map_err(|()| TokenError::ServerError)?
             .ok_or(TokenError::InvalidGrant)?;
+        let next = random_token();
+        {
+            let mut grants = self.grants.lock().map_err(|_| TokenError::ServerError)?;
+            let now = self.clock.now();
+            // Revoked while moto answered: no successor.
+            let Some(presented) = grants.refresh.get_mut(token) else {
+                return Err(TokenError::InvalidGrant);
+            };
+            let until = now + REFRESH_GRACE;
+            presented.replaced_until =
+                Some(presented.replaced_until.map_or(until, |u| u.min(until)));
+            crate::bounded::make_room(&mut grants.refresh, now, RefreshGrant::ends);
+            grants.refresh.insert(
+                next.clone(),
+                RefreshGrant {
+                    client_id: client_id.to_owned(),
+                    upstream_refresh: upstream,
+                    line,
+                    expires,
+                    replaced_until: None,
+                },
+            );
+        }
         Ok(TokenResponse {
             id_token: tokens.id_token,
             access_token: tokens.access_token,
-            refresh_token: None,
+            refresh_token: Some(next),
             expires_in: tokens.expires_in,
             token_type: "Bearer",
         })

@@ -355,7 +355,11 @@ async fn a_refresh_token_renews_the_tokens_until_it_is_revoked() {
     let page = refresh(&f, refresh_token).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let renewed = json(&page);
-    assert!(renewed.get("refresh_token").is_none());
+    let next = renewed["refresh_token"].as_str().unwrap();
+    assert_ne!(
+        next, refresh_token,
+        "each refresh hands out a new refresh token"
+    );
     let identity = verifier(&f)
         .verify(renewed["id_token"].as_str().unwrap())
         .await
@@ -387,6 +391,11 @@ async fn a_refresh_token_renews_the_tokens_until_it_is_revoked() {
     assert_eq!(
         error_of(&refresh(&f, refresh_token).await),
         (StatusCode::BAD_REQUEST, "invalid_grant".to_owned())
+    );
+    assert_eq!(
+        error_of(&refresh(&f, next).await),
+        (StatusCode::BAD_REQUEST, "invalid_grant".to_owned()),
+        "revoking a token ends the tokens that replaced it too"
     );
     assert_eq!(
         revoke(&f, refresh_token, &client).await.status,
@@ -522,10 +531,53 @@ async fn a_refresh_token_ends_after_the_clients_refresh_token_validity() {
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
     f.clock
         .advance(hosted_ui::REFRESH_LIFETIME - Duration::from_secs(1));
-    assert_eq!(refresh(&f, refresh_token).await.status, StatusCode::OK);
+    let page = refresh(&f, refresh_token).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let next = json(&page)["refresh_token"].as_str().unwrap().to_owned();
+    f.clock.advance(Duration::from_secs(1));
+    for token in [refresh_token, next.as_str()] {
+        assert_eq!(
+            error_of(&refresh(&f, token).await),
+            (StatusCode::BAD_REQUEST, "invalid_grant".to_owned()),
+            "a rotated token ends when the sign-in's first one would have"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_rotates_the_token_and_the_replaced_one_ends_after_the_grace_period() {
+    let f = fixture().await;
+    let email = confirmed_user(&f).await;
+    let (code, _) = sign_in_for_code(&f, &email).await;
+    let first = json(&redeem(&f, &code, VERIFIER).await)["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let next = |page: &Page| {
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        json(page)["refresh_token"].as_str().unwrap().to_owned()
+    };
+    let second = next(&refresh(&f, &first).await);
+    assert_ne!(second, first);
+
+    f.clock
+        .advance(hosted_ui::REFRESH_GRACE - Duration::from_secs(1));
+    let retried = next(&refresh(&f, &first).await);
+    assert!(
+        retried != first && retried != second,
+        "a retry within the grace period gets a token of its own"
+    );
     f.clock.advance(Duration::from_secs(1));
     assert_eq!(
-        error_of(&refresh(&f, refresh_token).await),
+        error_of(&refresh(&f, &first).await),
+        (StatusCode::BAD_REQUEST, "invalid_grant".to_owned()),
+        "the replaced token is over once the grace period is"
+    );
+    let third = next(&refresh(&f, &second).await);
+    f.clock.advance(hosted_ui::REFRESH_GRACE);
+    assert_eq!(
+        error_of(&refresh(&f, &second).await),
         (StatusCode::BAD_REQUEST, "invalid_grant".to_owned())
     );
+    next(&refresh(&f, &third).await);
 }

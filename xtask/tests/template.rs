@@ -240,10 +240,62 @@ fn the_client_allows_only_the_chosen_grant_and_only_back_to_the_site() {
     assert_eq!(client["EnableTokenRevocation"], true);
     assert_eq!(client["RefreshTokenValidity"], 12);
     assert_eq!(client["TokenValidityUnits"]["RefreshToken"], "hours");
+}
+
+/// The flows a client lists that sign someone in through Cognito's API, around the
+/// hosted UI: every flow but refresh-token auth (renewal) and custom auth, which needs
+/// the pool's challenge triggers.
+fn api_sign_in_flows(flows: &Value) -> Vec<String> {
+    strings(flows)
+        .into_iter()
+        .filter(|flow| !["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH"].contains(&flow.as_str()))
+        .collect()
+}
+
+#[test]
+fn code_grant_refresh_tokens_rotate_and_no_flow_signs_in_around_the_hosted_ui() {
+    let t = template();
+    let rotation = |props: &Value| {
+        assert_eq!(props["RefreshTokenRotation"]["Feature"], "ENABLED");
+        assert_eq!(
+            props["RefreshTokenRotation"]["RetryGracePeriodSeconds"].as_u64(),
+            Some(hosted_ui::REFRESH_GRACE.as_secs()),
+            "the imitation retires a replaced token when Cognito does"
+        );
+        // Cognito refuses ALLOW_REFRESH_TOKEN_AUTH on a rotating client.
+        assert_eq!(strings(&props["ExplicitAuthFlows"]), ["ALLOW_CUSTOM_AUTH"]);
+    };
+    let client = props(&t, "UserPoolClient");
+    let (condition, code, implicit) = if_parts(&client["RefreshTokenRotation"]);
+    assert_eq!(condition, "IsCodeGrant");
     assert_eq!(
-        strings(&client["ExplicitAuthFlows"]),
-        ["ALLOW_REFRESH_TOKEN_AUTH"]
+        implicit,
+        &tagged("Ref", "AWS::NoValue"),
+        "no refresh token to rotate"
     );
+    let (condition, code_flows, implicit_flows) = if_parts(&client["ExplicitAuthFlows"]);
+    assert_eq!(condition, "IsCodeGrant");
+    let code_client = Value::Mapping(
+        [
+            ("RefreshTokenRotation".into(), code.clone()),
+            ("ExplicitAuthFlows".into(), code_flows.clone()),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    rotation(&code_client);
+    assert_eq!(strings(implicit_flows), ["ALLOW_REFRESH_TOKEN_AUTH"]);
+    rotation(props(&t, "LocalDevClient"));
+
+    for flows in [
+        code_flows,
+        implicit_flows,
+        &props(&t, "LocalDevClient")["ExplicitAuthFlows"],
+    ] {
+        assert_eq!(api_sign_in_flows(flows), Vec::<String>::new());
+    }
+    // Custom auth signs nobody in without the pool's challenge triggers.
+    assert_eq!(props(&t, "UserPool").get("LambdaConfig"), None);
 }
 
 #[test]
@@ -261,10 +313,6 @@ fn a_local_app_signs_in_through_a_client_of_its_own() {
     }
     assert_eq!(strings(&props["AllowedOAuthFlows"]), ["code", "implicit"]);
     assert_eq!(props["GenerateSecret"], false);
-    assert_eq!(
-        strings(&props["ExplicitAuthFlows"]),
-        ["ALLOW_REFRESH_TOKEN_AUTH"]
-    );
     let output = &t["Outputs"]["LocalDevClientId"];
     assert_eq!(output["Condition"], "HasLocalDevUrl");
     assert_eq!(output["Value"], tagged("Ref", "LocalDevClient"));
@@ -428,11 +476,6 @@ fn the_hosted_ui_imitation_ends_refresh_tokens_when_the_client_does() {
 fn names_and_roles_cannot_be_set_by_users_themselves() {
     let t = template();
     let client = props(&t, "UserPoolClient");
-    assert_eq!(
-        strings(&client["ExplicitAuthFlows"]),
-        ["ALLOW_REFRESH_TOKEN_AUTH"],
-        "no SRP or password sign-in around the hosted UI"
-    );
     assert_eq!(strings(&client["WriteAttributes"]), ["email"]);
     assert_eq!(
         strings(
