@@ -41,14 +41,50 @@ pub fn app_tools(root: &Path) -> Result<()> {
         TRUNK_VERSION,
         &["install", "--locked", "trunk", "--version", TRUNK_VERSION],
     )?;
-    let bindgen = wasm_bindgen_version(root)?;
-    // Without --locked: the crate's own lock file asks for versions this registry lacks.
-    cargo_tool(
-        "wasm-bindgen",
-        &bindgen,
-        &["install", "wasm-bindgen-cli", "--version", &bindgen],
-    )?;
+    wasm_bindgen(root)?;
     node_tools(root)
+}
+
+/// The wasm-bindgen-cli tree, locked with checksums: `tools/wasm-bindgen` and its
+/// Cargo.lock (see its Cargo.toml for why the crate's own lock is not used).
+pub const WASM_BINDGEN_TOOL: &str = "tools/wasm-bindgen";
+
+/// `wasm-bindgen` from [`WASM_BINDGEN_TOOL`], `--locked`, unless that build at the
+/// workspace's version is what cargo installed (one from crates.io is replaced).
+fn wasm_bindgen(root: &Path) -> Result<()> {
+    let version = wasm_bindgen_version(root)?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let installed = Command::new(&cargo).args(["install", "--list"]).output()?;
+    let ours = format!("{} v{version} ", tool_package(root)?);
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|line| line.starts_with(&ours))
+        && tool_version("wasm-bindgen").is_some_and(|v| v.ends_with(&version))
+    {
+        println!("setup: wasm-bindgen {version} (locked) is installed");
+        return Ok(());
+    }
+    println!("setup: installing wasm-bindgen {version} from {WASM_BINDGEN_TOOL} (--locked)");
+    let tool = root.join(WASM_BINDGEN_TOOL);
+    run_cmd(Command::new(cargo).args([
+        "install",
+        "--locked",
+        "--force",
+        "--path",
+        &tool.to_string_lossy(),
+        "--target-dir",
+        &root.join("target/tools").to_string_lossy(),
+    ]))
+}
+
+/// The name of the package in [`WASM_BINDGEN_TOOL`].
+fn tool_package(root: &Path) -> Result<String> {
+    let manifest = fs::read_to_string(root.join(WASM_BINDGEN_TOOL).join("Cargo.toml"))?;
+    manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("name = \""))
+        .map(|n| n.trim_end_matches('"').to_owned())
+        .context("no package name in the wasm-bindgen tool's Cargo.toml")
 }
 
 /// trunk 0.22 needs a newer Rust than this project's toolchain.
@@ -111,6 +147,13 @@ pub fn wasm_bindgen_version(root: &Path) -> Result<String> {
         })
         .map(|v| v.trim_end_matches('"').to_owned())
         .context("wasm-bindgen is not in Cargo.lock")?;
+    let tool = fs::read_to_string(root.join(WASM_BINDGEN_TOOL).join("Cargo.toml"))?;
+    if !tool.contains(&format!("wasm-bindgen-cli = \"={version}\"")) {
+        bail!(
+            "{WASM_BINDGEN_TOOL}/Cargo.toml must pin wasm-bindgen-cli = \"={version}\", the \
+             version in Cargo.lock (then `cargo xtask lock`)"
+        );
+    }
     let trunk = fs::read_to_string(root.join("Trunk.toml"))?;
     if !trunk.contains(&format!("wasm_bindgen = \"{version}\"")) {
         bail!("Trunk.toml must pin wasm_bindgen = \"{version}\", the version in Cargo.lock");
@@ -291,6 +334,17 @@ pub fn lock(root: &Path) -> Result<()> {
         )?;
         println!("lock: wrote {lock}; `cargo xtask setup` installs it");
     }
+    // The smallest change that meets the tool's manifest (a new wasm-bindgen-cli
+    // version): the rest of its tree stays as locked.
+    let manifest = root.join(WASM_BINDGEN_TOOL).join("Cargo.toml");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    run_cmd(Command::new(cargo).args([
+        "update",
+        "--workspace",
+        "--manifest-path",
+        &manifest.to_string_lossy(),
+    ]))?;
+    println!("lock: wrote {WASM_BINDGEN_TOOL}/Cargo.lock; `cargo xtask setup` installs it");
     Ok(())
 }
 
@@ -349,5 +403,35 @@ mod tests {
                 "every package in {lock} has its hashes"
             );
         }
+    }
+
+    /// The wasm-bindgen Trunk runs is built from a tree locked crate by crate, with
+    /// checksums, at the version the app's Cargo.lock names.
+    #[test]
+    fn the_wasm_bindgen_tool_is_locked_to_the_workspaces_version_with_checksums() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let version = wasm_bindgen_version(&root).unwrap();
+        let lock = fs::read_to_string(root.join(WASM_BINDGEN_TOOL).join("Cargo.lock")).unwrap();
+        let packages: Vec<&str> = lock.split("[[package]]").skip(1).collect();
+        assert!(packages.len() > 100, "the whole tree is locked");
+        let tool = tool_package(&root).unwrap();
+        for package in &packages {
+            if package.contains(&format!("name = \"{tool}\"")) {
+                continue;
+            }
+            assert!(
+                package
+                    .contains("source = \"registry+https://github.com/rust-lang/crates.io-index\"")
+                    && package.contains("checksum = \""),
+                "from crates.io with its checksum: {package}"
+            );
+        }
+        assert!(
+            packages
+                .iter()
+                .any(|p| p.contains("name = \"wasm-bindgen-cli\"")
+                    && p.contains(&format!("version = \"{version}\""))),
+            "wasm-bindgen-cli {version} is in the tool's lock"
+        );
     }
 }
