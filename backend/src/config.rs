@@ -42,6 +42,43 @@ pub struct Config {
     pub handler: Handler,
     /// How to reach DynamoDB.
     pub aws: AwsAccess,
+    /// The value CloudFront puts in `x-origin-verify` (`ORIGIN_SECRET`): when set,
+    /// every request without it is refused, so the API answers only through the site
+    /// (and its per-address limit). Unset locally.
+    pub origin_secret: Option<OriginSecret>,
+}
+
+/// The secret CloudFront adds to each request it sends to the API.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OriginSecret(String);
+
+/// The shortest secret accepted: 128 bits in hex.
+const MIN_ORIGIN_SECRET: usize = 32;
+
+impl OriginSecret {
+    /// `secret`, if it is long enough to be one: at least 32 ASCII characters.
+    pub fn new(secret: &str) -> Option<Self> {
+        (secret.len() >= MIN_ORIGIN_SECRET && secret.is_ascii()).then(|| Self(secret.to_owned()))
+    }
+
+    /// Whether `presented` is the secret, in time that does not depend on where they
+    /// differ.
+    pub fn matches(&self, presented: &[u8]) -> bool {
+        let secret = self.0.as_bytes();
+        presented.len() == secret.len()
+            && presented
+                .iter()
+                .zip(secret)
+                .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+                == 0
+    }
+}
+
+/// Never in a log, not even through `{:?}`.
+impl std::fmt::Debug for OriginSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OriginSecret(..)")
+    }
 }
 
 /// Region, credentials and (locally) endpoint for DynamoDB, as Lambda sets them in the
@@ -242,6 +279,16 @@ impl Config {
             Some(_) => return Err(invalid("PUBLIC_READ", "expected true or false")),
         };
 
+        let origin_secret = match var("ORIGIN_SECRET") {
+            None => None,
+            Some(secret) => Some(OriginSecret::new(&secret).ok_or_else(|| {
+                invalid(
+                    "ORIGIN_SECRET",
+                    "expected at least 32 ASCII characters (the deploy makes 64 hex digits)",
+                )
+            })?),
+        };
+
         let bind_addr: SocketAddr = var("BIND_ADDR")
             .unwrap_or_else(|| DEFAULT_BIND_ADDR.to_owned())
             .parse()
@@ -282,6 +329,7 @@ impl Config {
             in_lambda,
             handler,
             aws,
+            origin_secret,
         })
     }
 }
@@ -416,6 +464,25 @@ mod tests {
             "{shown}"
         );
         assert!(load(&env(&[])).unwrap().aws.session_token.is_none());
+    }
+
+    #[test]
+    fn an_origin_secret_is_read_hidden_from_logs_and_refused_when_short() {
+        let secret = "f".repeat(64);
+        let config = load(&env(&[("ORIGIN_SECRET", &secret)])).unwrap();
+        assert!(
+            config
+                .origin_secret
+                .as_ref()
+                .unwrap()
+                .matches(secret.as_bytes())
+        );
+        assert!(!format!("{config:?}").contains(&secret));
+        assert!(load(&env(&[])).unwrap().origin_secret.is_none());
+        match load(&env(&[("ORIGIN_SECRET", "short")])) {
+            Err(ConfigError::Invalid { var, .. }) => assert_eq!(var, "ORIGIN_SECRET"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! What wraps every request, outermost first: its own request id, a span for its log
 //! lines, a 500 for a panic, one log line for an error, the security and cache
 //! headers, CORS for the site's origin, the shared JSON body for bare error statuses
-//! from layers below the handlers, and the body limit.
+//! from layers below the handlers, the origin check (deployed: only requests that came
+//! through CloudFront) and the body limit.
 
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -21,6 +22,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::config::OriginSecret;
 use crate::error::{self, ApiError, Logged};
 use crate::extract;
 
@@ -31,9 +33,18 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The header CloudFront adds to every request it sends to the API, with the stack's
+/// origin secret (infra/template.yaml, the `api` origin).
+pub const ORIGIN_SECRET_HEADER: HeaderName = HeaderName::from_static("x-origin-verify");
+
 /// `router` with every layer the API runs under; CORS only when the site's origins
-/// are configured (behind CloudFront the API is same-origin and needs none).
-pub fn wrap(router: Router, allowed_origins: &[HeaderValue]) -> Router {
+/// are configured (behind CloudFront the API is same-origin and needs none); the
+/// origin check only with a secret.
+pub fn wrap(
+    router: Router,
+    allowed_origins: &[HeaderValue],
+    origin_secret: Option<OriginSecret>,
+) -> Router {
     let cors = (!allowed_origins.is_empty()).then(|| {
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(allowed_origins.to_vec()))
@@ -69,7 +80,36 @@ pub fn wrap(router: Router, allowed_origins: &[HeaderValue]) -> Router {
         .option_layer(cors)
         .layer(MapResponseLayer::new(json_error_bodies))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    let router = match origin_secret {
+        Some(secret) => router.layer(axum::middleware::from_fn_with_state(
+            secret,
+            through_the_site,
+        )),
+        None => router,
+    };
     router.layer(middleware)
+}
+
+/// Refuses a request that did not come through CloudFront: one sent to the HTTP
+/// API's own address would walk around the site's per-address limit. CloudFront
+/// replaces any `x-origin-verify` a viewer sends with the secret, so only a request
+/// through the site carries it.
+async fn through_the_site(
+    State(secret): State<OriginSecret>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let presented = request
+        .headers()
+        .get(ORIGIN_SECRET_HEADER)
+        .map(HeaderValue::as_bytes);
+    if presented.is_some_and(|value| secret.matches(value)) {
+        return next.run(request).await;
+    }
+    ApiError::Forbidden {
+        action: "call the API other than through the site",
+    }
+    .into_response()
 }
 
 /// Logs the [`ApiError`] a handler or extractor answered with, once, inside the

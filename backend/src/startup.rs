@@ -27,7 +27,11 @@ pub fn app_with_clock(config: &Config, dynamo: aws_sdk_dynamodb::Client, clock: 
         quota: config.quota,
         cleanup_in_process: !config.in_lambda,
     };
-    middleware::wrap(routes::api().with_state(state), &config.allowed_origins)
+    middleware::wrap(
+        routes::api().with_state(state),
+        &config.allowed_origins,
+        config.origin_secret.clone(),
+    )
 }
 
 /// The DynamoDB client for `access`: the region and credentials Lambda puts in the

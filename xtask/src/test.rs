@@ -36,23 +36,20 @@ pub fn run(root: &Path) -> Result<()> {
         "warnings",
     ]))?;
 
-    println!("test: the deploy template (cfn-lint, checkov)");
+    println!("test: the deploy templates (cfn-lint, checkov)");
     let venv_bin = root.join(setup::VENV).join("bin");
-    run_cmd(
-        Command::new(venv_bin.join("cfn-lint"))
-            .current_dir(root)
-            .arg("infra/template.yaml"),
-    )?;
-    run_cmd(
-        Command::new(venv_bin.join("checkov"))
-            .current_dir(root)
-            .args([
-                "--file",
-                "infra/template.yaml",
-                "--config-file",
-                "infra/checkov.yaml",
-            ]),
-    )?;
+    for template in ["infra/template.yaml", "infra/waf.yaml"] {
+        run_cmd(
+            Command::new(venv_bin.join("cfn-lint"))
+                .current_dir(root)
+                .arg(template),
+        )?;
+        run_cmd(
+            Command::new(venv_bin.join("checkov"))
+                .current_dir(root)
+                .args(["--file", template, "--config-file", "infra/checkov.yaml"]),
+        )?;
+    }
 
     // Dropping the services stops them, whether the tests pass or fail.
     let services = Services::start(root)?;

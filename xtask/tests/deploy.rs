@@ -706,6 +706,8 @@ fn every_sam_command_line_the_deploy_builds_is_taken_by_the_real_sam_cli() {
                 "The \"board\" <no-reply@example.com>",
                 "--alarm-email",
                 "ops@example.com",
+                "--rate-limit",
+                "300",
             ],
         ),
     ];
@@ -714,6 +716,8 @@ fn every_sam_command_line_the_deploy_builds_is_taken_by_the_real_sam_cli() {
         let scratch = f.dir.join("scratch/infra");
         std::fs::create_dir_all(&scratch).unwrap();
         std::fs::write(scratch.join("template.yaml"), SCRATCH_TEMPLATE).unwrap();
+        // The limit's template as it is: moto's CloudFormation takes it.
+        std::fs::copy(root().join("infra/waf.yaml"), scratch.join("waf.yaml")).unwrap();
         let sam = f.dir.join("bin/sam");
         std::fs::write(&sam, REAL_SAM).unwrap();
         match existing {
@@ -724,6 +728,11 @@ fn every_sam_command_line_the_deploy_builds_is_taken_by_the_real_sam_cli() {
                 let stack = stack.replace("<same>", &hash);
                 f.rule("cargo lambda --version", "0", "cargo-lambda 1.9.2")
                     .rule("aws sts get-caller-identity", "0", IDENTITY)
+                    .rule(
+                        &format!("aws cloudformation describe-stacks --stack-name {LIMIT_STACK}"),
+                        "0",
+                        &limit_stack_json(),
+                    )
                     .rule("aws cloudformation describe-stacks", "0", &stack)
                     .rule(
                         "aws cognito-idp describe-user-pool-domain",
@@ -784,9 +793,24 @@ fn every_sam_command_line_the_deploy_builds_is_taken_by_the_real_sam_cli() {
             "{name}: sam build:\n{runs}"
         );
         for deploy in deploys {
+            if deploy.starts_with("sam deploy --template-file infra/waf.yaml") {
+                // No artifacts, no bucket: moto's CloudFormation makes the change set.
+                assert!(
+                    deploy.contains("Changeset created successfully")
+                        || deploy.contains("No changes to deploy"),
+                    "{name}: the limit's stack:\n{deploy}"
+                );
+                continue;
+            }
             assert!(
                 deploy.contains("aws-sam-cli-managed-default"),
                 "{name}: stopped before --resolve-s3:\n{deploy}"
+            );
+        }
+        if extra.contains(&"--rate-limit") {
+            assert!(
+                runs.contains("=== sam deploy --template-file infra/waf.yaml"),
+                "{runs}"
             );
         }
     }
@@ -976,6 +1000,11 @@ fn teardown_empties_the_versioned_bucket_then_deletes_the_stack_and_keeps_the_da
     let f = Fakes::new("teardown-keep");
     f.rule("aws sts get-caller-identity", "0", IDENTITY)
         .rule(
+            &format!("aws cloudformation describe-stacks --stack-name {LIMIT_STACK}"),
+            "0",
+            "{}",
+        )
+        .rule(
             "aws cloudformation describe-stacks",
             "0",
             &stack_json("UPDATE_COMPLETE", ""),
@@ -1005,9 +1034,19 @@ fn teardown_empties_the_versioned_bucket_then_deletes_the_stack_and_keeps_the_da
                 .rposition(|l| l.contains("list-object-versions"))
                 .unwrap()
     );
+    let waited = f.position("aws cloudformation wait stack-delete-complete --stack-name board-t");
+    assert!(waited > stack_delete);
+    let limit_delete = f.position(&format!(
+        "aws cloudformation delete-stack --stack-name {LIMIT_STACK} --region us-east-1"
+    ));
     assert!(
-        f.position("aws cloudformation wait stack-delete-complete --stack-name board-t")
-            > stack_delete
+        limit_delete > waited,
+        "the limit's web ACL goes once no distribution uses it"
+    );
+    assert!(
+        f.position(&format!(
+            "aws cloudformation wait stack-delete-complete --stack-name {LIMIT_STACK} --region us-east-1"
+        )) > limit_delete
     );
     for kept in [
         "aws dynamodb delete-table",
@@ -1080,4 +1119,140 @@ fn teardown_without_yes_removes_nothing_and_says_how() {
     ] {
         assert!(said.contains(step), "{step}: {said}");
     }
+}
+
+/// The per-address limit's stack of stage `t` in eu-west-1: in us-east-1.
+const LIMIT_STACK: &str = "board-t-eu-west-1-limit";
+const WEB_ACL: &str =
+    "arn:aws:wafv2:us-east-1:123456789012:global/webacl/board-t-eu-west-1/0a1b2c3d";
+
+/// describe-stacks of the limit's stack, with its web ACL.
+fn limit_stack_json() -> String {
+    serde_json::json!({"Stacks": [{
+        "StackName": LIMIT_STACK,
+        "StackStatus": "CREATE_COMPLETE",
+        "Outputs": [{"OutputKey": "WebAclArn", "OutputValue": WEB_ACL}],
+    }]})
+    .to_string()
+}
+
+/// A deployed stack of stage `t` with these parameters.
+fn stack_with(parameters: &[(&str, &str)]) -> String {
+    let mut value: serde_json::Value =
+        serde_json::from_str(&stack_json("UPDATE_COMPLETE", "sha256-OLD=")).unwrap();
+    value["Stacks"][0]["Parameters"] = parameters
+        .iter()
+        .map(|(k, v)| serde_json::json!({"ParameterKey": k, "ParameterValue": v}))
+        .collect();
+    value.to_string()
+}
+
+/// The secret a `sam deploy` line sets, if any.
+fn origin_secret(line: &str) -> Option<&str> {
+    line.split(' ')
+        .find_map(|arg| arg.strip_prefix("OriginSecret="))
+}
+
+#[test]
+fn a_rate_limit_creates_its_web_acl_in_us_east_1_before_the_distribution_uses_it() {
+    let f = Fakes::new("limit-first");
+    f.rule(
+        &format!("aws cloudformation describe-stacks --stack-name {LIMIT_STACK}"),
+        "0",
+        &limit_stack_json(),
+    );
+    first_create(&f);
+    let output = f.deploy(&["--rate-limit", "300"]);
+    assert!(output.status.success(), "{}", text(&output));
+
+    let acl = f.position(&format!(
+        "sam deploy --template-file infra/waf.yaml --stack-name {LIMIT_STACK} \
+         --no-fail-on-empty-changeset --parameter-overrides AclName=board-t-eu-west-1 \
+         RateLimit=300 --region us-east-1"
+    ));
+    let read = f.position(&format!(
+        "aws cloudformation describe-stacks --stack-name {LIMIT_STACK} --region us-east-1"
+    ));
+    let board = f.position("sam deploy --stack-name board-t ");
+    assert!(acl < read && read < board, "{:#?}", f.log());
+    let deploys: Vec<String> = f
+        .log()
+        .into_iter()
+        .filter(|l| l.starts_with("sam deploy --stack-name board-t "))
+        .collect();
+    assert_eq!(deploys.len(), 2);
+    for deploy in &deploys {
+        assert!(deploy.contains(&format!("WebAclArn={WEB_ACL}")), "{deploy}");
+        assert!(deploy.contains("--region eu-west-1"), "{deploy}");
+    }
+    // One secret for the stack, in both of the first create's deploys, never printed.
+    let secret = origin_secret(&deploys[0]).expect("a first create makes the secret");
+    assert_eq!(secret.len(), 64);
+    assert!(secret.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(origin_secret(&deploys[1]), Some(secret));
+    let said = text(&output);
+    assert!(!said.contains(secret), "{said}");
+    assert!(said.contains("OriginSecret=<secret>"), "{said}");
+}
+
+#[test]
+fn a_redeploy_keeps_the_origin_secret_and_the_limit_and_an_empty_rate_limit_removes_it_after() {
+    let deployed = stack_with(&[
+        ("AppScriptHash", "sha256-OLD="),
+        ("AuthDomainPrefix", "board-t"),
+        ("OriginSecret", "****"),
+        ("WebAclArn", WEB_ACL),
+    ]);
+    let run = |name: &str, extra: &[&str]| {
+        let f = Fakes::new(name);
+        f.rule("cargo lambda --version", "0", "cargo-lambda 1.9.2")
+            .rule("aws sts get-caller-identity", "0", IDENTITY)
+            .rule(
+                &format!("aws cloudformation describe-stacks --stack-name {LIMIT_STACK}"),
+                "0",
+                &limit_stack_json(),
+            )
+            .rule("aws cloudformation describe-stacks", "0", &deployed)
+            .rule(
+                "aws cognito-idp describe-user-pool-domain",
+                "0",
+                FREE_DOMAIN,
+            )
+            .rule("aws dynamodb describe-table", "255", NO_TABLE)
+            .rule("aws s3 cp s3://", "1", "not found");
+        let output = f.deploy_command(extra).output().unwrap();
+        assert!(output.status.success(), "{name}: {}", text(&output));
+        f
+    };
+
+    let kept = run("limit-kept", &[]);
+    let line = &kept.log()[kept.position("sam deploy --stack-name board-t ")];
+    assert_eq!(
+        origin_secret(line),
+        None,
+        "the stack's secret is kept by not giving it: {line}"
+    );
+    assert!(line.contains(&format!("WebAclArn={WEB_ACL}")), "{line}");
+    assert!(!kept.called("sam deploy --template-file infra/waf.yaml"));
+    assert!(!kept.called("aws cloudformation delete-stack"));
+
+    let removed = run("limit-removed", &["--rate-limit", ""]);
+    let board = removed.position("sam deploy --stack-name board-t ");
+    assert!(removed.log()[board].contains(r#"WebAclArn="""#));
+    let delete = removed.position(&format!(
+        "aws cloudformation delete-stack --stack-name {LIMIT_STACK} --region us-east-1"
+    ));
+    assert!(
+        delete > board,
+        "the distribution lets go of the web ACL before it is deleted"
+    );
+    assert!(removed.called(&format!(
+        "aws cloudformation wait stack-delete-complete --stack-name {LIMIT_STACK} --region us-east-1"
+    )));
+
+    let refused = Fakes::new("limit-refused");
+    let output = refused.deploy(&["--rate-limit", "5"]);
+    assert!(!output.status.success());
+    assert!(text(&output).contains("10 or more"), "{}", text(&output));
+    assert!(refused.log().is_empty(), "refused before any call");
 }

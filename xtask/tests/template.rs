@@ -1286,3 +1286,84 @@ fn alarms_exist_only_with_an_address_and_cover_functions_api_tables_and_edge() {
         "HasEdgeAlarm"
     );
 }
+
+#[test]
+fn the_api_answers_only_requests_that_came_through_the_distribution() {
+    let t = template();
+    let secret = &t["Parameters"]["OriginSecret"];
+    assert_eq!(secret["NoEcho"], true, "never shown by CloudFormation");
+    assert_eq!(secret["AllowedPattern"], "^[0-9a-f]{64}$");
+    assert_eq!(secret.get("Default"), None, "never a known value");
+
+    let origins = props(&t, "Distribution")["DistributionConfig"]["Origins"]
+        .as_sequence()
+        .unwrap();
+    let api = origins.iter().find(|o| o["Id"] == "api").unwrap();
+    let headers = api["OriginCustomHeaders"].as_sequence().unwrap();
+    assert_eq!(headers.len(), 1);
+    assert_eq!(
+        headers[0]["HeaderName"],
+        backend::middleware::ORIGIN_SECRET_HEADER.as_str()
+    );
+    assert_eq!(headers[0]["HeaderValue"], tagged("Ref", "OriginSecret"));
+    let site = origins.iter().find(|o| o["Id"] == "site").unwrap();
+    assert_eq!(
+        site.get("OriginCustomHeaders"),
+        None,
+        "the bucket needs none"
+    );
+
+    let env = &props(&t, "ApiFunction")["Environment"]["Variables"];
+    assert_eq!(env["ORIGIN_SECRET"], tagged("Ref", "OriginSecret"));
+    let cleanup = &props(&t, "CleanupFunction")["Environment"]["Variables"];
+    assert_eq!(cleanup.get("ORIGIN_SECRET"), None, "no requests to check");
+}
+
+#[test]
+fn the_per_address_limit_is_attached_only_when_given() {
+    let t = template();
+    assert_eq!(t["Parameters"]["WebAclArn"]["Default"], "");
+    let config = &props(&t, "Distribution")["DistributionConfig"];
+    let (condition, attached, none) = if_parts(&config["WebACLId"]);
+    assert_eq!(condition, "HasWebAcl");
+    assert_eq!(attached, &tagged("Ref", "WebAclArn"));
+    assert_eq!(none, &tagged("Ref", "AWS::NoValue"));
+}
+
+fn waf_template() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/waf.yaml");
+    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn the_limit_counts_each_addresss_api_requests_over_five_minutes_and_answers_429() {
+    let t = waf_template();
+    let acl = props(&t, "WebAcl");
+    assert_eq!(acl["Scope"], "CLOUDFRONT");
+    assert!(acl["DefaultAction"]["Allow"].is_mapping());
+    let rules = acl["Rules"].as_sequence().unwrap();
+    assert_eq!(rules.len(), 1, "one rule: one rule's fee");
+    let rule = &rules[0];
+    let rate = &rule["Statement"]["RateBasedStatement"];
+    assert_eq!(rate["AggregateKeyType"], "IP");
+    assert_eq!(rate["EvaluationWindowSec"], 300);
+    assert_eq!(rate["Limit"], tagged("Ref", "RateLimit"));
+    let scope = &rate["ScopeDownStatement"]["ByteMatchStatement"];
+    assert_eq!(scope["PositionalConstraint"], "STARTS_WITH");
+    assert_eq!(scope["SearchString"], "/api/");
+    assert!(scope["FieldToMatch"]["UriPath"].is_mapping());
+    assert_eq!(t["Parameters"]["RateLimit"]["MinValue"], 10);
+
+    let block = &rule["Action"]["Block"]["CustomResponse"];
+    assert_eq!(block["ResponseCode"], 429);
+    let key = block["CustomResponseBodyKey"].as_str().unwrap();
+    let body = &acl["CustomResponseBodies"][key];
+    assert_eq!(body["ContentType"], "APPLICATION_JSON");
+    let parsed: shared::ErrorBody =
+        serde_json::from_str(body["Content"].as_str().unwrap()).expect("the API's own error shape");
+    assert_eq!(parsed.error.code, shared::ErrorCode::TooManyRequests);
+    assert_eq!(
+        t["Outputs"]["WebAclArn"]["Value"],
+        tagged("GetAtt", "WebAcl.Arn")
+    );
+}

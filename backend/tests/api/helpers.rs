@@ -141,6 +141,7 @@ pub fn config_for(aws: &LocalAws, stack: &Stack) -> Config {
             session_token: None,
             dynamodb_endpoint: Some(aws.dynamodb_endpoint.clone()),
         },
+        origin_secret: None,
     }
 }
 

@@ -494,3 +494,70 @@ async fn the_openapi_description_needs_no_token() {
     assert!(reply.body["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(reply.body["paths"]["/posts/{id}"]["delete"].is_object());
 }
+
+#[tokio::test]
+async fn with_an_origin_secret_only_requests_carrying_it_are_answered() {
+    const SECRET: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let app = TestApp::spawn().await;
+    let post = app.create(&app.alice, "t", "c").await.id;
+    // The same stack behind the deployed configuration: CloudFront's secret required.
+    let mut config = crate::helpers::config_for(&app.aws, &app.stack);
+    config.origin_secret = backend::config::OriginSecret::new(SECRET);
+    let deployed = TestApp {
+        router: backend::app(&config, app.aws.dynamo.clone()),
+        ..app
+    };
+    let request = |secret: Option<&str>| {
+        let mut request = Request::get(format!("/posts/{post}")).header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", deployed.alice.id_token),
+        );
+        if let Some(secret) = secret {
+            request = request.header("x-origin-verify", secret);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+
+    let through_the_site = deployed.send(request(Some(SECRET))).await;
+    assert_eq!(
+        through_the_site.status,
+        StatusCode::OK,
+        "{}",
+        through_the_site.body
+    );
+    assert_eq!(through_the_site.body["id"], post);
+
+    let wrong_last_digit = format!("{}0", &SECRET[..SECRET.len() - 1]);
+    for (case, secret) in [
+        ("no header", None),
+        ("a wrong secret", Some(wrong_last_digit.as_str())),
+        ("a prefix of it", Some(&SECRET[..32])),
+        ("empty", Some("")),
+    ] {
+        let direct = deployed.send(request(secret)).await;
+        assert_eq!(direct.status, StatusCode::FORBIDDEN, "{case}");
+        assert_eq!(direct.body["error"]["code"], "forbidden", "{case}");
+        assert_eq!(
+            direct.body["error"]["message"], "you may not call the API other than through the site",
+            "{case}"
+        );
+    }
+    let health = deployed
+        .send(Request::get("/health").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(
+        health.status,
+        StatusCode::FORBIDDEN,
+        "no route is reachable around the site"
+    );
+}
+
+#[test]
+fn an_origin_secret_is_never_shown_and_a_short_one_is_refused() {
+    use backend::config::OriginSecret;
+    let secret = OriginSecret::new("0123456789abcdef0123456789abcdef").unwrap();
+    assert_eq!(format!("{secret:?}"), "OriginSecret(..)");
+    assert!(secret.matches(b"0123456789abcdef0123456789abcdef"));
+    assert!(!secret.matches(b"0123456789abcdef0123456789abcdee"));
+    assert!(OriginSecret::new("too short").is_none());
+}

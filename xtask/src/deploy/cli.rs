@@ -7,8 +7,6 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::process::run_cmd;
-
 pub struct Cli {
     pub dry_run: bool,
     pub root: PathBuf,
@@ -47,12 +45,30 @@ impl Cli {
     /// Runs a step that changes something (printed as a shell would take it, so a
     /// dry run's lines can be pasted; skipped on a dry run).
     pub fn run(&self, args: &[&str]) -> Result<()> {
+        self.run_hiding(args, None)
+    }
+
+    /// [`run`](Self::run), with `secret` printed as `<secret>` wherever it appears
+    /// (that line cannot be pasted as it is).
+    pub fn run_hiding(&self, args: &[&str], secret: Option<&str>) -> Result<()> {
         let shown = self.with_region(args);
-        self.say(&shell_line(&shown));
+        let line = match secret {
+            Some(secret) if !secret.is_empty() => shell_line(&shown).replace(secret, "<secret>"),
+            _ => shell_line(&shown),
+        };
+        self.say(&line);
         if self.dry_run {
             return Ok(());
         }
-        run_cmd(&mut self.command(&shown))
+        // The error names the line as printed: never the secret.
+        let status = self
+            .command(&shown)
+            .status()
+            .with_context(|| format!("starting {}", shown[0]))?;
+        if !status.success() {
+            bail!("`{line}` failed ({status})");
+        }
+        Ok(())
     }
 
     /// `shown` as a command: in the root, with the deploy's tools first on PATH.

@@ -20,6 +20,7 @@
 //! touching nothing remote.
 
 mod cli;
+mod limit;
 mod preflight;
 pub mod teardown;
 mod upload;
@@ -76,6 +77,12 @@ pub struct DeployOptions {
     /// default the deployed stack's (`""` removes the alarms).
     #[arg(long)]
     pub alarm_email: Option<String>,
+    /// Limit each address to N API requests in any five minutes (past it, 429), with
+    /// an AWS WAF web ACL on the distribution, in us-east-1; the API then answers only
+    /// through the site. About US$6 a month at rest. By default the deployed stack's
+    /// (`""` removes the limit and its web ACL).
+    #[arg(long)]
+    pub rate_limit: Option<String>,
     /// Remove a stack left in ROLLBACK_COMPLETE by a failed first create without asking.
     #[arg(long)]
     pub yes: bool,
@@ -105,6 +112,7 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
     if let Some(prefix) = &options.auth_domain_prefix {
         preflight::check_prefix(prefix)?;
     }
+    let limit = limit::Limit::parse(options.rate_limit.as_deref())?;
     let stack = format!("board-{}", options.stage);
     let dist = options.dist.clone().unwrap_or_else(|| root.join("dist"));
     let config_out = options
@@ -126,7 +134,7 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
     }
 
     // 2. Preflight.
-    preflight::account(&cli)?;
+    let region = preflight::account(&cli)?;
     let existing = preflight::stack(&cli, &stack, options.yes)?;
     if options.skip_infra && existing.is_none() && !options.dry_run {
         bail!("--skip-infra needs the stack {stack} deployed: run the deploy without it first");
@@ -253,6 +261,24 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
                 .filter(|h| Some(*h) != script_hash.as_ref())
                 .map_or("", String::as_str),
         ));
+        // The per-address limit, in us-east-1 (before the distribution refers to it).
+        let edge = Cli::new(root, options.dry_run, Some(limit::EDGE_REGION));
+        let web_acl = match limit {
+            limit::Limit::Kept => deployed("WebAclArn").unwrap_or_default(),
+            limit::Limit::Removed => String::new(),
+            limit::Limit::PerFiveMinutes(n) => limit::deploy(&edge, &stack, &region, n)?,
+        };
+        overrides.push(parameter("WebAclArn", &web_acl));
+        // The origin secret is made once and then kept (a parameter `sam deploy` is not
+        // given keeps its value); it is never printed.
+        let origin_secret = existing
+            .as_ref()
+            .is_none_or(|e| !e.parameters.contains_key("OriginSecret"))
+            .then(limit::new_origin_secret);
+        if let Some(secret) = &origin_secret {
+            cli.say("a new origin secret for the API (CloudFront sends it, the API requires it)");
+            overrides.push(format!("OriginSecret={secret}"));
+        }
         // Always said, so that `--local-dev-url ""` removes the local client (and the
         // same for the others).
         for (key, name, value) in [
@@ -287,7 +313,7 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
             let protection = format!("DataProtection={protect}");
             args.extend(overrides.iter().map(String::as_str));
             args.push(&protection);
-            cli.run(&args)
+            cli.run_hiding(&args, origin_secret.as_deref())
         };
         if let Err(error) = deploy(!first_create) {
             if first_create && !options.dry_run {
@@ -309,6 +335,10 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
         if first_create {
             cli.say("the stack exists: turn on deletion protection for its tables and user pool");
             deploy(true)?;
+        }
+        // The distribution let go of the web ACL: now it can go.
+        if limit == limit::Limit::Removed && deployed("WebAclArn").is_some_and(|a| !a.is_empty()) {
+            limit::remove(&edge, &stack, &region)?;
         }
     }
 

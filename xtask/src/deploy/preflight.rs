@@ -52,9 +52,14 @@ pub fn require_tools(cli: &Cli) -> Result<()> {
 
 /// Which account and region the credentials deploy to; fails with what to do when
 /// they do not work or no region is set.
-pub fn account(cli: &Cli) -> Result<()> {
+pub fn account(cli: &Cli) -> Result<String> {
     let Some(identity) = cli.query(&["aws", "sts", "get-caller-identity"])? else {
-        return Ok(());
+        // A dry run: the region chosen, or a placeholder.
+        return Ok(cli
+            .region
+            .get(1)
+            .cloned()
+            .unwrap_or_else(|| "<region>".to_owned()));
     };
     let identity = match identity {
         Answer::Ok(value) => value,
@@ -81,7 +86,7 @@ pub fn account(cli: &Cli) -> Result<()> {
         identity["Account"].as_str().unwrap_or("?"),
         identity["Arn"].as_str().unwrap_or("?")
     ));
-    Ok(())
+    Ok(region)
 }
 
 /// What `describe-stacks` said of a stack.

@@ -3,7 +3,8 @@
 //! 1. The site bucket is emptied, every version and delete marker of it (it is
 //!    versioned, and CloudFormation deletes only an empty bucket), however many there
 //!    are and also when there are none.
-//! 2. The stack is deleted, and the command waits until it is.
+//! 2. The stack is deleted, and the command waits until it is; then the per-address
+//!    limit's stack in us-east-1, if there is one.
 //! 3. The tables and the user pool outlive the stack (`RetainExceptOnCreate`): people's
 //!    posts and accounts are not lost with a stack. Only `--delete-data` removes them,
 //!    deletion protection first; also after an earlier teardown that kept them.
@@ -41,7 +42,7 @@ pub fn run(root: &std::path::Path, options: TeardownOptions) -> Result<()> {
     if cli.dry_run {
         cli.say("without --yes: every step is printed, nothing is removed");
     }
-    preflight::account(&cli)?;
+    let region = preflight::account(&cli)?;
     let described = preflight::describe(&cli, &stack)?;
     let output = |key: &str| match &described {
         Described::Found { existing, .. } => existing.outputs.get(key).cloned(),
@@ -81,6 +82,9 @@ pub fn run(root: &std::path::Path, options: TeardownOptions) -> Result<()> {
             &stack,
         ])?;
     }
+    // Also after an earlier teardown that stopped before it.
+    let edge = Cli::new(root, cli.dry_run, Some(super::limit::EDGE_REGION));
+    super::limit::remove(&edge, &stack, &region)?;
 
     if !options.delete_data {
         cli.say(&format!(
