@@ -65,6 +65,13 @@ describe('the site as CloudFront serves it (the local stand-in, from the templat
     assert.deepEqual(await health.json(), { status: 'ok' });
     const bad = await get('/api/posts?limit=0');
     assert.equal(bad.status, 401, 'the API answered, not the site');
+    // The stand-in sends the origin secret as CloudFront does (replacing a viewer's):
+    // the backend itself refuses a request that did not come through it.
+    const forged = await get('/api/health', { 'x-origin-verify': 'not-the-secret' });
+    assert.equal(forged.status, 200, "the viewer's header is replaced");
+    const around = await fetch(new URL('/health', API));
+    assert.equal(around.status, 403, 'the API answers only through the site');
+    assert.equal((await around.json()).error.code, 'forbidden');
     const script = home().match(/\/frontend-[0-9a-f]+\.js/)[0];
     const raw = await fetch(new URL(script, APP), { headers: { 'accept-encoding': 'br' } });
     assert.equal(raw.headers.get('content-encoding'), 'br');

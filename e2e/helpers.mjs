@@ -9,6 +9,9 @@ import { chromium } from 'playwright-core';
 
 export const APP = required('BOARD_URL'); // e.g. http://127.0.0.1:8080/
 export const API = required('BOARD_API'); // the backend itself, for checks behind the app's back
+// The origin secret the CloudFront stand-in sends the backend, which requires it as
+// deployed: a check behind the app's back sends it too.
+export const ORIGIN_SECRET = required('BOARD_ORIGIN_SECRET');
 export const MAILBOX = required('BOARD_MAILBOX');
 export const MODERATOR = required('BOARD_MODERATOR'); // the demo moderator's email
 export const MODERATOR_PASSWORD = required('BOARD_MODERATOR_PASSWORD');
@@ -141,7 +144,7 @@ export async function idToken(page) {
 export async function api(method, urlPath, token, body) {
   const response = await fetch(new URL(urlPath, API), {
     method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-origin-verify': ORIGIN_SECRET },
     body: body && JSON.stringify(body),
   });
   const text = await response.text();

@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { APP, API } from './helpers.mjs';
+import { APP, API, ORIGIN_SECRET } from './helpers.mjs';
 
 /** The status of a GET of `url` with `headers` (Node's `http`, which lets a test set
  * `Host`, unlike `fetch`). */
@@ -20,11 +20,13 @@ function status(url, headers) {
 }
 
 describe('the local stack against DNS rebinding', () => {
-  for (const [what, base, path] of [['the CloudFront stand-in', APP, '/'], ['the backend', API, '/health']]) {
+  // The backend also wants the origin secret (it is behind the stand-in, as deployed).
+  const secret = { 'x-origin-verify': ORIGIN_SECRET };
+  for (const [what, base, path, sent] of [['the CloudFront stand-in', APP, '/', {}], ['the backend', API, '/health', secret]]) {
     test(`${what} answers loopback names and refuses others`, async () => {
       const url = new URL(path, base);
-      assert.equal(await status(url, {}), 200);
-      assert.equal(await status(url, { host: `localhost:${url.port}` }), 200);
+      assert.equal(await status(url, { ...sent }), 200);
+      assert.equal(await status(url, { ...sent, host: `localhost:${url.port}` }), 200);
       for (const headers of [
         { host: 'evil.example' },
         { host: `evil.example:${url.port}` },
@@ -32,7 +34,7 @@ describe('the local stack against DNS rebinding', () => {
         { 'x-forwarded-host': 'localhost, evil.example' },
         { forwarded: 'for=1.2.3.4;host=evil.example' },
       ]) {
-        assert.equal(await status(url, headers), 400, JSON.stringify(headers));
+        assert.equal(await status(url, { ...sent, ...headers }), 400, JSON.stringify(headers));
       }
     });
   }

@@ -1,7 +1,8 @@
 // A local stand-in for the board's CloudFront distribution, for the release build:
 // `dist/` as the S3 origin, the backend as the API origin, the template's CloudFront
 // Functions run on each viewer request, its response-headers policy on each answer,
-// and compression as CloudFront applies it. `cargo xtask` writes the configuration
+// the API origin's custom headers (the origin secret) on each request sent to it, and
+// compression as CloudFront applies it. `cargo xtask` writes the configuration
 // (edge.json) from infra/template.yaml, so nothing here restates the template.
 //
 //   node xtask/edge.mjs edge.json PORT
@@ -144,6 +145,8 @@ function fromApi(req, res, behaviour, request, body) {
   const headers = { ...req.headers };
   delete headers.host;
   delete headers['accept-encoding'];
+  // The origin's custom headers (the origin secret), replacing any a viewer sent.
+  Object.assign(headers, behaviour.originHeaders);
   const upstream = http.request(target, { method: req.method, headers }, (answer) => {
     const chunks = [];
     answer.on('data', (c) => chunks.push(c));

@@ -29,6 +29,9 @@ pub struct Local<'a> {
     pub auth_url: &'a str,
     /// The grant the app's config names (the template's `Grant`).
     pub grant: Grant,
+    /// The template's `OriginSecret` here: the stand-in sends it to the backend as
+    /// CloudFront does, and the backend requires it.
+    pub origin_secret: &'a str,
 }
 
 /// A running stand-in; dropping it stops it.
@@ -87,6 +90,7 @@ pub fn config(template: &Value, script_hash: &str, local: &Local<'_>) -> Result<
         ("AuthDomainPrefix", PLACEHOLDER.to_owned()),
         ("HttpApi", PLACEHOLDER.to_owned()),
         ("AWS::Region", PLACEHOLDER.to_owned()),
+        ("OriginSecret", local.origin_secret.to_owned()),
     ]);
     let conditions = BTreeMap::from([
         ("HasAppScriptHash", true),
@@ -164,6 +168,18 @@ pub fn config(template: &Value, script_hash: &str, local: &Local<'_>) -> Result<
         } else {
             "api"
         };
+        // What CloudFront adds to each request to this origin, replacing the viewer's.
+        let origin_headers = origin["OriginCustomHeaders"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .map(|h| {
+                let name = h["HeaderName"]
+                    .as_str()
+                    .context("an origin header's name")?;
+                Ok((name.to_lowercase(), eval.value(&h["HeaderValue"])?))
+            })
+            .collect::<Result<BTreeMap<String, String>>>()?;
         let function = match b["FunctionAssociations"].as_sequence() {
             None => None,
             Some(list) => {
@@ -189,6 +205,7 @@ pub fn config(template: &Value, script_hash: &str, local: &Local<'_>) -> Result<
             "origin": kind,
             "function": function,
             "compress": b["Compress"] == true,
+            "originHeaders": origin_headers,
         }))
     };
     let behaviors = distribution["CacheBehaviors"]

@@ -10,6 +10,7 @@ mod fuzz;
 mod moto;
 mod outputs;
 mod process;
+mod secret;
 mod services;
 mod setup;
 mod stack;

@@ -106,6 +106,10 @@ pub struct RunningStack {
     pub stack: Stack,
     pub api_url: String,
     pub auth_url: String,
+    /// With the app served through the edge (as deployed): the secret the stand-in
+    /// sends the backend and the backend requires, as CloudFront's origin secret.
+    /// Whoever calls the backend directly must send it in `x-origin-verify`.
+    pub origin_secret: Option<String>,
 }
 
 impl RunningStack {
@@ -197,6 +201,12 @@ impl RunningStack {
         step("starting the backend");
         let mut backend =
             backend_command(&backend_binary, &dynamodb_endpoint, &stack, backend_port);
+        // Behind the edge, as deployed: the API answers only what came through it.
+        // trunk's proxy sends no such header, so a trunk-served stack has none.
+        let origin_secret = (options.app == AppServer::Edge).then(crate::secret::new_origin_secret);
+        if let Some(secret) = &origin_secret {
+            backend.env("ORIGIN_SECRET", secret);
+        }
         if let Some(quota) = options.quota {
             backend
                 .env("WRITES_PER_MINUTE", quota.per_minute.to_string())
@@ -234,6 +244,7 @@ impl RunningStack {
                         api_url: &api_url,
                         auth_url: &auth_url,
                         grant: *grant,
+                        origin_secret: origin_secret.as_deref().unwrap_or_default(),
                     };
                     AppProcess::Edge(edge::start(root, &local, *app_port, options.quiet)?)
                 }
@@ -260,6 +271,7 @@ impl RunningStack {
             stack,
             api_url,
             auth_url,
+            origin_secret,
         })
     }
 

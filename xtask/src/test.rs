@@ -134,6 +134,10 @@ fn browser_tests(root: &Path) -> Result<()> {
             .env("BOARD_CODE_URL", stack.app_url_for(Grant::Code)?)
             .env("BOARD_AUTH", &stack.auth_url)
             .env("BOARD_API", &stack.api_url)
+            .env(
+                "BOARD_ORIGIN_SECRET",
+                stack.origin_secret.as_deref().unwrap_or_default(),
+            )
             .env("BOARD_MAILBOX", &mailbox)
             .env("BOARD_ARTIFACTS", &artifacts)
             .env("CHROMIUM", chromium_path()),

@@ -125,12 +125,6 @@ pub fn remove(edge: &Cli, stack: &str, region: &str) -> Result<()> {
     ])
 }
 
-/// A new origin secret: two v4 UUIDs in hex, 64 digits carrying 244 random bits.
-pub fn new_origin_secret() -> String {
-    let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
-    format!("{}{}", a.simple(), b.simple())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,16 +140,5 @@ mod tests {
         for bad in ["9", "0", "-5", "lots", "1e3"] {
             assert!(Limit::parse(Some(bad)).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn an_origin_secret_is_64_hex_digits_and_new_each_time() {
-        let (a, b) = (new_origin_secret(), new_origin_secret());
-        assert_eq!(a.len(), 64);
-        assert!(
-            a.bytes()
-                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-        );
-        assert_ne!(a, b);
     }
 }

@@ -274,7 +274,7 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
         let origin_secret = existing
             .as_ref()
             .is_none_or(|e| !e.parameters.contains_key("OriginSecret"))
-            .then(limit::new_origin_secret);
+            .then(crate::secret::new_origin_secret);
         if let Some(secret) = &origin_secret {
             cli.say("a new origin secret for the API (CloudFront sends it, the API requires it)");
             overrides.push(format!("OriginSecret={secret}"));
