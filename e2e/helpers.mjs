@@ -72,6 +72,34 @@ export async function inBrowser(t, body) {
   }
 }
 
+/**
+ * Opens the app at `url` in a fresh context and says how it fared: `shown` once its
+ * home page's heading is there, `blank` once the browser reports that the CSP blocked
+ * a script (the start-up script, without which nothing runs). For the tests that
+ * expect a violation, which `inBrowser` fails on.
+ */
+export async function openApp(url) {
+  const context = await browser.newContext({ locale: 'en-US' });
+  context.setDefaultTimeout(60_000);
+  const page = await context.newPage();
+  try {
+    const violations = [];
+    const blocked = new Promise((resolve) => {
+      page.on('console', (m) => {
+        if (!m.text().includes('Content Security Policy')) return;
+        violations.push(m.text());
+        resolve('blank');
+      });
+    });
+    await page.goto(url);
+    const shown = page.getByRole('heading', { name: 'Welcome to the board' }).waitFor()
+      .then(() => (violations.length ? `shown, but ${violations}` : 'shown'), () => 'neither');
+    return await Promise.race([shown, blocked]);
+  } finally {
+    await context.close();
+  }
+}
+
 export function newEmail(who) {
   return `${who}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}@example.com`;
 }

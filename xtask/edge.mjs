@@ -5,15 +5,51 @@
 // compression as CloudFront applies it. `cargo xtask` writes the configuration
 // (edge.json) from infra/template.yaml, so nothing here restates the template.
 //
-//   node xtask/edge.mjs edge.json PORT
+// The edge cache is modelled too: the site's answers are kept for the TTL the
+// behaviour's cache policy gives the Cache-Control each object was uploaded with, and
+// the response-headers policy is applied as each answer leaves, cached or not. With a
+// control port, a test can rehearse a release against it: move the edge's clock on,
+// give the distribution a new headers policy that reaches "the edges" only when the
+// test says the distribution is deployed (as `aws cloudfront wait
+// distribution-deployed` would), and invalidate paths.
+//
+//   node xtask/edge.mjs edge.json PORT [CONTROL_PORT]
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import vm from 'node:vm';
 import zlib from 'node:zlib';
 
-const [configPath, port] = process.argv.slice(2);
+const [configPath, port, controlPort] = process.argv.slice(2);
 const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+
+// The edge's clock: the wall clock; with a control port, a clock that stands still
+// but for the control's `advance`, so that what a rehearsal sees cached does not
+// depend on how fast the machine runs it.
+let manualMs = Date.now();
+const now = () => (controlPort ? manualMs : Date.now());
+
+// The site's answers as the origin gave them (before compression), by path, with when
+// each expires. CachingOptimized keys on the path alone (no query, header or cookie).
+const cache = new Map();
+
+/** Seconds CloudFront keeps an answer: the origin's `s-maxage` or `max-age` within the
+ * policy's minimum and maximum, the default without either, and the minimum for
+ * `no-cache`, `no-store` or `private` (which a minimum above 0 overrides). */
+function ttlSeconds(ttl, cacheControl) {
+  const directives = new Map();
+  for (const part of String(cacheControl ?? '').split(',')) {
+    const [name, value] = part.trim().toLowerCase().split('=');
+    if (name) directives.set(name, value);
+  }
+  if (['no-cache', 'no-store', 'private'].some((d) => directives.has(d))) return ttl.min;
+  const age = Number(directives.get('s-maxage') ?? directives.get('max-age'));
+  if (!Number.isFinite(age)) return ttl.default;
+  return Math.min(Math.max(age, ttl.min), ttl.max);
+}
+
+// A headers policy the distribution was given but its edges do not serve yet.
+let pendingHeaders = null;
 
 // The Content-Type values CloudFront compresses, and the sizes (AWS CloudFront
 // Developer Guide, "Serve compressed files"). Others, application/wasm among them,
@@ -120,6 +156,10 @@ function send(req, res, behaviour, status, headers, body) {
 
 function fromSite(req, res, behaviour, request) {
   const uri = decodeURIComponent(request.uri);
+  const cached = cache.get(uri);
+  if (cached && cached.expires > now() && ['GET', 'HEAD'].includes(req.method)) {
+    return send(req, res, behaviour, cached.status, { ...cached.headers }, cached.body);
+  }
   const override = config.overrides[uri];
   const file = override ?? path.join(config.dist, path.normalize(uri).replace(/^(\.\.[/\\])+/, ''));
   if (!file.startsWith(config.dist) && !override) return s3Denied(req, res, behaviour);
@@ -131,6 +171,12 @@ function fromSite(req, res, behaviour, request) {
     const type = TYPES[path.extname(packed ? file.slice(0, -3) : file)] ?? 'application/octet-stream';
     const headers = { 'content-type': type };
     if (packed) headers['content-encoding'] = 'br';
+    const cacheControl = config.cacheControl[uri];
+    if (cacheControl) headers['cache-control'] = cacheControl;
+    if (behaviour.ttl) {
+      const seconds = ttlSeconds(behaviour.ttl, cacheControl);
+      if (seconds > 0) cache.set(uri, { status: 200, headers: { ...headers }, body, expires: now() + seconds * 1000 });
+    }
     send(req, res, behaviour, 200, headers, body);
   });
 }
@@ -227,3 +273,37 @@ const server = http.createServer((req, res) => {
   });
 });
 server.listen(Number(port), '127.0.0.1', () => console.log(`edge: http://127.0.0.1:${port}/`));
+
+// The rehearsal's control, on a port of its own (only when one is given): a POST of
+// one JSON object, whose keys are applied in this order.
+//   {"policy": {...}}      the distribution's new response headers (not at the edges yet)
+//   {"deployed": true}     the edges serve the newest policy
+//   {"invalidate": [...]}  drop these paths ("/*" for all) from the cache
+//   {"advance": seconds}   move the edge's clock on
+if (controlPort) {
+  http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        const order = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        if (order.policy) pendingHeaders = order.policy;
+        if (order.deployed && pendingHeaders) {
+          config.headers = pendingHeaders;
+          pendingHeaders = null;
+        }
+        for (const pattern of order.invalidate ?? []) {
+          for (const key of [...cache.keys()]) {
+            if (pattern.endsWith('*') ? key.startsWith(pattern.slice(0, -1)) : key === pattern) cache.delete(key);
+          }
+        }
+        manualMs += 1000 * (order.advance ?? 0);
+        res.writeHead(204);
+        res.end();
+      } catch (error) {
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end(String(error));
+      }
+    });
+  }).listen(Number(controlPort), '127.0.0.1');
+}

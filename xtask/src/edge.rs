@@ -50,15 +50,23 @@ impl Edge {
 /// the local origins.
 const PLACEHOLDER: &str = "edge-local";
 
-pub fn start(root: &Path, local: &Local<'_>, port: u16, quiet: bool) -> Result<Edge> {
-    let template: Value = serde_yaml::from_str(
+/// `infra/template.yaml`, parsed.
+pub fn template(root: &Path) -> Result<Value> {
+    Ok(serde_yaml::from_str(
         &std::fs::read_to_string(root.join("infra/template.yaml"))
             .context("reading infra/template.yaml")?,
-    )?;
-    let html = std::fs::read_to_string(local.dist.join("index.html"))
-        .with_context(|| format!("{}/index.html: build the app first", local.dist.display()))?;
-    let hash = crate::app::inline_script_hash(&html)?;
-    let config = config(&template, &hash, local)?;
+    )?)
+}
+
+/// The start-up script hash of the build in `dist`.
+pub fn script_hash(dist: &Path) -> Result<String> {
+    let html = std::fs::read_to_string(dist.join("index.html"))
+        .with_context(|| format!("{}/index.html: build the app first", dist.display()))?;
+    crate::app::inline_script_hash(&html)
+}
+
+pub fn start(root: &Path, local: &Local<'_>, port: u16, quiet: bool) -> Result<Edge> {
+    let config = config(&template(root)?, &script_hash(local.dist)?, None, local)?;
     let dir = root.join("target/edge");
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("edge.json");
@@ -80,13 +88,23 @@ pub fn start(root: &Path, local: &Local<'_>, port: u16, quiet: bool) -> Result<E
     Ok(Edge { child })
 }
 
-/// The stand-in's configuration from the template.
-pub fn config(template: &Value, script_hash: &str, local: &Local<'_>) -> Result<serde_json::Value> {
+/// The stand-in's configuration from the template, for the build whose start-up script
+/// hashes to `script_hash` (with `previous`, the live release's, still allowed during a
+/// switch, as the deploy sets `PreviousAppScriptHash`).
+pub fn config(
+    template: &Value,
+    script_hash: &str,
+    previous: Option<&str>,
+    local: &Local<'_>,
+) -> Result<serde_json::Value> {
     let resources = &template["Resources"];
     let policy = &resources["SecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"];
     let params = BTreeMap::from([
         ("AppScriptHash", script_hash.to_owned()),
-        ("PreviousAppScriptHash", String::new()),
+        (
+            "PreviousAppScriptHash",
+            previous.unwrap_or_default().to_owned(),
+        ),
         ("AuthDomainPrefix", PLACEHOLDER.to_owned()),
         ("HttpApi", PLACEHOLDER.to_owned()),
         ("AWS::Region", PLACEHOLDER.to_owned()),
@@ -94,7 +112,7 @@ pub fn config(template: &Value, script_hash: &str, local: &Local<'_>) -> Result<
     ]);
     let conditions = BTreeMap::from([
         ("HasAppScriptHash", true),
-        ("HasPreviousAppScriptHash", false),
+        ("HasPreviousAppScriptHash", previous.is_some()),
         ("IsCodeGrant", local.grant == Grant::Code),
     ]);
     let eval = Eval {
@@ -206,6 +224,9 @@ pub fn config(template: &Value, script_hash: &str, local: &Local<'_>) -> Result<
             "function": function,
             "compress": b["Compress"] == true,
             "originHeaders": origin_headers,
+            // The site's answers are cached as the behaviour's cache policy says; the
+            // API's policy caches nothing the backend sends (`no-store`, TTLs from 0).
+            "ttl": if kind == "site" { Some(cache_ttls(resources, &b["CachePolicyId"])?) } else { None },
         }))
     };
     let behaviors = distribution["CacheBehaviors"]
@@ -215,7 +236,21 @@ pub fn config(template: &Value, script_hash: &str, local: &Local<'_>) -> Result<
         .map(behaviour)
         .collect::<Result<Vec<_>>>()?;
     let dist = std::fs::canonicalize(local.dist)?;
+    // S3 answers with the Cache-Control each object was uploaded with.
+    let mut cache_control = BTreeMap::new();
+    for entry in std::fs::read_dir(&dist)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        cache_control.insert(
+            format!("/{name}"),
+            crate::deploy::upload::cache_control(&name),
+        );
+    }
+    cache_control.insert(
+        "/config.json".to_owned(),
+        crate::deploy::upload::cache_control("config.json"),
+    );
     Ok(json!({
+        "cacheControl": cache_control,
         "headers": headers,
         "default": behaviour(&distribution["DefaultCacheBehavior"])?,
         "behaviors": behaviors,
@@ -223,6 +258,33 @@ pub fn config(template: &Value, script_hash: &str, local: &Local<'_>) -> Result<
         "api": local.api_url,
         "overrides": { "/config.json": std::fs::canonicalize(local.config_json)? },
     }))
+}
+
+/// CloudFront's managed cache policy CachingOptimized: its id and TTLs in seconds
+/// (minimum, default, maximum), from its documentation.
+const CACHING_OPTIMIZED: (&str, [u64; 3]) = (
+    "658327ea-f89d-4fab-a63d-7e88639e58f6",
+    [1, 86_400, 31_536_000],
+);
+
+/// The TTLs of a behaviour's cache policy: the managed one it names, or the template's
+/// own it refers to.
+fn cache_ttls(resources: &Value, policy: &Value) -> Result<serde_json::Value> {
+    let [min, default, max] = match policy {
+        Value::String(id) if id == CACHING_OPTIMIZED.0 => CACHING_OPTIMIZED.1,
+        Value::Tagged(reference) if reference.tag == "Ref" => {
+            let name = reference.value.as_str().context("a cache policy's name")?;
+            let config = &resources[name]["Properties"]["CachePolicyConfig"];
+            let ttl = |key: &str| {
+                config[key]
+                    .as_u64()
+                    .with_context(|| format!("{name} {key}"))
+            };
+            [ttl("MinTTL")?, ttl("DefaultTTL")?, ttl("MaxTTL")?]
+        }
+        other => bail!("a cache policy the stand-in does not know: {other:?}"),
+    };
+    Ok(json!({ "min": min, "default": default, "max": max }))
 }
 
 /// Just enough of CloudFormation's intrinsic functions for the headers: `!Sub` (with

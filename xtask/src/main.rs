@@ -10,6 +10,7 @@ mod fuzz;
 mod moto;
 mod outputs;
 mod process;
+mod rehearsal;
 mod secret;
 mod services;
 mod setup;
@@ -81,6 +82,13 @@ enum Task {
     },
     /// Deploy to AWS with SAM: the stack, then the app to its bucket.
     Deploy(deploy::DeployOptions),
+    /// Build the Lambda functions as the deploy does (`sam build` with the pinned SAM CLI,
+    /// cargo-lambda and Zig) and check each is an arm64 bootstrap.
+    BuildFunction {
+        /// From an empty target directory: the whole build of a first deploy (minutes).
+        #[arg(long)]
+        clean: bool,
+    },
     /// Remove a deployment: empty its bucket, delete its stack and, with
     /// --delete-data, its tables and user pool.
     Teardown(deploy::teardown::TeardownOptions),
@@ -130,6 +138,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Task::Deploy(options) => deploy::run(&root, options),
+        Task::BuildFunction { clean } => deploy::build::run(&root, clean),
         Task::Teardown(options) => deploy::teardown::run(&root, options),
         Task::Bench { quick } => bench::run(&root, quick),
         Task::Test => test::run(&root),

@@ -216,11 +216,10 @@ impl RunningStack {
         let backend = ChildGuard(backend.spawn().context("starting the backend")?);
         wait_for_port(backend_port, Duration::from_secs(60), "the backend")?;
 
-        let config_dir = root.join("target/dev");
-        std::fs::create_dir_all(&config_dir)?;
+        std::fs::create_dir_all(root.join("target/dev"))?;
         let mut apps = Vec::new();
         for ((grant, url), app_port) in app_urls.iter().zip(&app_ports) {
-            let config_path = config_dir.join(format!("config-{grant}.json"));
+            let config_path = config_path(root, *grant);
             let config = local_config(&auth_url, &stack.client_id, url, *grant);
             std::fs::write(&config_path, serde_json::to_string_pretty(&config)?)?;
             apps.push(match options.app {
@@ -300,6 +299,11 @@ impl RunningStack {
         }
         Ok(())
     }
+}
+
+/// Where the running stack keeps the `config.json` of its app for `grant`.
+pub fn config_path(root: &Path, grant: Grant) -> PathBuf {
+    root.join("target/dev").join(format!("config-{grant}.json"))
 }
 
 /// The local app's `config.json`: the API through the app's origin and the hosted-UI

@@ -75,6 +75,10 @@ pub fn run(root: &Path) -> Result<()> {
 
     println!("test: benchmarks, one quick run of each so they keep working");
     crate::bench::measure(root, true)?;
+    // After the benchmarks, whose arm64 build it reuses (`cargo xtask build-function
+    // --clean` is the full build).
+    println!("test: the functions built as the deploy builds them (sam build, arm64)");
+    crate::deploy::build::run(root, false)?;
     println!("test: all passed");
     Ok(())
 }
@@ -122,6 +126,7 @@ fn browser_tests(root: &Path) -> Result<()> {
         }),
     };
     let stack = RunningStack::start(root, options)?;
+    let release = crate::rehearsal::prepare(root, &stack)?;
     let result = run_cmd(
         Command::new("node")
             .args(["--test", "--test-reporter=spec"])
@@ -139,6 +144,7 @@ fn browser_tests(root: &Path) -> Result<()> {
                 stack.origin_secret.as_deref().unwrap_or_default(),
             )
             .env("BOARD_MAILBOX", &mailbox)
+            .env("BOARD_RELEASE", &release)
             .env("BOARD_ARTIFACTS", &artifacts)
             .env("CHROMIUM", chromium_path()),
     );

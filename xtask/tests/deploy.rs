@@ -288,7 +288,7 @@ fn a_first_deploy_checks_creates_without_protection_then_protects_and_uploads_in
     let log = f.log();
     let sync = f.position("aws s3 sync");
     assert!(sync > f.position("sam deploy"));
-    assert!(log[sync].contains("--exclude index.html --exclude config.json --exclude *.br"));
+    assert!(log[sync].contains("--exclude config.json --exclude index.html --exclude *.br"));
     let expected = [
         format!(
             "aws s3 cp {dist}/frontend-new_bg.wasm.br {bucket}frontend-new_bg.wasm.br \

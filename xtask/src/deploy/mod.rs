@@ -19,11 +19,12 @@
 //! `--dry-run` prints every step and writes `config.json` from an outputs file,
 //! touching nothing remote.
 
+pub mod build;
 mod cli;
 mod limit;
 mod preflight;
 pub mod teardown;
-mod upload;
+pub(crate) mod upload;
 
 use std::path::PathBuf;
 
@@ -291,13 +292,7 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
         ] {
             overrides.push(parameter(key, plain(name, value)?));
         }
-        cli.run(&[
-            "sam",
-            "build",
-            "--template-file",
-            "infra/template.yaml",
-            "--beta-features",
-        ])?;
+        cli.run(&build::SAM_BUILD)?;
         let deploy = |protect: bool| -> Result<()> {
             let mut args = vec![
                 "sam",

@@ -19,6 +19,19 @@ use crate::app::{BROTLI_SUFFIX, referenced_files};
 
 /// Hashed files never change under one name: a year, immutable.
 const LONG: &str = "public,max-age=31536000,immutable";
+/// The files every release changes under the same name: caches ask again each time.
+const UNHASHED: [&str; 2] = ["config.json", "index.html"];
+const NO_CACHE: &str = "no-cache";
+
+/// The Cache-Control a file of the build is uploaded with (the local CloudFront
+/// stand-in answers with the same).
+pub fn cache_control(file: &str) -> &'static str {
+    if UNHASHED.contains(&file) {
+        NO_CACHE
+    } else {
+        LONG
+    }
+}
 
 pub fn upload(
     cli: &Cli,
@@ -42,7 +55,9 @@ pub fn upload(
         .unwrap_or_default();
 
     let mut sync = vec!["aws", "s3", "sync", &dir, &target];
-    sync.extend(["--exclude", "index.html", "--exclude", "config.json"]);
+    for file in UNHASHED {
+        sync.extend(["--exclude", file]);
+    }
     sync.extend(["--exclude", "*.br", "--cache-control", LONG]);
     cli.run(&sync)?;
     // The brotli copies, with the encoding CloudFront passes on to the browser.
@@ -58,7 +73,7 @@ pub fn upload(
         ]);
         cli.run(&cp)?;
     }
-    for file in ["config.json", "index.html"] {
+    for file in UNHASHED {
         if file == "index.html" && csp_changed {
             cli.say(
                 "the start-up script changed: wait until every CloudFront edge has the CSP \
@@ -75,7 +90,7 @@ pub fn upload(
         }
         let from = format!("{dir}{file}");
         let to = format!("{target}{file}");
-        cli.run(&["aws", "s3", "cp", &from, &to, "--cache-control", "no-cache"])?;
+        cli.run(&["aws", "s3", "cp", &from, &to, "--cache-control", NO_CACHE])?;
     }
     cli.run(&[
         "aws",
