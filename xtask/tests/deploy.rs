@@ -230,6 +230,26 @@ fn stack_json(status: &str, script_hash: &str) -> String {
     value.to_string()
 }
 
+/// The rules of a healthy account where stack board-t is deployed as `stack` (the
+/// describe-stacks answer), with a per-address limit in us-east-1.
+fn deployed(f: &Fakes, stack: &str) {
+    f.rule("cargo lambda --version", "0", "cargo-lambda 1.9.2")
+        .rule("aws sts get-caller-identity", "0", IDENTITY)
+        .rule(
+            &format!("aws cloudformation describe-stacks --stack-name {LIMIT_STACK}"),
+            "0",
+            &limit_stack_json(),
+        )
+        .rule("aws cloudformation describe-stacks", "0", stack)
+        .rule(
+            "aws cognito-idp describe-user-pool-domain",
+            "0",
+            FREE_DOMAIN,
+        )
+        .rule("aws dynamodb describe-table", "255", NO_TABLE)
+        .rule("aws s3 cp s3://", "1", "not found");
+}
+
 /// The rules of a healthy account where stack board-t does not exist yet.
 fn first_create(f: &Fakes) {
     f.rule("cargo lambda --version", "0", "cargo-lambda 1.8.5")
@@ -725,22 +745,7 @@ fn every_sam_command_line_the_deploy_builds_is_taken_by_the_real_sam_cli() {
             Some(stack) => {
                 // "Unchanged": the live page's script is this build's.
                 let hash = scratch_hash(&f);
-                let stack = stack.replace("<same>", &hash);
-                f.rule("cargo lambda --version", "0", "cargo-lambda 1.9.2")
-                    .rule("aws sts get-caller-identity", "0", IDENTITY)
-                    .rule(
-                        &format!("aws cloudformation describe-stacks --stack-name {LIMIT_STACK}"),
-                        "0",
-                        &limit_stack_json(),
-                    )
-                    .rule("aws cloudformation describe-stacks", "0", &stack)
-                    .rule(
-                        "aws cognito-idp describe-user-pool-domain",
-                        "0",
-                        FREE_DOMAIN,
-                    )
-                    .rule("aws dynamodb describe-table", "255", NO_TABLE)
-                    .rule("aws s3 cp s3://", "1", "not found");
+                deployed(&f, &stack.replace("<same>", &hash));
             }
         }
         let output = f
@@ -900,16 +905,7 @@ fn a_redeploy_keeps_what_the_stack_has_unless_told_otherwise() {
     };
     let run = |name: &str, extra: &[&str]| {
         let f = Fakes::new(name);
-        f.rule("cargo lambda --version", "0", "cargo-lambda 1.9.2")
-            .rule("aws sts get-caller-identity", "0", IDENTITY)
-            .rule("aws cloudformation describe-stacks", "0", &stack)
-            .rule(
-                "aws cognito-idp describe-user-pool-domain",
-                "0",
-                FREE_DOMAIN,
-            )
-            .rule("aws dynamodb describe-table", "255", NO_TABLE)
-            .rule("aws s3 cp s3://", "1", "not found");
+        deployed(&f, &stack);
         let output = f.deploy_command(extra).output().unwrap();
         assert!(output.status.success(), "{name}: {}", text(&output));
         f.log()
@@ -1197,7 +1193,7 @@ fn a_rate_limit_creates_its_web_acl_in_us_east_1_before_the_distribution_uses_it
 
 #[test]
 fn a_redeploy_keeps_the_origin_secret_and_the_limit_and_an_empty_rate_limit_removes_it_after() {
-    let deployed = stack_with(&[
+    let stack = stack_with(&[
         ("AppScriptHash", "sha256-OLD="),
         ("AuthDomainPrefix", "board-t"),
         ("OriginSecret", "****"),
@@ -1205,21 +1201,7 @@ fn a_redeploy_keeps_the_origin_secret_and_the_limit_and_an_empty_rate_limit_remo
     ]);
     let run = |name: &str, extra: &[&str]| {
         let f = Fakes::new(name);
-        f.rule("cargo lambda --version", "0", "cargo-lambda 1.9.2")
-            .rule("aws sts get-caller-identity", "0", IDENTITY)
-            .rule(
-                &format!("aws cloudformation describe-stacks --stack-name {LIMIT_STACK}"),
-                "0",
-                &limit_stack_json(),
-            )
-            .rule("aws cloudformation describe-stacks", "0", &deployed)
-            .rule(
-                "aws cognito-idp describe-user-pool-domain",
-                "0",
-                FREE_DOMAIN,
-            )
-            .rule("aws dynamodb describe-table", "255", NO_TABLE)
-            .rule("aws s3 cp s3://", "1", "not found");
+        deployed(&f, &stack);
         let output = f.deploy_command(extra).output().unwrap();
         assert!(output.status.success(), "{name}: {}", text(&output));
         f

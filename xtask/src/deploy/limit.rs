@@ -15,7 +15,7 @@
 
 use anyhow::{Context, Result, bail};
 
-use super::cli::Cli;
+use super::cli::{Answer, Cli};
 
 /// Where CloudFront's web ACLs live.
 pub const EDGE_REGION: &str = "us-east-1";
@@ -75,15 +75,10 @@ pub fn deploy(edge: &Cli, stack: &str, region: &str, per_five_minutes: u32) -> R
         &acl,
         &rate,
     ])?;
-    let Some(described) = edge.query_ok(&[
-        "aws",
-        "cloudformation",
-        "describe-stacks",
-        "--stack-name",
-        &limit_stack,
-    ])?
-    else {
-        return Ok(format!("<the web ACL of {limit_stack}>"));
+    let described = match describe(edge, &limit_stack)? {
+        None => return Ok(format!("<the web ACL of {limit_stack}>")),
+        Some(Answer::Ok(described)) => described,
+        Some(Answer::Failed(stderr)) => bail!("reading the stack {limit_stack}: {stderr}"),
     };
     crate::outputs::from_value(&described)?
         .get("WebAclArn")
@@ -91,22 +86,23 @@ pub fn deploy(edge: &Cli, stack: &str, region: &str, per_five_minutes: u32) -> R
         .with_context(|| format!("the stack {limit_stack} has no output WebAclArn"))
 }
 
+/// `describe-stacks` of the limit's stack (`None` on a dry run).
+fn describe(edge: &Cli, limit_stack: &str) -> Result<Option<Answer>> {
+    edge.query(&[
+        "aws",
+        "cloudformation",
+        "describe-stacks",
+        "--stack-name",
+        limit_stack,
+    ])
+}
+
 /// Deletes the web ACL's stack, if there is one (after the distribution let go of it:
 /// WAF does not delete an ACL in use), and waits until it is gone.
 pub fn remove(edge: &Cli, stack: &str, region: &str) -> Result<()> {
     let limit_stack = stack_name(stack, region);
-    if !edge.dry_run
-        && edge
-            .text(&[
-                "aws",
-                "cloudformation",
-                "describe-stacks",
-                "--stack-name",
-                &limit_stack,
-            ])?
-            .is_none()
-    {
-        return Ok(());
+    if let Some(Answer::Failed(_)) = describe(edge, &limit_stack)? {
+        return Ok(()); // none (or none any more)
     }
     edge.run(&[
         "aws",
