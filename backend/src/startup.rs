@@ -20,8 +20,14 @@ pub fn app(config: &Config, dynamo: aws_sdk_dynamodb::Client) -> Router {
 /// [`app`] with time read from `clock`: the quota's windows, the name-change
 /// interval, timestamps and the key fetch's rate limit.
 pub fn app_with_clock(config: &Config, dynamo: aws_sdk_dynamodb::Client, clock: Clock) -> Router {
+    let store = Store::new(dynamo, config.tables.clone()).with_clock(clock.clone());
+    app_for(config, store, clock)
+}
+
+/// The whole API over `store`.
+fn app_for(config: &Config, store: Store, clock: Clock) -> Router {
     let state = AppState {
-        store: Store::new(dynamo, config.tables.clone()).with_clock(clock.clone()),
+        store,
         verifier: Arc::new(Verifier::new(config.auth.clone()).with_clock(clock)),
         public_read: config.public_read,
         quota: config.quota,
@@ -71,11 +77,12 @@ pub enum RunError {
 /// Serves the API until stopped: as a Lambda function inside Lambda, otherwise on
 /// `config.bind_addr`.
 pub async fn run(config: Config) -> Result<(), RunError> {
+    let store = Store::new(dynamo_client(&config.aws), config.tables.clone());
     if config.handler == Handler::Cleanup {
-        let store = Store::new(dynamo_client(&config.aws), config.tables.clone());
         return crate::cleanup::run(store).await.map_err(RunError::Lambda);
     }
-    let app = app(&config, dynamo_client(&config.aws));
+    read_author_id_key(&store).await;
+    let app = app_for(&config, store, Clock::system());
     if config.in_lambda {
         return lambda_http::run(app).await.map_err(RunError::Lambda);
     }
@@ -92,6 +99,16 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         .map_err(|source| RunError::Bind { addr, source })?;
     tracing::info!(%addr, "listening");
     serve(listener, app).await.map_err(RunError::Serve)
+}
+
+/// Reads the board's author-id key before the first request: nearly every answer
+/// shows an author, and inside Lambda this runs in the function's init phase, so no
+/// visitor waits for it. A failure (DynamoDB unreachable for the moment) is not fatal:
+/// it leaves the read to the first request that needs it.
+async fn read_author_id_key(store: &Store) {
+    if let Err(err) = store.author_ids().await {
+        tracing::warn!(error = %err, "the author id key is not read yet; the first request that shows an author will read it");
+    }
 }
 
 /// Serves `app` on `listener` until Ctrl-C or SIGTERM, finishing requests under way.

@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tokio::process::Command;
 
-use crate::helpers::{TestApp, free_port};
+use aws_sdk_dynamodb::types::AttributeValue;
+use backend::store::schema::PEOPLE_KEY;
+
+use crate::helpers::{TestApp, free_port, fresh_stack, local_aws};
 
 #[tokio::test]
 async fn the_router_serves_over_tcp() {
@@ -126,6 +129,51 @@ async fn the_binary_serves_health_on_loopback_names_only_and_names_a_missing_var
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("POSTS_TABLE is not set"), "{stderr}");
+}
+
+/// Nearly every answer shows an author, so the binary reads (here: makes) the board's
+/// author-id key before it takes any request: inside Lambda, during the function's init.
+#[tokio::test]
+async fn the_binary_has_the_author_id_key_before_it_takes_a_request() {
+    let aws = local_aws().await;
+    let stack = fresh_stack(&aws).await;
+    let port = free_port();
+    let _child = Command::new(env!("CARGO_BIN_EXE_backend"))
+        .env_clear()
+        .envs(stack.backend_env(&aws.dynamodb_endpoint))
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // It listens only once the key is read; connecting sends no request.
+    let started = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the binary never listened"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let key = aws
+        .dynamo
+        .get_item()
+        .table_name(&stack.people_table)
+        .key(PEOPLE_KEY, AttributeValue::S("board#author-id-key".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .and_then(|item| item.get("key").cloned());
+    match key {
+        Some(AttributeValue::B(key)) => assert_eq!(key.as_ref().len(), 32),
+        other => panic!("no 32-byte author id key before the first request: {other:?}"),
+    }
 }
 
 /// The local moto issues the tokens the local backend trusts: a page that rebinds its
