@@ -64,13 +64,7 @@ impl OriginSecret {
     /// Whether `presented` is the secret, in time that does not depend on where they
     /// differ.
     pub fn matches(&self, presented: &[u8]) -> bool {
-        let secret = self.0.as_bytes();
-        presented.len() == secret.len()
-            && presented
-                .iter()
-                .zip(secret)
-                .fold(0u8, |diff, (a, b)| diff | (a ^ b))
-                == 0
+        aws_lc_rs::constant_time::verify_slices_are_equal(presented, self.0.as_bytes()).is_ok()
     }
 }
 
