@@ -145,27 +145,31 @@ pub fn precompress(dist: &Path) -> Result<Vec<String>> {
 /// The CSP source (`sha256-...`) for the inline `<script>` Trunk puts in index.html.
 /// Scripts loaded from a file (`<script src=...>`) are covered by `'self'` instead.
 pub fn inline_script_hash(html: &str) -> Result<String> {
+    let digest = Sha256::digest(html[inline_script(html)?].as_bytes());
+    Ok(format!("sha256-{}", STANDARD.encode(digest)))
+}
+
+/// Where the text of index.html's one inline `<script>` lies (the CSP names exactly
+/// one).
+pub fn inline_script(html: &str) -> Result<std::ops::Range<usize>> {
     let mut inline = Vec::new();
-    let mut rest = html;
-    while let Some(start) = rest.find("<script") {
-        let open_end = rest[start..].find('>').context("unterminated <script>")? + start + 1;
-        let close = rest[open_end..]
+    let mut at = 0;
+    while let Some(start) = html[at..].find("<script").map(|i| i + at) {
+        let open_end = html[start..].find('>').context("unterminated <script>")? + start + 1;
+        let close = html[open_end..]
             .find("</script>")
             .context("unterminated <script>")?
             + open_end;
-        let open_tag = &rest[start..open_end];
-        if !open_tag.contains(" src=") {
-            inline.push(&rest[open_end..close]);
+        if !html[start..open_end].contains(" src=") {
+            inline.push(open_end..close);
         }
-        rest = &rest[close..];
+        at = close;
     }
-    let script = match inline.as_slice() {
+    match inline.as_slice() {
         [] => bail!("index.html has no inline script"),
-        [script] => script,
+        [script] => Ok(script.clone()),
         _ => bail!("index.html has more than one inline script; the CSP names one"),
-    };
-    let digest = Sha256::digest(script.as_bytes());
-    Ok(format!("sha256-{}", STANDARD.encode(digest)))
+    }
 }
 
 /// The files an `index.html` loads from its own origin (`/frontend-abc.js`,

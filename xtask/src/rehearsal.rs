@@ -54,19 +54,12 @@ pub fn prepare(root: &Path, stack: &RunningStack) -> Result<PathBuf> {
 /// `html` with its inline start-up script changed (a comment at its start): the same
 /// app under another script hash.
 fn another_release(html: &str) -> Result<String> {
-    let mut at = 0;
-    while let Some(start) = html[at..].find("<script").map(|i| i + at) {
-        let open_end = html[start..].find('>').context("unterminated <script>")? + start + 1;
-        if !html[start..open_end].contains(" src=") {
-            return Ok(format!(
-                "{}/* another release */{}",
-                &html[..open_end],
-                &html[open_end..]
-            ));
-        }
-        at = open_end;
-    }
-    anyhow::bail!("index.html has no inline script")
+    let at = crate::app::inline_script(html)?.start;
+    Ok(format!(
+        "{}/* another release */{}",
+        &html[..at],
+        &html[at..]
+    ))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
