@@ -240,14 +240,8 @@ fn deployed(f: &Fakes, stack: &str) {
             "0",
             &limit_stack_json(),
         )
-        .rule("aws cloudformation describe-stacks", "0", stack)
-        .rule(
-            "aws cognito-idp describe-user-pool-domain",
-            "0",
-            FREE_DOMAIN,
-        )
-        .rule("aws dynamodb describe-table", "255", NO_TABLE)
-        .rule("aws s3 cp s3://", "1", "not found");
+        .rule("aws cloudformation describe-stacks", "0", stack);
+    nothing_in_the_way(f);
 }
 
 /// The rules of a healthy account where stack board-t does not exist yet.
@@ -255,8 +249,19 @@ fn first_create(f: &Fakes) {
     f.rule("cargo lambda --version", "0", "cargo-lambda 1.8.5")
         .rule("aws sts get-caller-identity", "0", IDENTITY)
         .rule("aws cloudformation describe-stacks", "once:255", NO_STACK)
-        .rule("aws cloudformation describe-stacks", "0", &stack_json("CREATE_COMPLETE", ""))
-        .rule("aws cognito-idp describe-user-pool-domain", "0", FREE_DOMAIN)
+        .rule(
+            "aws cloudformation describe-stacks",
+            "0",
+            &stack_json("CREATE_COMPLETE", ""),
+        );
+    nothing_in_the_way(f);
+}
+
+/// The rules that let the preflight's other checks pass: the hosted-UI domain prefix
+/// free, no table of the board's names left outside a stack, no live `index.html` in
+/// the bucket.
+fn nothing_in_the_way(f: &Fakes) {
+    f.rule("aws cognito-idp describe-user-pool-domain", "0", FREE_DOMAIN)
         .rule("aws dynamodb describe-table", "255", NO_TABLE)
         .rule("aws s3 cp s3://", "1", "fatal error: An error occurred (404) when calling the HeadObject operation: Key \"index.html\" does not exist");
 }
@@ -431,14 +436,8 @@ fn a_stack_left_by_a_failed_first_create_is_explained_and_removed_only_with_yes(
                 "aws cloudformation describe-stacks",
                 "0",
                 &stack_json("CREATE_COMPLETE", ""),
-            )
-            .rule(
-                "aws cognito-idp describe-user-pool-domain",
-                "0",
-                FREE_DOMAIN,
-            )
-            .rule("aws dynamodb describe-table", "255", NO_TABLE)
-            .rule("aws s3 cp s3://", "1", "not found");
+            );
+        nothing_in_the_way(f);
     };
 
     let f = Fakes::new("rollback-ask");
@@ -482,14 +481,8 @@ fn a_stack_whose_first_change_set_never_ran_is_created_as_new() {
             "aws cloudformation describe-stacks",
             "0",
             &stack_json("CREATE_COMPLETE", ""),
-        )
-        .rule(
-            "aws cognito-idp describe-user-pool-domain",
-            "0",
-            FREE_DOMAIN,
-        )
-        .rule("aws dynamodb describe-table", "255", NO_TABLE)
-        .rule("aws s3 cp s3://", "1", "not found");
+        );
+    nothing_in_the_way(&f);
     let output = f.deploy(&[]);
     assert!(output.status.success(), "{}", text(&output));
     assert!(text(&output).contains("was never created"));
