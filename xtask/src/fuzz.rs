@@ -24,7 +24,7 @@ use backend::store::Store;
 use devstack::Options;
 use serde_json::Value;
 
-use crate::process::{ChildGuard, free_port, run_cmd, wait_for_port};
+use crate::process::{ChildGuard, cargo, free_port, run_cmd, wait_for_port};
 use crate::services::Services;
 use crate::setup::VENV;
 use crate::stack::backend_command;
@@ -63,13 +63,11 @@ impl Budget {
 /// length.
 pub fn run(root: &Path, quick: bool) -> Result<()> {
     crate::setup::run(root)?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    run_cmd(Command::new(cargo).current_dir(root).args([
-        "build",
-        "--quiet",
-        "--package",
-        "backend",
-    ]))?;
+    run_cmd(
+        cargo()
+            .current_dir(root)
+            .args(["build", "--quiet", "--package", "backend"]),
+    )?;
     let services = Services::start(root)?;
     against(
         root,

@@ -64,6 +64,12 @@ pub fn foreground(mut command: Command, port: u16, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// A `cargo` command: the cargo running this task (`CARGO`), so one toolchain builds
+/// everything, or the one on PATH.
+pub fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
 /// Runs a command, failing with its name if it fails.
 pub fn run_cmd(cmd: &mut Command) -> Result<()> {
     let status = cmd.status().with_context(|| format!("starting {cmd:?}"))?;

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::process::run_cmd;
+use crate::process::{cargo, run_cmd};
 
 /// The project's Python virtualenv, holding moto.
 pub const VENV: &str = ".venv";
@@ -53,8 +53,7 @@ pub const WASM_BINDGEN_TOOL: &str = "tools/wasm-bindgen";
 /// workspace's version is what cargo installed (one from crates.io is replaced).
 fn wasm_bindgen(root: &Path) -> Result<()> {
     let version = wasm_bindgen_version(root)?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let installed = Command::new(&cargo).args(["install", "--list"]).output()?;
+    let installed = cargo().args(["install", "--list"]).output()?;
     let ours = format!("{} v{version} ", tool_package(root)?);
     if String::from_utf8_lossy(&installed.stdout)
         .lines()
@@ -66,7 +65,7 @@ fn wasm_bindgen(root: &Path) -> Result<()> {
     }
     println!("setup: installing wasm-bindgen {version} from {WASM_BINDGEN_TOOL} (--locked)");
     let tool = root.join(WASM_BINDGEN_TOOL);
-    run_cmd(Command::new(cargo).args([
+    run_cmd(cargo().args([
         "install",
         "--locked",
         "--force",
@@ -122,8 +121,7 @@ fn cargo_tool(binary: &str, version: &str, install: &[&str]) -> Result<()> {
         "setup: installing {binary} {version} (cargo {})",
         install.join(" ")
     );
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    run_cmd(Command::new(cargo).args(install))
+    run_cmd(cargo().args(install))
 }
 
 fn tool_version(binary: &str) -> Option<String> {
@@ -337,8 +335,7 @@ pub fn lock(root: &Path) -> Result<()> {
     // The smallest change that meets the tool's manifest (a new wasm-bindgen-cli
     // version): the rest of its tree stays as locked.
     let manifest = root.join(WASM_BINDGEN_TOOL).join("Cargo.toml");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    run_cmd(Command::new(cargo).args([
+    run_cmd(cargo().args([
         "update",
         "--workspace",
         "--manifest-path",

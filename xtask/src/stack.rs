@@ -19,7 +19,7 @@ use crate::edge;
 use crate::moto::MotoServer;
 use crate::outputs::Grant;
 use crate::process::{
-    ChildGuard, free_port, preferred_or_free_port, run_cmd, tool_path, wait_for_port,
+    ChildGuard, cargo, free_port, preferred_or_free_port, run_cmd, tool_path, wait_for_port,
 };
 
 /// The demo user `dev` creates.
@@ -115,15 +115,13 @@ pub struct RunningStack {
 impl RunningStack {
     pub fn start(root: &Path, options: StackOptions) -> Result<Self> {
         let started = Instant::now();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let backend_binary = root.join("target/debug/backend");
         step("building the backend");
-        run_cmd(Command::new(&cargo).current_dir(root).args([
-            "build",
-            "--quiet",
-            "--package",
-            "backend",
-        ]))?;
+        run_cmd(
+            cargo()
+                .current_dir(root)
+                .args(["build", "--quiet", "--package", "backend"]),
+        )?;
 
         let dynamodb_port = preferred_or_free_port("DynamoDB Local", options.ports.dynamodb)?;
         let moto_port = preferred_or_free_port("moto", options.ports.moto)?;

@@ -8,7 +8,7 @@ use anyhow::Result;
 use backend::config::Quota;
 
 use crate::outputs::Grant;
-use crate::process::run_cmd;
+use crate::process::{cargo, run_cmd};
 use crate::services::Services;
 use crate::setup::{self, chromium_path};
 use crate::stack::{
@@ -17,16 +17,11 @@ use crate::stack::{
 
 pub fn run(root: &Path) -> Result<()> {
     setup::run(root)?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
 
     println!("test: formatting");
-    run_cmd(
-        Command::new(&cargo)
-            .current_dir(root)
-            .args(["fmt", "--all", "--check"]),
-    )?;
+    run_cmd(cargo().current_dir(root).args(["fmt", "--all", "--check"]))?;
     println!("test: lints");
-    run_cmd(Command::new(&cargo).current_dir(root).args([
+    run_cmd(cargo().current_dir(root).args([
         "clippy",
         "--workspace",
         "--all-targets",
@@ -58,7 +53,7 @@ pub fn run(root: &Path) -> Result<()> {
         services.dynamodb.endpoint, services.moto.endpoint
     );
     run_cmd(
-        Command::new(&cargo)
+        cargo()
             .current_dir(root)
             .args(["test", "--workspace", "--all-targets"])
             .env("MOTO_ENDPOINT", &services.moto.endpoint)

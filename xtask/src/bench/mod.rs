@@ -22,12 +22,11 @@ mod table;
 mod writes;
 
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::process::run_cmd;
+use crate::process::{cargo, run_cmd};
 use crate::services::Services;
 use crate::setup;
 
@@ -106,7 +105,6 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
 pub fn measure(root: &Path, quick: bool) -> Result<()> {
     let plan = Plan::new(quick);
     let out_dir = root.join("bench");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
 
     println!("bench: building the app and the release backend");
     crate::app::build(root)?;
@@ -114,7 +112,7 @@ pub fn measure(root: &Path, quick: bool) -> Result<()> {
     // that takes the keys from the local stack inside "Lambda" (see backend/Cargo.toml).
     let release = |features: &[&str]| {
         run_cmd(
-            Command::new(&cargo)
+            cargo()
                 .current_dir(root)
                 .args(["build", "--release", "--quiet", "--package", "backend"])
                 .args(features),
