@@ -94,7 +94,16 @@ pub enum ApiError {
     /// The user pool's keys cannot be fetched: the cause is logged, never returned.
     #[error("a service the API depends on is unavailable: {0}")]
     Unavailable(AuthError),
+    /// DynamoDB stayed busy over the whole retry budget: nothing was written (or what
+    /// was written is whole), and the same request shortly after will most likely
+    /// pass. The cause is logged, never returned.
+    #[error("the store is busy: {0}")]
+    Busy(StoreError),
 }
+
+/// What a 503 for a busy store asks the caller to wait, in seconds: contention on one
+/// item lasts milliseconds, throttling a little longer.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
 
 impl ApiError {
     pub fn bad_request(field: &'static str, message: impl Into<String>) -> Self {
@@ -117,7 +126,7 @@ impl ApiError {
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Unprocessable { .. } | Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Unavailable(_) | Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -138,7 +147,7 @@ impl ApiError {
             UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             Unprocessable { .. } | Invalid(_) => ErrorCode::Validation,
             Internal(_) => ErrorCode::Internal,
-            Unavailable(_) => ErrorCode::Unavailable,
+            Unavailable(_) | Busy(_) => ErrorCode::Unavailable,
         }
     }
 
@@ -152,6 +161,7 @@ impl ApiError {
             ApiError::Unavailable(_) => {
                 "the service is temporarily unavailable; try again shortly".to_owned()
             }
+            ApiError::Busy(_) => "the board is busy right now; try again in a moment".to_owned(),
             other => other.to_string(),
         };
         clip(&message, MAX_MESSAGE_CHARS)
@@ -178,6 +188,10 @@ impl ApiError {
             }
             ApiError::Unavailable(cause) => {
                 tracing::error!(%status, error = %cause, "request failed")
+            }
+            // Expected now and then on AWS; an alarm counts the 503s, not this line.
+            ApiError::Busy(cause) => {
+                tracing::warn!(%status, error = %cause.detail(), "store busy over every retry")
             }
             ApiError::Unauthorized(reason) => {
                 tracing::info!(%status, %reason, "request refused")
@@ -239,8 +253,8 @@ impl From<StoreError> for ApiError {
                 },
                 retry_after_secs,
             },
+            busy @ (StoreError::Contended(_) | StoreError::Busy(_)) => ApiError::Busy(busy),
             internal @ (StoreError::IdsExhausted
-            | StoreError::Contended(_)
             | StoreError::Corrupt(_)
             | StoreError::Dynamo(_)) => ApiError::Internal(internal),
         }
@@ -272,6 +286,12 @@ impl IntoResponse for ApiError {
                 retry_after_secs, ..
             } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            ApiError::Busy(_) => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(BUSY_RETRY_AFTER_SECS),
+                );
             }
             // RFC 6750 §3: no error code when no token came, `invalid_token` otherwise.
             ApiError::Unauthorized(reason) => {

@@ -24,7 +24,8 @@ use std::sync::Arc;
 
 pub use clock::Clock;
 pub use middleware::MAX_BODY_BYTES;
-pub use startup::{app, app_with_clock, dynamo_client, run, serve};
+pub use startup::{app, app_with_clock, run, serve};
+pub use store::client::client as dynamo_client;
 
 use crate::auth::Verifier;
 use crate::store::Store;

@@ -8,7 +8,7 @@ use axum::Router;
 use clock::Clock;
 
 use crate::auth::Verifier;
-use crate::config::{self, Config, Handler};
+use crate::config::{Config, Handler};
 use crate::store::Store;
 use crate::{AppState, middleware, routes};
 
@@ -40,27 +40,6 @@ fn app_for(config: &Config, store: Store, clock: Clock) -> Router {
     )
 }
 
-/// The DynamoDB client for `access`: the region and credentials Lambda puts in the
-/// environment, and locally DynamoDB Local's endpoint.
-pub fn dynamo_client(access: &config::AwsAccess) -> aws_sdk_dynamodb::Client {
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-    let credentials = Credentials::new(
-        &access.access_key_id,
-        &access.secret_access_key,
-        access.session_token.clone(),
-        None,
-        "environment",
-    );
-    let mut builder = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(access.region.clone()))
-        .credentials_provider(credentials);
-    if let Some(endpoint) = &access.dynamodb_endpoint {
-        builder = builder.endpoint_url(endpoint);
-    }
-    aws_sdk_dynamodb::Client::from_conf(builder.build())
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error("cannot listen on {addr}: {source}")]
@@ -77,7 +56,10 @@ pub enum RunError {
 /// Serves the API until stopped: as a Lambda function inside Lambda, otherwise on
 /// `config.bind_addr`.
 pub async fn run(config: Config) -> Result<(), RunError> {
-    let store = Store::new(dynamo_client(&config.aws), config.tables.clone());
+    let store = Store::new(
+        crate::store::client::client(&config.aws),
+        config.tables.clone(),
+    );
     if config.handler == Handler::Cleanup {
         return crate::cleanup::run(store).await.map_err(RunError::Lambda);
     }

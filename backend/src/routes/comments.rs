@@ -69,6 +69,16 @@ pub async fn list_comments(
         .as_deref()
         .map(|raw| comment_id(raw, "from"))
         .transpose()?;
+    // A page that starts at `from`'s thread only goes on from a cursor at or past
+    // that thread; DynamoDB refuses any other start as outside the query.
+    if let (Some(after), Some(from)) = (&after, &from)
+        && after.sort_key() < CommentId::head(from.thread().clone()).sort_key()
+    {
+        return Err(ApiError::bad_request(
+            "cursor",
+            "the page cursor does not follow `from`: use the next_cursor of a page that started there",
+        ));
+    }
     Ok(Json(
         state
             .store

@@ -15,7 +15,9 @@ pub enum SignedIn {
     Unauthorized(ErrorBody),
     #[response(
         status = 503,
-        description = "The user pool's keys cannot be fetched; try again"
+        description = "The user pool's keys cannot be fetched, or DynamoDB stayed busy over every retry (contention on one item, throttling); try again",
+        headers(("Retry-After" = u64,
+            description = "When DynamoDB was busy: seconds to wait before trying again"))
     )]
     Unavailable(ErrorBody),
 }

@@ -256,8 +256,19 @@ impl Store {
                     .build(),
             );
         }
-        self.transact(writes, &["post", "comment", "comment"])
-            .await?;
+        // Last, the check that the author is not suspended: decided by DynamoDB in
+        // the same transaction, not by the read that admitted them.
+        let check_at = writes.len();
+        writes.extend(self.unsuspended(author)?);
+        match super::transact(&self.client, writes, "a comment").await? {
+            Ok(()) => {}
+            Err(i) if i == check_at => return Err(self.refused_as_suspended(author).await),
+            Err(i) => {
+                return Err(StoreError::NotFound {
+                    what: if i == 0 { "post" } else { "comment" },
+                });
+            }
+        }
         let others = match &item.reply_to_sub {
             Some(sub) => self.names([sub.as_str()]).await?,
             None => Shown::new(self.author_ids().await?),

@@ -8,6 +8,7 @@
 //! read followed by a write.
 
 pub mod author_ids;
+pub mod client;
 pub mod comments;
 pub mod cursor;
 pub mod log;
@@ -59,8 +60,13 @@ pub enum StoreError {
     /// A moderator's action that the rules do not allow (`action` says which).
     #[error("you may not {action}")]
     Refused { action: &'static str },
+    /// What a write depends on kept changing under it over every attempt.
     #[error("DynamoDB kept refusing or changing {0} over every retry")]
     Contended(&'static str),
+    /// DynamoDB was busy (contention, throttling, an error of its own, a lost answer)
+    /// over the whole retry budget ([`client::RETRY`]): worth trying again shortly.
+    #[error("DynamoDB was busy over every retry: {0}")]
+    Busy(Box<aws_sdk_dynamodb::Error>),
     #[error("a stored item is not valid: {0}")]
     Corrupt(String),
     #[error("DynamoDB request failed: {0}")]
@@ -71,7 +77,9 @@ impl StoreError {
     /// The whole cause for the log: for a DynamoDB error, every source in the chain.
     pub fn detail(&self) -> String {
         match self {
-            StoreError::Dynamo(e) => aws_sdk_dynamodb::error::DisplayErrorContext(&**e).to_string(),
+            StoreError::Dynamo(e) | StoreError::Busy(e) => {
+                aws_sdk_dynamodb::error::DisplayErrorContext(&**e).to_string()
+            }
             other => other.to_string(),
         }
     }
@@ -79,10 +87,40 @@ impl StoreError {
 
 impl<E, R> From<SdkError<E, R>> for StoreError
 where
+    E: ProvideErrorMetadata,
     aws_sdk_dynamodb::Error: From<SdkError<E, R>>,
 {
     fn from(err: SdkError<E, R>) -> Self {
-        StoreError::Dynamo(Box::new(err.into()))
+        let busy = match &err {
+            SdkError::TimeoutError(_)
+            | SdkError::DispatchFailure(_)
+            | SdkError::ResponseError(_) => true,
+            SdkError::ServiceError(e) => client::is_busy_code(e.err().code()),
+            _ => false,
+        };
+        let err = Box::new(err.into());
+        if busy {
+            StoreError::Busy(err)
+        } else {
+            StoreError::Dynamo(err)
+        }
+    }
+}
+
+impl StoreError {
+    /// An operation's own error that the code did not expect: busy when its code says
+    /// so (the retries are spent), a failure otherwise.
+    fn service<E>(err: E) -> Self
+    where
+        E: ProvideErrorMetadata + Into<aws_sdk_dynamodb::Error>,
+    {
+        let busy = client::is_busy_code(err.code());
+        let err = Box::new(err.into());
+        if busy {
+            StoreError::Busy(err)
+        } else {
+            StoreError::Dynamo(err)
+        }
     }
 }
 
@@ -269,8 +307,12 @@ fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
 }
 
 /// Runs `writes` as one `TransactWriteItems`: all of them or none. `Ok(Err(i))` when
-/// DynamoDB refused the `i`-th write's condition; another transaction on the same items
-/// at the same moment is [`StoreError::Contended`] over `what`.
+/// DynamoDB refused the `i`-th write's condition; other transactions on the same items
+/// over every retry are [`StoreError::Contended`] over `what`.
+///
+/// The transaction carries one `ClientRequestToken` for all its attempts: when an
+/// answer is lost and the client tries again, DynamoDB recognises the token (for ten
+/// minutes) and answers success without applying the writes twice.
 async fn transact(
     client: &Client,
     writes: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
@@ -280,6 +322,7 @@ async fn transact(
     let result = client
         .transact_write_items()
         .set_transact_items(Some(writes))
+        .client_request_token(uuid::Uuid::new_v4().to_string())
         .send()
         .await;
     match result {
@@ -291,9 +334,14 @@ async fn transact(
                 .position(|r| r.code() == Some("ConditionalCheckFailed"))
             {
                 Some(i) => Ok(Err(i)),
-                None => Err(StoreError::Contended(what)),
+                None if client::cancelled_by_contention(cancelled.cancellation_reasons()) => {
+                    Err(StoreError::Contended(what))
+                }
+                None => Err(StoreError::Dynamo(Box::new(
+                    TransactWriteItemsError::TransactionCanceledException(cancelled).into(),
+                ))),
             },
-            other => Err(StoreError::Dynamo(Box::new(other.into()))),
+            other => Err(StoreError::service(other)),
         },
         Err(e) => Err(e.into()),
     }

@@ -387,6 +387,47 @@ impl Store {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
+    /// The check, inside a write's own transaction, that `caller` has a profile and no
+    /// suspension in force: a suspension that lands while the write is in flight
+    /// refuses it (the race is decided by DynamoDB, not by the read that admitted the
+    /// caller). None for a moderator, whom no suspension holds.
+    pub(super) fn unsuspended(
+        &self,
+        caller: &Caller,
+    ) -> Result<Option<TransactWriteItem>, StoreError> {
+        if caller.moderator {
+            return Ok(None);
+        }
+        let check = ConditionCheck::builder()
+            .table_name(&self.people)
+            .key(PEOPLE_KEY, string(user_key(&caller.sub)))
+            .condition_expression(
+                "attribute_exists(#pk) \
+                 AND (attribute_not_exists(suspended_at) OR suspended_until <= :now)",
+            )
+            .expression_attribute_names("#pk", PEOPLE_KEY)
+            .expression_attribute_values(":now", number(self.epoch()))
+            .build()
+            .map_err(build_error)?;
+        Ok(Some(
+            TransactWriteItem::builder().condition_check(check).build(),
+        ))
+    }
+
+    /// Why a write whose [`Store::unsuspended`] check DynamoDB refused stops: the
+    /// suspension in force now (what the person is told), or, should it have ended in
+    /// the meantime, contention worth a retry.
+    pub(super) async fn refused_as_suspended(&self, caller: &Caller) -> StoreError {
+        match self.profile(&caller.sub).await {
+            Ok(Some(profile)) => match profile.suspension(self.epoch()) {
+                Some(notice) => StoreError::Suspended(notice),
+                None => StoreError::Contended("a suspension ending"),
+            },
+            Ok(None) => StoreError::NotFound { what: "profile" },
+            Err(e) => e,
+        }
+    }
+
     /// Gives up `sub`'s claim on `name_key`: never someone else's, and nothing to do
     /// if it is gone.
     fn release(&self, sub: &str, name_key: &str) -> Result<TransactWriteItem, StoreError> {

@@ -9,9 +9,10 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
 use serde::{Deserialize, Serialize};
 use shared::{ActionKind, Contents, Post, PostPage, PostSummary, Title};
 
@@ -166,28 +167,28 @@ impl Store {
         };
         for _ in 0..CREATE_ATTEMPTS {
             item.id = self.next_id().await?;
-            let map = item.to_map()?;
-            let put = self
-                .client
-                .put_item()
+            // One transaction with the check that the author is not suspended, so a
+            // suspension landing meanwhile refuses the post; and a transaction keeps its
+            // request token over retries, so a lost answer never stores it twice.
+            let put = Put::builder()
                 .table_name(&self.posts)
-                .set_item(Some(map))
+                .set_item(Some(item.to_map()?))
                 .condition_expression("attribute_not_exists(#id)")
                 .expression_attribute_names("#id", KEY)
-                .send()
-                .await;
-            match put {
-                Ok(_) => {
+                .build()
+                .map_err(super::build_error)?;
+            let mut writes = vec![TransactWriteItem::builder().put(put).build()];
+            writes.extend(self.unsuspended(author)?);
+            match super::transact(&self.client, writes, "a new post").await? {
+                Ok(()) => {
                     return Ok(item.into_post(
                         &Shown::new(self.author_ids().await?).with(author, author_name),
                     ));
                 }
-                Err(SdkError::ServiceError(e))
-                    if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-                {
+                Err(0) => {
                     tracing::warn!(id = item.id, "post id already taken; taking the next one");
                 }
-                Err(e) => return Err(e.into()),
+                Err(_) => return Err(self.refused_as_suspended(author).await),
             }
         }
         Err(StoreError::IdsExhausted)
@@ -343,7 +344,7 @@ impl Store {
                 UpdateItemError::ConditionalCheckFailedException(failed) => {
                     Err(refused(failed.item.as_ref()))
                 }
-                other => Err(StoreError::Dynamo(Box::new(other.into()))),
+                other => Err(StoreError::service(other)),
             },
             Err(e) => Err(e.into()),
         }
@@ -443,7 +444,7 @@ impl Store {
                 DeleteItemError::ConditionalCheckFailedException(failed) => {
                     Err(refused(failed.item.as_ref()))
                 }
-                other => Err(StoreError::Dynamo(Box::new(other.into()))),
+                other => Err(StoreError::service(other)),
             },
             Err(e) => Err(e.into()),
         }

@@ -108,7 +108,7 @@ impl Store {
                 Ok(_) => return Ok(()),
                 Err(SdkError::ServiceError(e)) => match e.into_err() {
                     UpdateItemError::ConditionalCheckFailedException(failed) => failed,
-                    other => return Err(StoreError::Dynamo(Box::new(other.into()))),
+                    other => return Err(StoreError::service(other)),
                 },
                 Err(e) => return Err(e.into()),
             };

@@ -234,7 +234,14 @@ impl Store {
                 );
                 writes.push(TransactWriteItem::builder().update(count).build());
             }
+            // Last, the check that the reporter is not suspended, decided in the
+            // same transaction.
+            let check_at = writes.len();
+            writes.extend(self.unsuspended(caller)?);
             match super::transact(&self.client, writes, "a report").await {
+                Ok(Err(i)) if i == check_at => {
+                    return Err(self.refused_as_suspended(caller).await);
+                }
                 Ok(Ok(())) => {
                     return Ok(Report {
                         target: target.to_string(),

@@ -30,6 +30,9 @@ pub struct TestApp {
     pub clock: Clock,
     pub aws: LocalAws,
     pub stack: Stack,
+    /// The fault layer between the app and DynamoDB Local: a plain proxy until the
+    /// test gives it a plan.
+    pub faults: faults::Proxy,
     pub alice: User,
     pub bob: User,
 }
@@ -182,14 +185,21 @@ impl TestApp {
         let stack = fresh_stack(&aws).await;
         let (alice, bob) =
             tokio::join!(sign_up(&aws, &stack, "alice"), sign_up(&aws, &stack, "bob"));
+        let faults = faults::Proxy::start(&aws.dynamodb_endpoint, faults::Plan::none())
+            .await
+            .expect("start the fault layer");
         let mut config = config_for(&aws, &stack);
+        config.aws.dynamodb_endpoint = Some(faults.endpoint());
         adjust(&mut config);
-        let router = backend::app_with_clock(&config, aws.dynamo.clone(), clock.clone());
+        // The client the binary builds, retries and timeouts as in production.
+        let dynamo = backend::dynamo_client(&config.aws);
+        let router = backend::app_with_clock(&config, dynamo, clock.clone());
         let app = Self {
             router,
             clock,
             aws,
             stack,
+            faults,
             alice,
             bob,
         };

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod comments;
+mod contention;
 mod feed;
 mod helpers;
 mod lambda;

@@ -12,7 +12,7 @@ use crate::helpers::{Reply, TestApp, User};
 
 impl TestApp {
     /// `POST <what>/reports` as `user`.
-    async fn report(&self, user: &User, what: &str, body: Value) -> Reply {
+    pub async fn report(&self, user: &User, what: &str, body: Value) -> Reply {
         self.call(
             Method::POST,
             &format!("{what}/reports"),
@@ -27,13 +27,13 @@ impl TestApp {
             .await
     }
 
-    async fn queue_page(&self, moderator: &User) -> QueuePage {
+    pub async fn queue_page(&self, moderator: &User) -> QueuePage {
         let reply = self.queue(moderator).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         serde_json::from_value(reply.body).unwrap()
     }
 
-    async fn log_page(&self, user: &User) -> LogPage {
+    pub async fn log_page(&self, user: &User) -> LogPage {
         let reply = self
             .call(Method::GET, "/moderation/log", Some(&user.id_token), None)
             .await;
@@ -41,7 +41,7 @@ impl TestApp {
         serde_json::from_value(reply.body).unwrap()
     }
 
-    async fn suspend(&self, moderator: &User, body: Value) -> Reply {
+    pub async fn suspend(&self, moderator: &User, body: Value) -> Reply {
         self.call(
             Method::POST,
             "/moderation/suspensions",
@@ -52,7 +52,7 @@ impl TestApp {
     }
 
     /// A moderator with a display name.
-    async fn named_moderator(&self) -> User {
+    pub async fn named_moderator(&self) -> User {
         let moderator = self.moderator("mod").await;
         self.name(&moderator, "Mina").await;
         moderator
