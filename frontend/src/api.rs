@@ -41,8 +41,11 @@ pub enum ApiError {
     },
     /// The server failed (5xx).
     Server,
-    /// The board cannot check sign-ins for a moment (503): the session is kept.
-    Unavailable,
+    /// The board cannot check sign-ins, or is busy, for a moment (503): the session
+    /// is kept; `retry_after` seconds, when the server said (a busy store does).
+    Unavailable {
+        retry_after: Option<u64>,
+    },
     /// The request did not reach the server.
     Network,
 }
@@ -98,10 +101,13 @@ impl Api {
     }
 
     pub async fn create(&self, post: &PostDraft) -> Result<Post, ApiError> {
-        let request = self
-            .authorized(Request::post(&self.config.api_url("/posts")))
-            .json_body(post);
-        json(request?.send().await).await
+        publishing(async || {
+            let request = self
+                .authorized(Request::post(&self.config.api_url("/posts")))
+                .json_body(post);
+            json(request?.send().await).await
+        })
+        .await
     }
 
     pub async fn update(&self, id: u64, update: &PostDraft) -> Result<Post, ApiError> {
@@ -200,12 +206,15 @@ impl Api {
     }
 
     pub async fn add_comment(&self, post: u64, comment: &NewComment) -> Result<Comment, ApiError> {
-        let request = self
-            .authorized(Request::post(
-                &self.config.api_url(&format!("/posts/{post}/comments")),
-            ))
-            .json_body(comment);
-        json(request?.send().await).await
+        publishing(async || {
+            let request = self
+                .authorized(Request::post(
+                    &self.config.api_url(&format!("/posts/{post}/comments")),
+                ))
+                .json_body(comment);
+            json(request?.send().await).await
+        })
+        .await
     }
 
     pub async fn edit_comment(
@@ -245,6 +254,40 @@ impl Api {
             .await;
         check(response).await.map(|_| ())
     }
+}
+
+/// The longest the app waits, by itself, before publishing again after a busy board.
+const REPUBLISH_WAIT_MAX_SECS: u64 = 5;
+
+/// Sends what `send` sends, and once more after the wait the board asked for if it
+/// answered that it was busy (503 with `Retry-After`): words being published are not
+/// lost to a moment of contention, and the person is told only if it lasts.
+async fn publishing<T>(send: impl AsyncFn() -> Result<T, ApiError>) -> Result<T, ApiError> {
+    match send().await {
+        Err(ApiError::Unavailable {
+            retry_after: Some(secs),
+        }) => {
+            sleep_ms(secs.min(REPUBLISH_WAIT_MAX_SECS) * 1000).await;
+            send().await
+        }
+        other => other,
+    }
+}
+
+/// Waits `ms` milliseconds on the browser's timer.
+async fn sleep_ms(ms: u64) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let timer = web_sys::window().map(|window| {
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                i32::try_from(ms).unwrap_or(i32::MAX),
+            )
+        });
+        if !matches!(timer, Some(Ok(_))) {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 async fn check(response: Result<Response, gloo_net::Error>) -> Result<Response, ApiError> {
@@ -318,7 +361,7 @@ pub fn classify(status: u16, body: Option<ErrorBody>, retry_after: Option<u64>) 
                 message: format!("the request was refused ({status})"),
             },
         },
-        503 => ApiError::Unavailable,
+        503 => ApiError::Unavailable { retry_after },
         _ => ApiError::Server,
     }
 }
@@ -369,8 +412,16 @@ mod tests {
         );
         assert_eq!(
             classify(503, None, None),
-            ApiError::Unavailable,
+            ApiError::Unavailable { retry_after: None },
             "a 503 keeps the session"
+        );
+        let busy = ErrorBody::new(ErrorCode::Unavailable, "busy", None);
+        assert_eq!(
+            classify(503, Some(busy), Some(1)),
+            ApiError::Unavailable {
+                retry_after: Some(1)
+            },
+            "a busy board says when to publish again"
         );
         let body = ErrorBody::new(
             ErrorCode::Validation,

@@ -58,7 +58,7 @@ pub fn describe(app: AppState, error: &ApiError) -> String {
             .replace("{when}", &when(app, *retry_after)),
         ApiError::Invalid { message, .. } => message.clone(),
         ApiError::Server => t.server_error.to_owned(),
-        ApiError::Unavailable => t.unavailable.to_owned(),
+        ApiError::Unavailable { .. } => t.unavailable.to_owned(),
         ApiError::Network => t.network_error.to_owned(),
     }
 }
