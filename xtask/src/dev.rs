@@ -12,7 +12,7 @@ use crate::stack::{
     RunningStack, StackOptions,
 };
 
-pub fn run(root: &Path, grant: Grant) -> Result<()> {
+pub fn run(root: &Path, grant: Grant, faults: Option<f64>) -> Result<()> {
     setup::run(root)?;
     let options = StackOptions {
         ports: Ports::PREFERRED,
@@ -21,6 +21,8 @@ pub fn run(root: &Path, grant: Grant) -> Result<()> {
         mailbox: None,
         quiet: false,
         quota: None,
+        // A new seed each start: a person feels the faults, not one fixed sequence.
+        faults: faults.map(|share| faults::Plan::busy(share, seed())),
     };
     let mut stack = RunningStack::start(root, options)?;
     println!();
@@ -37,6 +39,12 @@ pub fn run(root: &Path, grant: Grant) -> Result<()> {
         "  DynamoDB Local: {}, moto (Cognito): {}.",
         stack.dynamodb_endpoint, stack.moto_endpoint
     );
+    if let (Some(share), Some(url)) = (faults, &stack.faults_url) {
+        println!(
+            "  DynamoDB answers {:.0} % of requests as busy (the fault layer at {url}).",
+            share * 100.0
+        );
+    }
     println!("  Ctrl-C stops everything.");
     println!();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -50,4 +58,10 @@ pub fn run(root: &Path, grant: Grant) -> Result<()> {
             }
         }
     })
+}
+
+fn seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
 }

@@ -36,6 +36,12 @@ enum Task {
         /// How the app signs in.
         #[arg(long, value_enum, default_value_t = outputs::Grant::Implicit)]
         grant: outputs::Grant,
+        /// Answer this share (0 to 1) of DynamoDB requests as busy DynamoDB does:
+        /// transactions cancelled by conflicts, single writes refused beside a
+        /// transaction, reads throttled. The board retries; past its budget it answers
+        /// 503, and the app says so.
+        #[arg(long, value_parser = share)]
+        faults: Option<f64>,
     },
     /// Install what the tests and the local stack need and is missing (idempotent).
     Setup,
@@ -106,7 +112,7 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     let root = workspace_root();
     match cli.task {
-        Task::Dev { grant } => dev::run(&root, grant),
+        Task::Dev { grant, faults } => dev::run(&root, grant, faults),
         Task::Setup => setup::run(&root),
         Task::Lock => setup::lock(&root),
         Task::Moto { port } => moto::run_foreground(&root, port),
@@ -158,4 +164,14 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?)
+}
+
+/// A share from 0 to 1.
+fn share(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err(format!(
+            "{raw:?} is not a share from 0 to 1 (0.2 is a fifth)"
+        )),
+    }
 }

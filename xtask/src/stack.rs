@@ -86,6 +86,10 @@ pub struct StackOptions {
     pub quiet: bool,
     /// Writes per person, if not the backend's defaults.
     pub quota: Option<Quota>,
+    /// With a plan, the backend reaches DynamoDB Local through the fault layer, which
+    /// answers as busy DynamoDB does (`dev --faults`; the browser tests set plans of
+    /// their own through its control path).
+    pub faults: Option<faults::Plan>,
 }
 
 /// A running stack; dropping it stops every part.
@@ -93,6 +97,7 @@ pub struct RunningStack {
     // Dropped in this order: the app servers, the backend, then moto and DynamoDB Local.
     apps: Vec<AppProcess>,
     backend: ChildGuard,
+    _faults: Option<faults::Proxy>,
     _runtime: tokio::runtime::Runtime,
     _moto: MotoServer,
     _dynamodb: DynamoDbLocal,
@@ -103,6 +108,9 @@ pub struct RunningStack {
     /// moto's and DynamoDB Local's addresses, and what the stack made in them.
     pub moto_endpoint: String,
     pub dynamodb_endpoint: String,
+    /// The fault layer's address, when the stack has one: `PUT {url}/_faults` with a
+    /// plan changes what it injects.
+    pub faults_url: Option<String>,
     pub stack: Stack,
     pub api_url: String,
     pub auth_url: String,
@@ -196,9 +204,21 @@ impl RunningStack {
             let _ = axum::serve(listener, hosted_ui::router(Arc::new(ui))).await;
         });
 
+        let faults = match options.faults {
+            Some(plan) => {
+                step("starting the fault layer in front of DynamoDB Local");
+                Some(runtime.block_on(faults::Proxy::start(&dynamodb_endpoint, plan))?)
+            }
+            None => None,
+        };
+        let faults_url = faults.as_ref().map(faults::Proxy::endpoint);
         step("starting the backend");
-        let mut backend =
-            backend_command(&backend_binary, &dynamodb_endpoint, &stack, backend_port);
+        let mut backend = backend_command(
+            &backend_binary,
+            faults_url.as_deref().unwrap_or(&dynamodb_endpoint),
+            &stack,
+            backend_port,
+        );
         // Behind the edge, as deployed: the API answers only what came through it.
         // trunk's proxy sends no such header, so a trunk-served stack has none.
         let origin_secret = (options.app == AppServer::Edge).then(crate::secret::new_origin_secret);
@@ -258,6 +278,7 @@ impl RunningStack {
         Ok(Self {
             apps,
             backend,
+            _faults: faults,
             _runtime: runtime,
             _moto: moto,
             _dynamodb: dynamodb,
@@ -265,6 +286,7 @@ impl RunningStack {
             app_urls,
             moto_endpoint,
             dynamodb_endpoint,
+            faults_url,
             stack,
             api_url,
             auth_url,

@@ -119,12 +119,16 @@ fn browser_tests(root: &Path) -> Result<()> {
             per_minute: E2E_WRITES_PER_MINUTE,
             per_day: 1000,
         }),
+        // Calm until a test puts a plan in force (e2e/contention.test.mjs).
+        faults: Some(faults::Plan::none()),
     };
     let stack = RunningStack::start(root, options)?;
     let release = crate::rehearsal::prepare(root, &stack)?;
     let result = run_cmd(
+        // One file at a time: the files share one stack, and the fault layer's plan
+        // (e2e/contention.test.mjs) is the whole stack's while a test holds it.
         Command::new("node")
-            .args(["--test", "--test-reporter=spec"])
+            .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
             .args(suite_files(root)?)
             .env("BOARD_WRITES_PER_MINUTE", E2E_WRITES_PER_MINUTE.to_string())
             .env("BOARD_MODERATOR", DEMO_MODERATOR_EMAIL)
@@ -134,6 +138,10 @@ fn browser_tests(root: &Path) -> Result<()> {
             .env("BOARD_CODE_URL", stack.app_url_for(Grant::Code)?)
             .env("BOARD_AUTH", &stack.auth_url)
             .env("BOARD_API", &stack.api_url)
+            .env(
+                "BOARD_FAULTS",
+                stack.faults_url.as_deref().unwrap_or_default(),
+            )
             .env(
                 "BOARD_ORIGIN_SECRET",
                 stack.origin_secret.as_deref().unwrap_or_default(),
