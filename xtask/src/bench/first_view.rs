@@ -43,6 +43,7 @@ pub fn measure(root: &Path, runs: usize) -> Result<FirstView> {
         mailbox: None,
         quiet: true,
         quota: None,
+        faults: None,
     };
     let running = RunningStack::start(root, options)?;
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -13,6 +13,7 @@ mod concurrency;
 mod first_load;
 mod first_view;
 mod fixtures;
+mod hot_thread;
 mod package;
 mod plot;
 mod runtime_api;
@@ -34,6 +35,7 @@ use self::cold_start::ColdStart;
 use self::comments::Comments;
 use self::concurrency::Concurrency;
 use self::first_load::FirstLoad;
+use self::hot_thread::HotThread;
 use self::package::Package;
 use self::startup::Startup;
 use self::writes::{WriteCost, WritePoint};
@@ -92,6 +94,7 @@ pub struct Results {
     pub write_cost: WriteCost,
     pub concurrency: Concurrency,
     pub comments: Comments,
+    pub hot_thread: HotThread,
     pub package: Package,
     pub package_arm64: Package,
 }
@@ -153,6 +156,8 @@ pub fn measure(root: &Path, quick: bool) -> Result<()> {
     let concurrency = runtime.block_on(concurrency::concurrency(&client, &plan))?;
     println!("bench: comments against thread size, and commenters at once");
     let comments = runtime.block_on(comments::comments(&client, &plan))?;
+    println!("bench: a hot thread, calm and with conflicting transactions");
+    let hot_thread = runtime.block_on(hot_thread::hot_thread(&client, &plan))?;
     println!("bench: package");
     let package = package::package(&binary)?;
     let package_arm64 = package::arm64(root)?;
@@ -166,6 +171,7 @@ pub fn measure(root: &Path, quick: bool) -> Result<()> {
         write_cost,
         concurrency,
         comments,
+        hot_thread,
         package,
         package_arm64,
     };

@@ -11,6 +11,7 @@ pub struct Spread {
     pub p10: f64,
     pub p90: f64,
     pub p95: f64,
+    pub p99: f64,
     pub min: f64,
     pub max: f64,
 }
@@ -25,6 +26,7 @@ impl Spread {
             p10: pick(0.1),
             p90: pick(0.9),
             p95: pick(0.95),
+            p99: pick(0.99),
             min: samples.first().copied().unwrap_or(f64::NAN),
             max: samples.last().copied().unwrap_or(f64::NAN),
         }

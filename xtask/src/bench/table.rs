@@ -111,6 +111,18 @@ pub(super) fn print_table(r: &Results) {
         "| {} people commenting on one post at once: stored / counted | {} / {} |",
         m.writers, m.stored, m.counted
     );
+    let h = &r.hot_thread;
+    for (name, run) in [("calm", &h.calm), ("conflicts", &h.busy)] {
+        println!(
+            "| hot thread, {} at once, {name} ({} cancelled): stored / counted · p50 / p99 | {} / {} · {:.1} / **{:.1}** ms |",
+            h.writers,
+            run.cancelled,
+            run.stored,
+            run.counted,
+            run.latency_ms.median,
+            run.latency_ms.p99
+        );
+    }
     println!(
         "| package ({}): binary / zipped | {} / **{}** |",
         r.package.target,
