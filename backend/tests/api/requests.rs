@@ -561,3 +561,111 @@ fn an_origin_secret_is_never_shown_and_a_short_one_is_refused() {
     assert!(!secret.matches(b"0123456789abcdef0123456789abcdee"));
     assert!(OriginSecret::new("too short").is_none());
 }
+
+/// Every operation the OpenAPI description lists, as `(METHOD, path with its
+/// parameters filled in, public)`: public when the description says no token is needed.
+fn described_operations() -> Vec<(Method, String, bool)> {
+    let description = serde_json::to_value(backend::routes::description()).unwrap();
+    let mut operations = Vec::new();
+    for (path, item) in description["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let public = operation["security"]
+                .as_array()
+                .is_some_and(|s| s.is_empty());
+            let filled = path
+                .replace("{id}", "1")
+                .replace("{comment_id}", "1764000000000abcdef01")
+                .replace("{target}", "post-1")
+                .replace("{person}", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+            operations.push((method.to_uppercase().parse().unwrap(), filled, public));
+        }
+    }
+    operations
+}
+
+/// A token in the right form, signed by a key that is not the pool's.
+fn forged_token(app: &TestApp) -> String {
+    let claims = devstack::unverified_claims(&app.alice.id_token).unwrap();
+    let key = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
+    let der = rsa::pkcs1::EncodeRsaPrivateKey::to_pkcs1_der(&key).unwrap();
+    let header = jsonwebtoken::decode_header(&app.alice.id_token).unwrap();
+    jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_rsa_der(der.as_bytes()),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn every_route_that_needs_a_token_refuses_none_and_a_forged_one() {
+    let app = TestApp::spawn().await;
+    let forged = forged_token(&app);
+    let operations = described_operations();
+    let signed_in: Vec<_> = operations.iter().filter(|(_, _, public)| !public).collect();
+    assert!(signed_in.len() >= 20, "{operations:?}");
+    for (method, path, _) in signed_in {
+        let none = app.call(method.clone(), path, None, None).await;
+        assert_eq!(
+            none.status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path} without a token"
+        );
+        assert_eq!(
+            none.headers[header::WWW_AUTHENTICATE],
+            "Bearer",
+            "{method} {path}"
+        );
+        let refused = app.call(method.clone(), path, Some(&forged), None).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path} with a forged token"
+        );
+        assert_eq!(refused.error_code(), "unauthorized", "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn public_read_opens_the_board_s_reads_and_nothing_else() {
+    let app = TestApp::spawn_with(|config| config.public_read = true).await;
+    let post = app.create(&app.alice, "open", "to all").await.id;
+    let forged = forged_token(&app);
+    let reads = [
+        "GET /posts",
+        "GET /posts/{id}",
+        "GET /posts/{id}/comments",
+        "GET /moderation/log",
+    ];
+    let description = serde_json::to_value(backend::routes::description()).unwrap();
+    for (path, item) in description["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let name = format!("{} {path}", method.to_uppercase());
+            let public = operation["security"]
+                .as_array()
+                .is_some_and(|s| s.is_empty());
+            let filled = path.replace("{id}", &post.to_string());
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let reply = app.call(method.clone(), &filled, None, None).await;
+            if public || reads.contains(&name.as_str()) {
+                assert_eq!(
+                    reply.status,
+                    StatusCode::OK,
+                    "{name} is public: {}",
+                    reply.body
+                );
+            } else {
+                assert_eq!(
+                    reply.status,
+                    StatusCode::UNAUTHORIZED,
+                    "{name} still needs a token"
+                );
+            }
+            if reads.contains(&name.as_str()) {
+                // A token that is sent is still checked.
+                let refused = app.call(method, &filled, Some(&forged), None).await;
+                assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{name}");
+            }
+        }
+    }
+}
