@@ -319,7 +319,9 @@ async fn comments_follow_the_text_rules_and_malformed_ids_are_a_400() {
 
 #[tokio::test]
 async fn writing_a_comment_needs_a_name_and_takes_a_unit_of_the_quota() {
-    let app = TestApp::spawn_with(|config| config.quota.per_minute = 2).await;
+    // The clock stands still: the minute cannot turn between the writes.
+    let clock = backend::Clock::manual(time::OffsetDateTime::now_utc());
+    let app = TestApp::spawn_at(clock, |config| config.quota.per_minute = 2).await;
     let post = app.create(&app.alice, "p", "c").await.id;
     let nameless = app.sign_up("nameless").await;
     let refused = app
