@@ -43,8 +43,8 @@ export function useBrowser() {
 
 /**
  * Runs `body` with a fresh browser context; on failure keeps a screenshot and the console
- * log. Any Content-Security-Policy violation the browser reports fails the test: the app
- * is served with the deployed template's CSP.
+ * log. Any Content-Security-Policy violation the browser reports fails the test (the app
+ * is served with the deployed template's CSP), and so does any uncaught error in the page.
  */
 export async function inBrowser(t, body) {
   const context = await browser.newContext({ locale: 'en-US' });
@@ -56,11 +56,16 @@ export async function inBrowser(t, body) {
     log.push(`[${m.type()}] ${m.text()}`);
     if (m.text().includes('Content Security Policy')) violations.push(m.text());
   });
-  page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
+  const errors = [];
+  page.on('pageerror', (e) => {
+    log.push(`[pageerror] ${e.message}`);
+    errors.push(e.message);
+  });
   page.on('dialog', (d) => log.push(`[dialog] ${d.type()}: ${d.message()}`));
   try {
     await body(page, context);
     assert.deepEqual(violations, [], 'CSP violations');
+    assert.deepEqual(errors, [], 'uncaught errors in the page');
   } catch (error) {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const name = t.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
