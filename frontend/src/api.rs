@@ -101,11 +101,9 @@ impl Api {
     }
 
     pub async fn create(&self, post: &PostDraft) -> Result<Post, ApiError> {
-        publishing(async || {
-            let request = self
-                .authorized(Request::post(&self.config.api_url("/posts")))
-                .json_body(post);
-            json(request?.send().await).await
+        publishing(|| {
+            self.authorized(Request::post(&self.config.api_url("/posts")))
+                .json_body(post)
         })
         .await
     }
@@ -206,13 +204,11 @@ impl Api {
     }
 
     pub async fn add_comment(&self, post: u64, comment: &NewComment) -> Result<Comment, ApiError> {
-        publishing(async || {
-            let request = self
-                .authorized(Request::post(
-                    &self.config.api_url(&format!("/posts/{post}/comments")),
-                ))
-                .json_body(comment);
-            json(request?.send().await).await
+        publishing(|| {
+            self.authorized(Request::post(
+                &self.config.api_url(&format!("/posts/{post}/comments")),
+            ))
+            .json_body(comment)
         })
         .await
     }
@@ -259,18 +255,24 @@ impl Api {
 /// The longest the app waits, by itself, before publishing again after a busy board.
 const REPUBLISH_WAIT_MAX_SECS: u64 = 5;
 
-/// Sends what `send` sends, and once more after the wait the board asked for if it
-/// answered that it was busy (503 with `Retry-After`): words being published are not
-/// lost to a moment of contention, and the person is told only if it lasts.
-async fn publishing<T>(send: impl AsyncFn() -> Result<T, ApiError>) -> Result<T, ApiError> {
-    match send().await {
-        Err(ApiError::Unavailable {
-            retry_after: Some(secs),
-        }) => {
-            sleep_ms(secs.min(REPUBLISH_WAIT_MAX_SECS) * 1000).await;
-            send().await
+/// Sends the request `request` builds, and once more after the wait the board asked
+/// for if it answered that it was busy (503 with `Retry-After`): words being
+/// published are not lost to a moment of contention, and the person is told only if
+/// it lasts.
+async fn publishing<T: DeserializeOwned>(
+    request: impl Fn() -> Result<Request, ApiError>,
+) -> Result<T, ApiError> {
+    let mut waited = false;
+    loop {
+        match check(request()?.send().await).await {
+            Err(ApiError::Unavailable {
+                retry_after: Some(secs),
+            }) if !waited => {
+                waited = true;
+                sleep_ms(secs.min(REPUBLISH_WAIT_MAX_SECS) * 1000).await;
+            }
+            answer => return json::read(answer?).await.map_err(|_| ApiError::Server),
         }
-        other => other,
     }
 }
 
