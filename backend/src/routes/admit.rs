@@ -21,7 +21,10 @@ async fn admit(state: &AppState, caller: &Caller) -> Result<(ProfileRecord, Stri
     {
         return Err(ApiError::Suspended(suspension));
     }
-    let name = profile.display_name.clone().ok_or(ApiError::NameRequired)?;
+    let name = profile
+        .allowed_name()
+        .map(str::to_owned)
+        .ok_or(ApiError::NameRequired)?;
     Ok((profile, name))
 }
 
@@ -54,7 +57,9 @@ pub async fn moderator(
     let profile = state.store.profile(&caller.sub).await?;
     state.store.note_role(caller, profile.as_ref()).await?;
     let moderator = profile
-        .and_then(|p| p.display_name)
+        .as_ref()
+        .and_then(ProfileRecord::allowed_name)
+        .map(str::to_owned)
         .ok_or(ApiError::NameRequired)?;
     Ok(Moderation { moderator, reason })
 }

@@ -28,8 +28,13 @@ async fn profile(
     let suspension = record
         .as_ref()
         .and_then(|r| r.suspension(state.store.epoch_now()));
-    let (display_name, name_changed_at) = match record {
-        Some(record) => (record.display_name, record.name_changed_at),
+    // A name the rules no longer allow is shown to its holder as none, so the app
+    // asks for another (and writing answers `name_required` until then).
+    let (display_name, name_changed_at) = match &record {
+        Some(record) => (
+            record.allowed_name().map(str::to_owned),
+            record.name_changed_at.clone(),
+        ),
         None => (None, None),
     };
     Ok(Profile {

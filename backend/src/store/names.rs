@@ -7,21 +7,27 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_security::{RestrictionLevel, RestrictionLevelDetection, skeleton};
 
 /// Words no name may contain, in any spelling that looks like them ("Admins",
-/// "m0derator", "Moderator Team", "ＳＹＳＴＥＭ", "관리자님"): they would pass a member off
-/// as the board's own voice, or as the app's own placeholders for people who left.
-const RESERVED: [&str; 10] = [
+/// "m0derator", "Moderator Team", "ＳＹＳＴＥＭ", "ADMlN", "관리자님"): they would pass a
+/// member off as the board's own voice, or as the app's own placeholders for people who
+/// left.
+const RESERVED: [&str; 11] = [
     "moderator",
     "admin",
     "staff",
     "board",
     "system",
     "official",
+    "support",
     "운영자",
     "관리자",
     // The app's words for a name that is gone (`former_member` in both languages).
     "former member",
     "탈퇴한 회원",
 ];
+
+/// Words no name may have as a whole word ("Mod Kim", "M0D"), though names may
+/// contain them ("Modesty").
+const RESERVED_WORDS: [&str; 1] = ["mod"];
 
 /// Unicode's NFKC_Casefold of `name` (full-width `Ａｄａ` is `Ada`, `ADA` is `ada`, `ß`
 /// is `ss`), without default-ignorable code points (joiners, variation selectors),
@@ -40,6 +46,30 @@ fn folded(name: &str) -> String {
 pub fn key(name: &str) -> String {
     let skeleton: String = skeleton(&folded(name)).collect();
     caseless::default_case_fold_str(&skeleton)
+}
+
+/// The key of `name` as written: the confusable skeleton before case folding, then
+/// folded. Folding first ([`key`]) hides the skeleton's `I → l`, so `AIice` (a capital
+/// I) and `Alice` differ there and meet here. One key cannot say "I looks like l and
+/// like i, but l and i differ": a name is held under both ([`keys`]).
+pub fn written_key(name: &str) -> String {
+    let compatible: String = name
+        .nfkc()
+        .filter(|c| !shared::validate::is_default_ignorable(*c))
+        .collect();
+    let skeleton: String = skeleton(&compatible).collect();
+    caseless::default_case_fold_str(&skeleton)
+}
+
+/// Every key a name is held under: [`key`], and [`written_key`] where it differs. Two
+/// names that share any key cannot both be held.
+pub fn keys(name: &str) -> Vec<String> {
+    let mut keys = vec![key(name)];
+    let written = written_key(name);
+    if written != keys[0] {
+        keys.push(written);
+    }
+    keys
 }
 
 /// The key names were claimed under before [`key`] compared look-alikes: NFKC, case
@@ -62,12 +92,32 @@ pub enum NotAllowed {
     MixedScripts,
 }
 
-/// Whether anyone may hold `name`.
+/// Whether anyone may hold `name`. The reserved words are matched on both of its keys
+/// against each word's keys as written in lower and in upper case (`ADMIN` reads as
+/// `ADMlN`).
 pub fn check(name: &str) -> Result<(), NotAllowed> {
-    let bare =
-        |text: &str| -> String { key(text).chars().filter(|c| c.is_alphanumeric()).collect() };
-    let name_bare = bare(name);
-    if RESERVED.iter().any(|word| name_bare.contains(&bare(word))) {
+    let bare = |key: &str| -> String { key.chars().filter(|c| c.is_alphanumeric()).collect() };
+    let spellings = |word: &str| -> Vec<String> {
+        let mut all = keys(word);
+        all.push(written_key(&word.to_uppercase()));
+        all.iter().map(|k| bare(k)).collect()
+    };
+    let name_keys = keys(name);
+    let reserved = RESERVED.iter().flat_map(|word| spellings(word));
+    let contains = |spelling: &String| {
+        name_keys
+            .iter()
+            .any(|k| bare(k).contains(spelling.as_str()))
+    };
+    if reserved.clone().any(|spelling| contains(&spelling)) {
+        return Err(NotAllowed::Reserved);
+    }
+    let whole_words: Vec<String> = RESERVED_WORDS.iter().flat_map(|w| spellings(w)).collect();
+    let has_word = name_keys.iter().any(|k| {
+        k.split(|c: char| !c.is_alphanumeric())
+            .any(|word| whole_words.iter().any(|w| w == word))
+    });
+    if has_word {
         return Err(NotAllowed::Reserved);
     }
     // Only letters have a script that matters; spaces, digits and punctuation are
@@ -111,6 +161,33 @@ mod tests {
     }
 
     #[test]
+    fn imitations_through_case_share_a_key_with_the_name_they_imitate() {
+        for (name, imitation) in [
+            ("Alice", "AIice"), // a capital I for the l
+            ("Paul", "PauI"),
+            ("Will", "WiII"),
+            ("Ian", "lan"), // a small l for the capital I
+        ] {
+            let (ours, theirs) = (keys(name), keys(imitation));
+            assert!(
+                ours.iter().any(|k| theirs.contains(k)),
+                "{name} {ours:?} / {imitation} {theirs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_that_only_differ_by_l_and_i_in_lower_case_stay_apart() {
+        for (one, other) in [("Lia", "Iia"), ("alan", "aian"), ("Mila", "Miia")] {
+            let (ones, others) = (keys(&one.to_lowercase()), keys(&other.to_lowercase()));
+            assert!(
+                !ones.iter().any(|k| others.contains(k)),
+                "{one} {ones:?} / {other} {others:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_name_claimed_before_keeps_its_earlier_key() {
         assert_eq!(earlier_key("ADA"), "ada");
         assert_eq!(earlier_key("Ｓａｍ"), "sam");
@@ -136,7 +213,15 @@ mod tests {
             "Former Member",
             "탈퇴한 회원",
             "탈퇴한회원",
-            "аdmin", // Cyrillic а
+            "аdmin",    // Cyrillic а
+            "ADMlN",    // a small l for the I
+            "OFFlClAL", // likewise, twice
+            "AdmIn",
+            "Support",
+            "SUPP0RT team",
+            "Mod",
+            "Mod Kim",
+            "the m0d",
         ] {
             assert!(check(name).is_err(), "{name} should be refused");
         }
@@ -175,6 +260,11 @@ mod tests {
             "Σοφία",
             "moderately",
             "Modesty",
+            "Ian",
+            "Illa",
+            "Alice",
+            "Paul",
+            "Modi",
         ] {
             assert_eq!(check(name), Ok(()), "{name} should pass");
         }

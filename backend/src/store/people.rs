@@ -33,6 +33,10 @@ pub struct ProfileRecord {
     pub display_name: Option<String>,
     /// [`names::key`] of `display_name`: the claim this profile holds.
     pub name_key: Option<String>,
+    /// [`names::written_key`] of `display_name`, where it differs from `name_key`: the
+    /// name's second claim ([`names::keys`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_key: Option<String>,
     /// RFC 3339, for people.
     pub name_changed_at: Option<String>,
     /// Seconds since the epoch, for the once-a-day condition.
@@ -52,6 +56,23 @@ pub struct ProfileRecord {
 }
 
 impl ProfileRecord {
+    /// The keys this profile's name is held under.
+    fn held_keys(&self) -> Vec<String> {
+        self.name_key
+            .iter()
+            .chain(&self.written_key)
+            .cloned()
+            .collect()
+    }
+
+    /// The name shown and written under, when the rules still let anyone hold it: a
+    /// name chosen before a rule forbade it is asked to change (`name_required`).
+    pub fn allowed_name(&self) -> Option<&str> {
+        self.display_name
+            .as_deref()
+            .filter(|name| names::check(name).is_ok())
+    }
+
     /// The suspension in force at `now_epoch`, if any: one that has ended stays on the
     /// item until the next suspension or lift, and counts for nothing.
     pub fn suspension(&self, now_epoch: u64) -> Option<SuspensionNotice> {
@@ -210,7 +231,7 @@ impl Store {
         let sub = caller.sub.as_str();
         let name = name.as_str();
         names::check(name).map_err(StoreError::NameNotAllowed)?;
-        let new_key = names::key(name);
+        let new_keys = names::keys(name);
         let current = self.profile(sub).await?;
         if let Some(current) = &current
             && current.display_name.as_deref() == Some(name)
@@ -225,7 +246,11 @@ impl Store {
             return Err(StoreError::Suspended(suspension));
         }
         let old_epoch = current.as_ref().and_then(|c| c.name_changed_epoch);
-        if let Some(changed) = old_epoch {
+        // A name the rules no longer allow may change at once.
+        let must_change = current
+            .as_ref()
+            .is_some_and(|c| c.display_name.is_some() && c.allowed_name().is_none());
+        if let Some(changed) = old_epoch.filter(|_| !must_change) {
             let next = changed + NAME_CHANGE_INTERVAL_SECS;
             if now_epoch < next {
                 return Err(StoreError::NameChangedRecently {
@@ -233,11 +258,15 @@ impl Store {
                 });
             }
         }
-        let old_key = current.as_ref().and_then(|c| c.name_key.clone());
+        let old_keys = current
+            .as_ref()
+            .map(ProfileRecord::held_keys)
+            .unwrap_or_default();
         let record = ProfileRecord {
             pk: user_key(sub),
             display_name: Some(name.to_owned()),
-            name_key: Some(new_key.clone()),
+            name_key: new_keys.first().cloned(),
+            written_key: new_keys.get(1).cloned(),
             name_changed_at: Some(timestamp(now)),
             name_changed_epoch: Some(now_epoch),
             moderator: caller.moderator,
@@ -247,19 +276,19 @@ impl Store {
         // Each write, and what its refused condition means.
         let mut writes = Vec::new();
         let mut refusals = Vec::new();
-        if old_key.as_deref() != Some(new_key.as_str()) {
-            writes.push(self.claim(sub, &new_key)?);
+        for key in new_keys.iter().filter(|k| !old_keys.contains(k)) {
+            writes.push(self.claim(sub, key)?);
             refusals.push(StoreError::NameTaken);
         }
         let earlier = names::earlier_key(name);
-        if earlier != new_key && old_key.as_deref() != Some(earlier.as_str()) {
+        if !new_keys.contains(&earlier) && !old_keys.contains(&earlier) {
             writes.push(self.not_held_by_another(sub, &earlier)?);
             refusals.push(StoreError::NameTaken);
         }
         writes.push(self.put_profile(&record, old_epoch, Some(now_epoch))?);
         refusals.push(StoreError::NameChangedConcurrently);
-        if let Some(old_key) = old_key.filter(|old| *old != new_key) {
-            writes.push(self.release(sub, &old_key)?);
+        for old_key in old_keys.iter().filter(|k| !new_keys.contains(k)) {
+            writes.push(self.release(sub, old_key)?);
             refusals.push(StoreError::NameChangedConcurrently);
         }
         match super::transact(&self.client, writes, "a name change").await? {
@@ -271,32 +300,38 @@ impl Store {
         }
     }
 
-    /// Moves a name claimed under the earlier key ([`names::earlier_key`]) to its key
-    /// now, so look-alikes of it are refused too: the claim, the profile and the old
-    /// claim in one transaction, once per person (the profile then holds the current
-    /// key). Where another name already holds that key (two names that look alike were
-    /// both taken before), both stay as they are. `Ok(true)` when it moved.
+    /// Moves a name's claims to the keys it has now ([`names::keys`]): a name claimed
+    /// under the earlier key ([`names::earlier_key`]), or before names were also held
+    /// as written, so that look-alikes of it are refused too. The claims, the profile
+    /// and the release of old claims in one transaction, once per person (the profile
+    /// then holds the keys). Where another name already holds one of them (two names
+    /// that look alike were both taken before), both stay as they are. `Ok(true)` when
+    /// it moved.
     pub async fn reclaim_name(
         &self,
         sub: &str,
         record: &ProfileRecord,
     ) -> Result<bool, StoreError> {
-        let (Some(name), Some(old_key)) = (&record.display_name, &record.name_key) else {
+        let Some(name) = &record.display_name else {
             return Ok(false);
         };
-        let new_key = names::key(name);
-        if *old_key == new_key {
+        let (new_keys, old_keys) = (names::keys(name), record.held_keys());
+        if new_keys == old_keys || old_keys.is_empty() {
             return Ok(false);
         }
         let moved = ProfileRecord {
-            name_key: Some(new_key.clone()),
+            name_key: new_keys.first().cloned(),
+            written_key: new_keys.get(1).cloned(),
             ..record.clone()
         };
-        let writes = vec![
-            self.claim(sub, &new_key)?,
-            self.put_profile(&moved, record.name_changed_epoch, None)?,
-            self.release(sub, old_key)?,
-        ];
+        let mut writes = Vec::new();
+        for key in new_keys.iter().filter(|k| !old_keys.contains(k)) {
+            writes.push(self.claim(sub, key)?);
+        }
+        writes.push(self.put_profile(&moved, record.name_changed_epoch, None)?);
+        for old_key in old_keys.iter().filter(|k| !new_keys.contains(k)) {
+            writes.push(self.release(sub, old_key)?);
+        }
         Ok(super::transact(&self.client, writes, "a name's claim")
             .await?
             .is_ok())
@@ -352,10 +387,16 @@ impl Store {
         let mut update = Update::builder()
             .table_name(&self.people)
             .key(PEOPLE_KEY, string(&record.pk))
-            .update_expression(
-                "SET display_name = :name, name_key = :key, name_changed_at = :at, \
-                 name_changed_epoch = :epoch, moderator = :moderator",
-            )
+            .update_expression(match &record.written_key {
+                Some(_) => {
+                    "SET display_name = :name, name_key = :key, written_key = :written, \
+                     name_changed_at = :at, name_changed_epoch = :epoch, moderator = :moderator"
+                }
+                None => {
+                    "SET display_name = :name, name_key = :key, name_changed_at = :at, \
+                     name_changed_epoch = :epoch, moderator = :moderator REMOVE written_key"
+                }
+            })
             .expression_attribute_values(
                 ":name",
                 string(record.display_name.clone().unwrap_or_default()),
@@ -370,6 +411,9 @@ impl Store {
             )
             .expression_attribute_values(":epoch", number(record.name_changed_epoch.unwrap_or(0)))
             .expression_attribute_values(":moderator", AttributeValue::Bool(record.moderator));
+        if let Some(written) = &record.written_key {
+            update = update.expression_attribute_values(":written", string(written));
+        }
         if read_epoch.is_none() {
             update = update.expression_attribute_names("#pk", PEOPLE_KEY);
         }

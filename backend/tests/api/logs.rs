@@ -111,7 +111,7 @@ async fn a_moderators_deletion_is_logged_with_who_what_and_when() {
     let app = TestApp::spawn().await;
     let moderator = app.moderator("mod").await;
     // The log names a moderator by their display name.
-    app.name(&moderator, "Mod Kim").await;
+    app.name(&moderator, "Kim Minji").await;
     let own = app.create(&app.alice, "my own words", "c").await;
     let theirs = app.create(&app.bob, "against the rules", "c").await;
     let port = free_port();

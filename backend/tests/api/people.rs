@@ -364,7 +364,7 @@ async fn a_moderator_deletes_someone_elses_post() {
     let app = TestApp::spawn().await;
     let moderator = app.moderator("mod").await;
     // The log names a moderator by their display name.
-    app.name(&moderator, "Mod Kim").await;
+    app.name(&moderator, "Kim Minji").await;
     assert!(me(&app, &moderator).await.moderator);
     let post = app.create(&app.alice, "against the rules", "c").await;
     let reply = app
@@ -425,4 +425,142 @@ async fn a_non_moderator_cannot_delete_and_a_moderator_cannot_edit_someone_elses
         (read.title.as_str(), read.contents.as_str()),
         ("mine", "my words")
     );
+}
+
+#[tokio::test]
+async fn look_alikes_through_case_are_refused_and_reserved_words_through_case_too() {
+    let app = TestApp::spawn().await;
+    let paul = app.sign_up("paul").await;
+    app.name(&paul, "Paul").await;
+    let carol = app.sign_up("carol").await;
+    // A capital I reads as the small l of a name already held.
+    for imitation in ["AIice", "PauI"] {
+        let reply = app.set_name(&carol, imitation).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CONFLICT,
+            "{imitation}: {}",
+            reply.body
+        );
+        assert!(
+            reply.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("taken"),
+            "{imitation}: {}",
+            reply.body
+        );
+    }
+    for reserved in ["ADMlN", "OFFlClAL", "Mod Kim", "Support"] {
+        let reply = app.set_name(&carol, reserved).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CONFLICT,
+            "{reserved}: {}",
+            reply.body
+        );
+        assert!(
+            reply.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("reserved"),
+            "{reserved}: {}",
+            reply.body
+        );
+    }
+    assert_eq!(me(&app, &carol).await.display_name, None);
+    // And the other way: a name held with a capital I keeps the small l's name too.
+    app.name(&carol, "Ian").await;
+    let dave = app.sign_up("dave").await;
+    let reply = app.set_name(&dave, "lan").await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    app.name(&dave, "Modesty").await;
+}
+
+impl TestApp {
+    /// Writes a profile and its claims straight to the table, as an older backend left
+    /// them (claims under `keys` only), the name chosen now.
+    async fn legacy_name(&self, user: &User, name: &str, keys: &[&str]) {
+        // Chosen just now, by the app's clock.
+        let now = self.clock.now_utc();
+        let mut items = vec![json!({
+            "pk": format!("user#{}", user.sub), "display_name": name, "name_key": keys[0],
+            "name_changed_at": now.to_string(), "name_changed_epoch": now.unix_timestamp(),
+        })];
+        for key in keys {
+            items.push(json!({"pk": format!("name#{key}"), "sub": user.sub}));
+        }
+        for item in items {
+            self.aws
+                .dynamo
+                .put_item()
+                .table_name(&self.stack.people_table)
+                .set_item(Some(serde_dynamo::to_item(item).unwrap()))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_look_alike_names_taken_before_both_stay_with_their_holders() {
+    let app = TestApp::spawn().await;
+    // "AIice" (a capital I) was taken beside Alice's "Alice" before names were also
+    // held as written.
+    let carol = app.sign_up("carol").await;
+    app.legacy_name(&carol, "AIice", &["aiice"]).await;
+    assert_eq!(
+        me(&app, &carol).await.display_name.as_deref(),
+        Some("AIice")
+    );
+    assert_eq!(
+        me(&app, &app.alice).await.display_name.as_deref(),
+        Some("Alice")
+    );
+    let post = app.create(&carol, "still mine", "c").await;
+    assert_eq!(post.author.name.as_deref(), Some("AIice"));
+    app.create(&app.alice, "mine too", "c").await;
+}
+
+#[tokio::test]
+async fn a_name_taken_before_a_rule_forbade_it_is_asked_to_change_at_once() {
+    let clock = Clock::manual(OffsetDateTime::now_utc());
+    let app = TestApp::spawn_at(clock, |_| {}).await;
+    let carol = app.sign_up("carol").await;
+    app.legacy_name(&carol, "ADMlN", &["admln"]).await;
+    // The name counts for nothing now: the app asks for another, writing needs one.
+    assert_eq!(me(&app, &carol).await.display_name, None);
+    let reply = app
+        .call(
+            Method::POST,
+            "/posts",
+            Some(&carol.id_token),
+            Some(json!({ "title": "t", "contents": "c" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+    assert_eq!(reply.error_code(), "name_required");
+    // A new one may be chosen at once, whenever the old one was.
+    app.name(&carol, "Carol").await;
+    assert_eq!(
+        me(&app, &carol).await.display_name.as_deref(),
+        Some("Carol")
+    );
+    app.create(&carol, "now", "c").await;
+    // The old claim went with it.
+    let claim = app
+        .aws
+        .dynamo
+        .get_item()
+        .table_name(&app.stack.people_table)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("name#admln".into()),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(claim.item.is_none());
 }
