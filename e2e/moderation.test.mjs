@@ -79,7 +79,7 @@ describe('moderation', { timeout: 10 * 60_000 }, () => {
       // The public log says who did what to whom and why, never the words.
       await reader.goto(APP);
       await reader.getByRole('link', { name: 'Moderation log' }).click();
-      const entry = reader.getByTestId('log-entry').filter({ hasText: title });
+      const entry = reader.getByTestId('log-entry').filter({ hasText: `post ${post}` });
       await entry.waitFor();
       assert.equal(await entry.getByTestId('log-kind').textContent(), 'Suspended');
       // Names and reasons are isolated in their direction (U+2068 … U+2069).
@@ -90,12 +90,14 @@ describe('moderation', { timeout: 10 * 60_000 }, () => {
       assert.match(text, /Reason: Selling pills/);
       assert.match(text, /Until: /);
       assert.doesNotMatch(text, /Buy now/);
+      assert.doesNotMatch(text, /Cheap pills/, 'the log names the post by its id alone');
       assert.deepEqual(await accessibilityViolations(reader), []);
       await reader.getByRole('button', { name: /Language/ }).click();
       await reader.getByRole('heading', { name: '운영 기록' }).waitFor();
       assert.equal(await entry.getByTestId('log-kind').textContent(), '이용 정지');
       assert.match(await plain(), /운영자: Mina/);
       assert.match(await plain(), /사유: Selling pills/);
+      assert.match(await plain(), new RegExp(`${post}번 글`));
       assert.deepEqual(await accessibilityViolations(reader), []);
     }));
 });

@@ -281,8 +281,9 @@ pub enum ActionKind {
     Unknown,
 }
 
-/// One entry of the public moderation log. It names what was acted on by its id and
-/// its title or first words, never by the words themselves.
+/// One entry of the public moderation log. It names what was acted on by its id
+/// alone, never by its title or words: a removal took those away, and the log must not
+/// keep them public.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogEntry {
@@ -292,9 +293,6 @@ pub struct LogEntry {
     /// `post-<id>` or `comment-<post id>-<comment id>`, when the action was on one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// The post's title, or the comment's first few words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_title: Option<String>,
     /// The display name of the person whose words or account it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<String>,

@@ -15,10 +15,9 @@ use aws_sdk_dynamodb::types::{
 use serde::{Deserialize, Serialize};
 use shared::{ActionKind, Comment, CommentPage, CommentText, NoticeKind};
 
-use super::log;
 use super::notices::{self, NoticeItem};
 use super::people::Shown;
-use super::reports::{Moderation, Reported};
+use super::reports::Moderation;
 use super::schema::{FEED, FEED_KEY, KEY, THREAD_KEY, THREAD_SORT};
 use super::{Store, StoreError, build_error, number, string, to_map, unless_refused};
 use crate::domain::{Caller, CommentId, PostId, Target};
@@ -487,17 +486,12 @@ impl Store {
                 );
             }
             if let Some(moderation) = moderated {
-                let reported = Reported {
-                    title: log::first_words(item.contents.as_deref().unwrap_or_default()),
-                    author_sub: author_sub.clone(),
-                };
                 let person = self.name_of(&author_sub).await?;
                 writes.extend(
                     self.moderation_writes(
                         Some(&Target::Comment(post, id.clone())),
                         ActionKind::DeleteComment,
                         moderation,
-                        Some(&reported),
                         person,
                         None,
                     )

@@ -4,7 +4,7 @@
 //! An entry is written in the same transaction as the action it records, so an
 //! action is in the log exactly once: never an action without its entry, never an
 //! entry for an action that did not happen. It names what was acted on by its id and
-//! its title or first words, never by the words themselves, and is kept
+//! nothing else: never its title or words, which a removal took away. It is kept
 //! [`KEPT_DAYS`] days (DynamoDB's time to live removes it after).
 
 use std::collections::HashMap;
@@ -61,7 +61,6 @@ pub struct Action {
     pub kind: ActionKind,
     pub moderator: String,
     pub target: Option<String>,
-    pub target_title: Option<String>,
     pub person: Option<String>,
     pub reason: Option<String>,
     pub until: Option<String>,
@@ -79,7 +78,6 @@ impl Store {
                 kind: action.kind,
                 moderator: action.moderator,
                 target: action.target,
-                target_title: action.target_title,
                 person: action.person,
                 reason: action.reason,
                 until: action.until,

@@ -16,9 +16,8 @@ use aws_sdk_dynamodb::types::{
 use serde::{Deserialize, Serialize};
 use shared::{ActionKind, Contents, Post, PostPage, PostSummary, Title};
 
-use super::log;
 use super::people::Shown;
-use super::reports::{Moderation, Reported};
+use super::reports::Moderation;
 use super::schema::{COUNTER_ATTR, COUNTER_ID, FEED, FEED_INDEX, FEED_KEY, KEY};
 use super::{Store, StoreError, cursor, number};
 use crate::domain::{Caller, PostId, Target};
@@ -369,10 +368,6 @@ impl Store {
                     break;
                 }
                 let target = Target::Post(id);
-                let reported = Reported {
-                    title: log::short_title(&head.title),
-                    author_sub: head.author_sub.clone(),
-                };
                 let person = self.name_of(&head.author_sub).await?;
                 let delete = aws_sdk_dynamodb::types::Delete::builder()
                     .table_name(&self.posts)
@@ -399,7 +394,6 @@ impl Store {
                         Some(&target),
                         ActionKind::DeletePost,
                         moderation,
-                        Some(&reported),
                         person,
                         None,
                     )

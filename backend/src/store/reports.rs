@@ -286,13 +286,12 @@ impl Store {
 
     /// The writes that close `target`'s open reports (none when it has none) and
     /// record `kind` in the log, for the transaction of the action itself.
-    /// `reported` names the target; `person` is the name of the one it concerns.
+    /// `person` is the name of the one it concerns.
     pub(super) async fn moderation_writes(
         &self,
         target: Option<&Target>,
         kind: ActionKind,
         moderation: &Moderation,
-        reported: Option<&Reported>,
         person: Option<String>,
         until: Option<String>,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
@@ -304,7 +303,6 @@ impl Store {
             kind,
             moderator: moderation.moderator.clone(),
             target: target.map(Target::to_string),
-            target_title: reported.map(|r| r.title.clone()),
             person,
             reason: moderation.reason.clone(),
             until,
@@ -345,20 +343,9 @@ impl Store {
             let open = self.open(target).await?.ok_or(StoreError::NotFound {
                 what: "open report",
             })?;
-            let reported = Reported {
-                title: open.title.clone(),
-                author_sub: open.author_sub.clone(),
-            };
             let person = self.name_of(&open.author_sub).await?;
             let writes = self
-                .moderation_writes(
-                    Some(target),
-                    ActionKind::Dismiss,
-                    moderation,
-                    Some(&reported),
-                    person,
-                    None,
-                )
+                .moderation_writes(Some(target), ActionKind::Dismiss, moderation, person, None)
                 .await?;
             match super::transact(&self.client, writes, "a dismissal").await? {
                 Ok(()) => return Ok(()),

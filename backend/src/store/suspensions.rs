@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use shared::{ActionKind, Note, Suspension, SuspensionLength, SuspensionList};
 
 use super::people::user_key;
-use super::reports::{Moderation, Reported};
+use super::reports::Moderation;
 use super::schema::{PEOPLE_KEY, THREAD_KEY, THREAD_SORT};
 use super::{Store, StoreError, build_error, epoch_timestamp, number, string, to_map};
 use crate::domain::{Caller, Target};
@@ -70,10 +70,10 @@ impl Store {
                 action: "suspend a moderator",
             });
         }
-        let reported = match target {
-            Some(target) => Some(self.about(target, person).await?),
-            None => None,
-        };
+        // A target named must be this person's words.
+        if let Some(target) = target {
+            self.about(target, person).await?;
+        }
         let since = self.now();
         let until = length.days().map(|days| self.epoch() + days * DAY_SECS);
         let until_text = until.map(epoch_timestamp);
@@ -129,7 +129,6 @@ impl Store {
                 target,
                 ActionKind::Suspend,
                 &with_reason,
-                reported.as_ref(),
                 profile.display_name.clone(),
                 until_text.clone(),
             )
@@ -153,9 +152,9 @@ impl Store {
         })
     }
 
-    /// What `target` is called, from its open reports or else from itself; refused
-    /// when someone other than `person` wrote it.
-    async fn about(&self, target: &Target, person: &str) -> Result<Reported, StoreError> {
+    /// Refused when someone other than `person` wrote `target` (its open reports say
+    /// who, or else the target itself).
+    async fn about(&self, target: &Target, person: &str) -> Result<(), StoreError> {
         let reported = match self.reported_open(target).await? {
             Some(open) => open,
             None => self.reported(target).await?,
@@ -165,7 +164,7 @@ impl Store {
                 action: "close reports about someone else's words with this suspension",
             });
         }
-        Ok(reported)
+        Ok(())
     }
 
     /// Lifts the suspension of the person whose author id is `person` before it ends.
@@ -206,7 +205,6 @@ impl Store {
                 None,
                 ActionKind::Lift,
                 moderation,
-                None,
                 profile.display_name.clone(),
                 None,
             )

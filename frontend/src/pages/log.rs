@@ -63,6 +63,16 @@ pub fn LogPage() -> impl IntoView {
     }
 }
 
+/// What an entry acted on, by its id alone (`post-7` is "post 7", a comment of post 7
+/// "a comment on post 7"): never by its title or words, which the log does not keep.
+fn target_label(t: &'static Texts, target: &str) -> Option<String> {
+    if let Some(post) = target.strip_prefix("post-") {
+        return Some(t.log_post.replace("{id}", post));
+    }
+    let post = target.strip_prefix("comment-")?.split('-').next()?;
+    Some(t.log_comment.replace("{id}", post))
+}
+
 /// User text inside a sentence, isolated in its direction (as `<bdi>` would).
 fn isolated(text: &str) -> String {
     format!("\u{2068}{text}\u{2069}")
@@ -98,16 +108,40 @@ fn Entry(entry: LogEntry) -> impl IntoView {
     let kind = entry.kind;
     let at = entry.at.clone();
     let datetime = entry.at.clone();
-    let title = entry.target_title.clone();
+    let target = entry.target.clone();
     view! {
         <li class="log-entry" data-testid="log-entry">
             <p class="meta">
                 <strong data-testid="log-kind">{move || kind_text(app.t(), kind)}</strong>
-                {title.map(|title| view! { " · “"<bdi dir="auto">{title}</bdi>"”" })}
+                {move || target.as_deref().and_then(|t| target_label(app.t(), t)).map(|label| view! { " · " {label} })}
                 " · "
                 <time datetime=datetime>{move || format_time(&at, app.lang.get().tag())}</time>
             </p>
             <p data-testid="log-details">{move || details(app.t(), &entry, app.lang.get().tag())}</p>
         </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{EN, KO};
+
+    #[test]
+    fn an_entry_names_what_it_acted_on_by_id_alone() {
+        assert_eq!(target_label(&EN, "post-7").as_deref(), Some("post 7"));
+        assert_eq!(
+            target_label(&EN, "comment-7-1764000000000abcdef01").as_deref(),
+            Some("a comment on post 7")
+        );
+        assert_eq!(
+            target_label(
+                &KO,
+                "comment-12-1764000000000abcdef01-1764000000001abcdef02"
+            )
+            .as_deref(),
+            Some("12번 글의 댓글")
+        );
+        assert_eq!(target_label(&EN, "something else"), None);
     }
 }
