@@ -136,3 +136,59 @@ async fn notices_expire_after_thirty_days() {
     assert!(app.notices(&app.alice).await.notices.is_empty());
     assert_eq!(app.unread(&app.alice).await, 0);
 }
+
+#[tokio::test]
+async fn the_unread_count_stops_at_99() {
+    use futures_util::StreamExt;
+    let app = TestApp::spawn().await;
+    let post = app.create(&app.alice, "popular", "c").await.id;
+    let written: Vec<_> = futures_util::stream::iter(0..105)
+        .map(|i| {
+            let app = &app;
+            async move {
+                app.comment(&app.bob, post, &format!("answer {i}"), None)
+                    .await
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    assert_eq!(written.len(), 105);
+    assert_eq!(app.unread(&app.alice).await, 99, "99 means 99 or more");
+}
+
+#[tokio::test]
+async fn notices_expire_after_30_days_and_log_entries_after_400() {
+    let clock = backend::Clock::manual(time::OffsetDateTime::now_utc());
+    let app = TestApp::spawn_at(clock, |_| {}).await;
+    let post = app.create(&app.alice, "p", "c").await.id;
+    app.comment(&app.bob, post, "hello", None).await;
+    let moderator = app.named_moderator().await;
+    let doomed = app.create(&app.bob, "doomed", "c").await.id;
+    let removed = app
+        .call(
+            axum::http::Method::DELETE,
+            &format!("/posts/{doomed}"),
+            Some(&moderator.id_token),
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.unread(&app.alice).await, 1);
+    assert_eq!(app.log_page(&app.alice).await.entries.len(), 1);
+
+    app.clock
+        .advance(std::time::Duration::from_secs(30 * 86_400 - 60));
+    assert_eq!(app.unread(&app.alice).await, 1, "still within 30 days");
+    app.clock.advance(std::time::Duration::from_secs(120));
+    assert_eq!(app.unread(&app.alice).await, 0);
+    assert!(app.notices(&app.alice).await.notices.is_empty());
+    assert_eq!(
+        app.log_page(&app.alice).await.entries.len(),
+        1,
+        "kept 400 days"
+    );
+    app.clock
+        .advance(std::time::Duration::from_secs(370 * 86_400));
+    assert!(app.log_page(&app.alice).await.entries.is_empty());
+}
