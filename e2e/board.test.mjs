@@ -36,6 +36,8 @@ describe('the site as CloudFront serves it (the local stand-in, from the templat
       const csp = response.headers.get('content-security-policy');
       assert.match(csp, /script-src 'self' 'wasm-unsafe-eval' 'sha256-[A-Za-z0-9+/]{43}='/, urlPath);
       assert.match(csp, /frame-ancestors 'none'/);
+      // The app calls the API on its own origin: no other address is handed out.
+      assert.match(csp, /connect-src 'self';/, urlPath);
       assert.equal(response.headers.get('x-frame-options'), 'DENY', urlPath);
       assert.equal(response.headers.get('cross-origin-opener-policy'), 'same-origin', urlPath);
       const permissions = response.headers.get('permissions-policy') ?? '';

@@ -126,10 +126,6 @@ pub fn config(
         .replace(
             &format!("https://{PLACEHOLDER}.auth.{PLACEHOLDER}.amazoncognito.com"),
             local.auth_url.trim_end_matches('/'),
-        )
-        .replace(
-            &format!("https://{PLACEHOLDER}.execute-api.{PLACEHOLDER}.amazonaws.com"),
-            local.api_url.trim_end_matches('/'),
         );
     if csp.contains(PLACEHOLDER) {
         bail!("the CSP names a deployed origin the stand-in cannot place: {csp}");

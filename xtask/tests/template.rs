@@ -718,7 +718,7 @@ fn the_csp_allows_the_new_start_up_script_and_the_live_one_during_a_deploy() {
 }
 
 #[test]
-fn the_csp_lets_only_the_code_grant_reach_the_hosted_uis_token_endpoint() {
+fn the_csp_lets_only_the_code_grant_reach_the_hosted_uis_token_endpoint_and_names_no_api_address() {
     let t = template();
     let csp = &props(&t, "SecurityHeaders")["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
         ["ContentSecurityPolicy"]["ContentSecurityPolicy"];
@@ -727,11 +727,12 @@ fn the_csp_lets_only_the_code_grant_reach_the_hosted_uis_token_endpoint() {
     };
     let text = sub.value[0].as_str().unwrap();
     assert!(
-        text.contains(
-            "connect-src 'self' https://${HttpApi}.execute-api.${AWS::Region}.amazonaws.com${TokenEndpoint};"
-        ),
+        text.contains("connect-src 'self'${TokenEndpoint};"),
         "{text}"
     );
+    // The app calls the API on its own origin (/api): the API's own address, which
+    // skips CloudFront and its per-address limit, is handed to nobody.
+    assert!(!text.contains("execute-api"), "{text}");
     let (condition, code, implicit) = if_parts(&sub.value[1]["TokenEndpoint"]);
     assert_eq!(condition, "IsCodeGrant");
     assert_eq!(
@@ -1352,7 +1353,21 @@ fn the_limit_counts_each_addresss_api_requests_over_five_minutes_and_answers_429
     assert_eq!(scope["PositionalConstraint"], "STARTS_WITH");
     assert_eq!(scope["SearchString"], "/api/");
     assert!(scope["FieldToMatch"]["UriPath"].is_mapping());
+    // `/%61pi/` is `/api/` to CloudFront: the path is decoded before it is matched.
+    let transformations = scope["TextTransformations"].as_sequence().unwrap();
+    assert_eq!(transformations.len(), 1);
+    assert_eq!(transformations[0]["Type"], "URL_DECODE");
     assert_eq!(t["Parameters"]["RateLimit"]["MinValue"], 10);
+    // An address is one IPv4 address, but a whole /64 for one IPv6 host: while a
+    // limit is set, the distribution takes IPv4 only.
+    let board = template();
+    assert_eq!(
+        props(&board, "Distribution")["DistributionConfig"]["IPV6Enabled"],
+        tagged(
+            "If",
+            Value::Sequence(vec!["HasWebAcl".into(), false.into(), true.into()])
+        )
+    );
 
     let block = &rule["Action"]["Block"]["CustomResponse"];
     assert_eq!(block["ResponseCode"], 429);
@@ -1365,5 +1380,29 @@ fn the_limit_counts_each_addresss_api_requests_over_five_minutes_and_answers_429
     assert_eq!(
         t["Outputs"]["WebAclArn"]["Value"],
         tagged("GetAtt", "WebAcl.Arn")
+    );
+}
+
+#[test]
+fn the_distribution_changes_whenever_the_csp_does() {
+    let t = template();
+    // The CSP follows the start-up script's hash and the grant; the distribution's
+    // comment names both, so the deploy's wait for the distribution waits for the CSP.
+    let comment = &props(&t, "Distribution")["DistributionConfig"]["Comment"];
+    let Value::Tagged(sub) = comment else {
+        panic!("the comment is not a !Sub: {comment:?}")
+    };
+    let text = sub.value.as_str().unwrap();
+    assert!(text.contains("${AppScriptHash}"), "{text}");
+    assert!(text.contains("${Grant}"), "{text}");
+    // CloudFront takes at most 128 characters: a stage name of 20, a grant and a hash.
+    let longest = text
+        .replace("${StageName}", &"s".repeat(20))
+        .replace("${Grant}", "implicit")
+        .replace("${AppScriptHash}", &format!("sha256-{}", "A".repeat(44)));
+    assert!(
+        longest.len() <= 128,
+        "{} characters: {longest}",
+        longest.len()
     );
 }
