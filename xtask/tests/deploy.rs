@@ -64,6 +64,7 @@ fn a_dry_run_writes_the_apps_config_from_the_stack_outputs_and_prints_every_step
         "check: aws cognito-idp describe-user-pool-domain --domain board-test",
         "check: aws dynamodb describe-table --table-name board-test-posts",
         "check: aws dynamodb describe-table --table-name board-test-people",
+        "check: aws dynamodb describe-table --table-name board-test-comments",
         "trunk build --release --offline",
         "sam build --template-file infra/template.yaml --beta-features",
         "sam deploy --stack-name board-test",
@@ -280,6 +281,7 @@ fn a_first_deploy_checks_creates_without_protection_then_protects_and_uploads_in
         "aws cognito-idp describe-user-pool-domain --domain board-t",
         "aws dynamodb describe-table --table-name board-t-posts",
         "aws dynamodb describe-table --table-name board-t-people",
+        "aws dynamodb describe-table --table-name board-t-comments",
         "sam build",
         "sam deploy",
     ];
@@ -365,6 +367,11 @@ fn an_update_keeps_the_live_releases_files_and_script_hash_during_the_switch() {
             "aws cloudformation describe-stack-resource --stack-name board-t --logical-resource-id PeopleTable",
             "0",
             r#"{"StackResourceDetail": {"PhysicalResourceId": "board-t-people"}}"#,
+        )
+        .rule(
+            "aws cloudformation describe-stack-resource --stack-name board-t --logical-resource-id CommentsTable",
+            "0",
+            r#"{"StackResourceDetail": {"PhysicalResourceId": "board-t-comments"}}"#,
         )
         .rule("aws s3 cp s3://", "0", PREVIOUS_INDEX)
         .rule(
@@ -494,7 +501,7 @@ fn a_stack_whose_first_change_set_never_ran_is_created_as_new() {
 #[test]
 fn names_in_use_busy_stacks_and_bad_credentials_stop_the_deploy_before_anything_is_created() {
     type Setup = fn(&Fakes);
-    let cases: [(&str, Setup, &str); 5] = [
+    let cases: [(&str, Setup, &str); 6] = [
         (
             "taken-domain",
             |f| {
@@ -521,6 +528,20 @@ fn names_in_use_busy_stacks_and_bad_credentials_stop_the_deploy_before_anything_
                 move_last_rule_first(f);
             },
             "table board-t-posts already exists outside stack board-t",
+        ),
+        (
+            // The comments table too: every table the template declares is checked.
+            "leftover-comments-table",
+            |f| {
+                first_create(f);
+                f.rule(
+                    "aws dynamodb describe-table --table-name board-t-comments",
+                    "0",
+                    r#"{"Table": {}}"#,
+                );
+                move_last_rule_first(f);
+            },
+            "table board-t-comments already exists outside stack board-t",
         ),
         (
             "busy",
@@ -1230,4 +1251,100 @@ fn a_redeploy_keeps_the_origin_secret_and_the_limit_and_an_empty_rate_limit_remo
     assert!(!output.status.success());
     assert!(text(&output).contains("10 or more"), "{}", text(&output));
     assert!(refused.log().is_empty(), "refused before any call");
+}
+
+const ACCESS_DENIED: &str = "An error occurred (AccessDenied) when calling the {} operation: User: arn:aws:iam::123456789012:user/ada is not authorized";
+
+#[test]
+fn a_live_index_html_that_cannot_be_read_stops_the_upload_before_anything_changes() {
+    let f = Fakes::new("unreadable-index");
+    deployed(&f, &stack_json("UPDATE_COMPLETE", ""));
+    // Not "no such key": access denied, as an account without s3:GetObject answers.
+    f.rule(
+        "aws s3 cp s3://",
+        "1",
+        &format!("fatal error: {}", ACCESS_DENIED.replace("{}", "GetObject")),
+    );
+    move_last_rule_first(&f);
+    let output = f.deploy(&[]);
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("AccessDenied"), "{}", text(&output));
+    for never in ["aws s3 sync", "aws s3 rm", "aws s3api list-objects-v2"] {
+        assert!(!f.called(never), "{never}: {:#?}", f.log());
+    }
+}
+
+#[test]
+fn teardown_stops_when_the_limit_stack_cannot_be_read_rather_than_leave_it_billing() {
+    let f = Fakes::new("teardown-unreadable-limit");
+    f.rule("aws sts get-caller-identity", "0", IDENTITY)
+        .rule(
+            &format!("aws cloudformation describe-stacks --stack-name {LIMIT_STACK}"),
+            "255",
+            &ACCESS_DENIED.replace("{}", "DescribeStacks"),
+        )
+        .rule("aws cloudformation describe-stacks", "255", NO_STACK)
+        .rule("aws dynamodb describe-table", "255", NO_TABLE);
+    let output = f.teardown(&["--yes"]);
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains(&format!("cannot read the stack {LIMIT_STACK}")),
+        "{}",
+        text(&output)
+    );
+    assert!(!f.called(&format!(
+        "aws cloudformation delete-stack --stack-name {LIMIT_STACK}"
+    )));
+}
+
+#[test]
+fn a_grant_switch_waits_for_every_edge_before_index_html_even_with_the_same_script() {
+    let f = Fakes::new("grant-switch");
+    let hash = xtask_hash(INDEX);
+    // Deployed with the code grant and this very build's start-up script.
+    deployed(&f, &stack_json("UPDATE_COMPLETE", &hash));
+    let output = f.deploy(&["--grant", "implicit"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let wait = f.position("aws cloudfront wait distribution-deployed");
+    let index = f.position(&format!("aws s3 cp {}/index.html", f.dist.display()));
+    assert!(wait < index, "{:#?}", f.log());
+
+    // The same grant and script: nothing to wait for.
+    let f = Fakes::new("grant-kept");
+    deployed(&f, &stack_json("UPDATE_COMPLETE", &hash));
+    let output = f.deploy(&["--grant", "code"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(!f.called("aws cloudfront wait"), "{:#?}", f.log());
+}
+
+#[test]
+fn a_new_domain_prefix_for_a_deployed_stage_is_refused_before_any_change() {
+    let f = Fakes::new("prefix-change");
+    deployed(
+        &f,
+        &stack_with(&[("AuthDomainPrefix", "board-t"), ("Grant", "implicit")]),
+    );
+    let output = f
+        .deploy_command(&["--auth-domain-prefix", "board-t-new"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("it cannot change to board-t-new in place"),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        !f.called("sam build") && !f.called("sam deploy"),
+        "{:#?}",
+        f.log()
+    );
+    // The same prefix, or none given, goes on.
+    let f = Fakes::new("prefix-kept");
+    deployed(
+        &f,
+        &stack_with(&[("AuthDomainPrefix", "board-t"), ("Grant", "implicit")]),
+    );
+    let output = f.deploy_command(&[]).output().unwrap();
+    assert!(output.status.success(), "{}", text(&output));
 }

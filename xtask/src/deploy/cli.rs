@@ -115,13 +115,21 @@ impl Cli {
 
     /// Text a read-only command prints, or `None` if it failed (or on a dry run).
     pub fn text(&self, args: &[&str]) -> Result<Option<String>> {
+        Ok(self.text_or_failure(args)?.and_then(Result::ok))
+    }
+
+    /// What a read-only command printed, or its error output when it failed; `None`
+    /// on a dry run. For the callers that must tell "not there" from every other
+    /// failure.
+    pub fn text_or_failure(&self, args: &[&str]) -> Result<Option<Result<String, String>>> {
         let Some(out) = self.check(&self.with_region(args))? else {
             return Ok(None);
         };
-        Ok(out
-            .status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
+        Ok(Some(if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+        }))
     }
 
     /// Runs a read-only command (said as a check) and returns what it printed; nothing

@@ -101,8 +101,14 @@ fn describe(edge: &Cli, limit_stack: &str) -> Result<Option<Answer>> {
 /// WAF does not delete an ACL in use), and waits until it is gone.
 pub fn remove(edge: &Cli, stack: &str, region: &str) -> Result<()> {
     let limit_stack = stack_name(stack, region);
-    if let Some(Answer::Failed(_)) = describe(edge, &limit_stack)? {
-        return Ok(()); // none (or none any more)
+    match describe(edge, &limit_stack)? {
+        // None (or none any more).
+        Some(Answer::Failed(stderr)) if stderr.contains("does not exist") => return Ok(()),
+        // Anything else (access denied, throttling) may hide a web ACL that bills on.
+        Some(Answer::Failed(stderr)) => {
+            bail!("cannot read the stack {limit_stack} (the per-address limit): {stderr}")
+        }
+        Some(Answer::Ok(_)) | None => {}
     }
     edge.run(&[
         "aws",

@@ -23,6 +23,7 @@ pub mod build;
 mod cli;
 mod limit;
 mod preflight;
+mod tables;
 pub mod teardown;
 pub(crate) mod upload;
 
@@ -182,12 +183,24 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
             bail!("--auth-domain-prefix is needed: the hosted UI's domain, unique in the region")
         }
     };
+    // A pool has one hosted-UI domain: CloudFormation would create the new one before
+    // removing the old, Cognito refuses the second, and the update rolls back.
+    if let Some(live) = deployed("AuthDomainPrefix").filter(|live| !live.is_empty())
+        && live != prefix
+        && !options.skip_infra
+    {
+        bail!(
+            "the hosted UI's domain prefix of stage {} is {live}; it cannot change to {prefix} \
+             in place (a user pool has one domain, and CloudFormation would add the new one \
+             before removing the old). Leave --auth-domain-prefix out, or deploy another --stage",
+            options.stage
+        );
+    }
     if !options.skip_infra {
         preflight::domain(&cli, &prefix, existing.as_ref())?;
-        let tables = [
-            ("PostsTable", format!("{stack}-posts")),
-            ("PeopleTable", format!("{stack}-people")),
-        ];
+        let tables: Vec<(&str, String)> = tables::named(&stack)
+            .map(|(table, name)| (table.logical, name))
+            .collect();
         preflight::tables(&cli, &stack, &tables, existing.as_ref())?;
     }
 
@@ -215,6 +228,12 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
         .and_then(|e| e.parameters.get("AppScriptHash"))
         .filter(|h| !h.is_empty())
         .cloned();
+    // A grant switch changes the CSP too (the code grant may reach the token endpoint).
+    let live_grant = existing
+        .as_ref()
+        .and_then(|e| e.parameters.get("Grant"))
+        .and_then(|g| outputs::Grant::parse(g));
+    let grant_changed = !options.skip_infra && options.grant.is_some_and(|g| Some(g) != live_grant);
 
     if options.skip_infra {
         let allowed = existing.as_ref().map(|e| {
@@ -379,10 +398,12 @@ pub fn run(root: &std::path::Path, options: DeployOptions) -> Result<()> {
     }
     std::fs::write(&config_out, outputs::config_json(&outputs)?)?;
     // A page whose start-up script the CSP at some edge does not allow yet is blank
-    // there: when the script changed, index.html waits until every edge has the new
-    // CSP. A first create has no visitors to wait for.
-    let csp_changed =
-        existing.is_some() && (options.skip_infra || live_hash.as_ref() != script_hash.as_ref());
+    // there: when the script or the grant changed, index.html waits until every edge
+    // has the new CSP (the distribution's comment names both, so the distribution
+    // itself changes and the wait has something to wait for). A first create has no
+    // visitors to wait for.
+    let csp_changed = existing.is_some()
+        && (options.skip_infra || live_hash.as_ref() != script_hash.as_ref() || grant_changed);
     upload::upload(&cli, &dist, &bucket, &distribution, csp_changed)?;
     println!("deploy: the board is at {site}");
     if !domain.is_empty() {

@@ -229,7 +229,8 @@ pub fn first_failure(cli: &Cli, name: &str) -> Result<Option<String>> {
         None => return Ok(Some("unknown on a dry run".to_owned())),
         // No stack: the deploy stopped before creating one (its command line refused,
         // say), and there is nothing to remove.
-        Some(Answer::Failed(_)) => return Ok(None),
+        Some(Answer::Failed(stderr)) if stderr.contains("does not exist") => return Ok(None),
+        Some(Answer::Failed(stderr)) => bail!("cannot read the events of {name}: {stderr}"),
         Some(Answer::Ok(events)) => events,
     };
     // Newest first, as CloudFormation lists them.

@@ -52,12 +52,14 @@ pub fn run(root: &std::path::Path, options: TeardownOptions) -> Result<()> {
     let (tables, pool) = if let Described::Missing = described {
         // Gone already: the data has the names the stack gave it.
         cli.say(&format!("stack {stack} does not exist (any more)"));
-        let tables = ["posts", "people", "comments"].map(|t| format!("{stack}-{t}"));
-        (tables.to_vec(), pool_named(&cli, &stack)?)
+        let tables: Vec<String> = super::tables::named(&stack).map(|(_, name)| name).collect();
+        (tables, pool_named(&cli, &stack)?)
     } else {
-        let tables = ["PostsTableName", "PeopleTableName", "CommentsTableName"];
         (
-            tables.iter().filter_map(|key| output(key)).collect(),
+            super::tables::TABLES
+                .iter()
+                .filter_map(|table| output(table.output))
+                .collect(),
             output("UserPoolId"),
         )
     };

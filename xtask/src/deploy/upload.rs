@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use super::cli::Cli;
 use crate::app::{BROTLI_SUFFIX, referenced_files};
@@ -48,11 +48,18 @@ pub fn upload(
     } else {
         files(dist)?
     };
-    // What the release now live needs; read before anything changes.
-    let previous = cli
-        .text(&["aws", "s3", "cp", &format!("{target}index.html"), "-"])?
-        .map(|html| referenced_files(&html))
-        .unwrap_or_default();
+    // What the release now live needs; read before anything changes. Only a bucket
+    // without an index.html has no release live: any other failure (access denied,
+    // throttling) stops here, since the cleanup below would remove the live files.
+    let previous =
+        match cli.text_or_failure(&["aws", "s3", "cp", &format!("{target}index.html"), "-"])? {
+            None => Vec::new(),
+            Some(Ok(html)) => referenced_files(&html),
+            Some(Err(stderr)) if not_found(&stderr) => Vec::new(),
+            Some(Err(stderr)) => {
+                bail!("cannot read the live {target}index.html, so which files it needs: {stderr}")
+            }
+        };
 
     let mut sync = vec!["aws", "s3", "sync", &dir, &target];
     for file in UNHASHED {
@@ -144,4 +151,9 @@ fn files(dist: &Path) -> Result<Vec<String>> {
     }
     names.sort();
     Ok(names)
+}
+
+/// Whether S3's error says the object is not there (and nothing else).
+fn not_found(stderr: &str) -> bool {
+    stderr.contains("(404)") || stderr.contains("(NoSuchKey)")
 }
