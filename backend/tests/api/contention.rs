@@ -584,3 +584,57 @@ async fn edits_deletes_and_notices_hold_while_comments_pour_in() {
     let (thread, _) = app.thread(&app.alice, busy, 100).await;
     assert_eq!(thread.len(), stored + 1);
 }
+
+#[tokio::test]
+async fn suspensions_and_dismissals_are_logged_once_each_while_transactions_conflict() {
+    let app = TestApp::spawn().await;
+    let people = eight_people(&app).await;
+    let moderator = app.named_moderator().await;
+    // Six people's posts, each reported by Alice.
+    let mut targets = Vec::new();
+    for user in &people[2..] {
+        let post = app.create(user, "reported", "c").await.id;
+        let filed = app
+            .report(
+                &app.alice,
+                &format!("/posts/{post}"),
+                json!({ "reason": "spam" }),
+            )
+            .await;
+        assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
+        targets.push((app.id_of(user).await, post));
+    }
+
+    app.faults
+        .set_plan(Plan::seeded(9).with(Fault::TransactionConflict, 0.3, &TRANSACTIONS));
+    // Three reports dismissed and three authors suspended, all at once.
+    let actions = targets.iter().enumerate().map(|(i, (person, post))| {
+        let (app, moderator) = (&app, &moderator);
+        async move {
+            if i < 3 {
+                let path = format!("/moderation/queue/post-{post}?reason=fine");
+                let reply = app
+                    .call(Method::DELETE, &path, Some(&moderator.id_token), None)
+                    .await;
+                (StatusCode::NO_CONTENT, reply)
+            } else {
+                let body = json!({ "person": person, "length": "1d", "reason": "spam",
+                                   "target": format!("post-{post}") });
+                (StatusCode::CREATED, app.suspend(moderator, body).await)
+            }
+        }
+    });
+    let replies = futures_util::future::join_all(actions).await;
+    let report = app.faults.report();
+    app.faults.set_plan(Plan::none());
+
+    assert!(report.seen("TransactWriteItems") >= 6, "{report:?}");
+    let done = replies
+        .iter()
+        .filter(|(ok, reply)| ok_or_busy(reply, *ok))
+        .count();
+    // Each action done is in the log exactly once and took its report off the queue;
+    // each answered 503 left both as they were.
+    assert_eq!(app.log_page(&app.bob).await.entries.len(), done);
+    assert_eq!(app.queue_page(&moderator).await.items.len(), 6 - done);
+}
