@@ -669,3 +669,49 @@ async fn answers_name_authors_by_their_board_id_never_by_their_account_sub() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_suspended_person_still_removes_their_own_words_and_reads_their_notices() {
+    let app = TestApp::spawn().await;
+    let post = app.create(&app.bob, "bob's post", "c").await.id;
+    let comment = app.comment(&app.bob, post, "bob's comment", None).await;
+    app.comment(&app.alice, post, "alice answers", None).await;
+    let moderator = app.named_moderator().await;
+    let suspended = app
+        .suspend(
+            &moderator,
+            json!({ "person": app.id_of(&app.bob).await, "length": "1d", "reason": "spamming" }),
+        )
+        .await;
+    assert_eq!(suspended.status, StatusCode::CREATED, "{}", suspended.body);
+
+    assert_eq!(app.unread(&app.bob).await, 1);
+    let read = app
+        .call(
+            Method::POST,
+            "/me/notices/read",
+            Some(&app.bob.id_token),
+            None,
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::NO_CONTENT, "{}", read.body);
+    assert_eq!(app.unread(&app.bob).await, 0);
+    for path in [
+        format!("/posts/{post}/comments/{}", comment.id),
+        format!("/posts/{post}"),
+    ] {
+        let removed = app
+            .call(Method::DELETE, &path, Some(&app.bob.id_token), None)
+            .await;
+        assert_eq!(
+            removed.status,
+            StatusCode::NO_CONTENT,
+            "{path}: {}",
+            removed.body
+        );
+    }
+    assert_eq!(
+        app.get(&app.alice, post).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
