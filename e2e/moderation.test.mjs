@@ -79,7 +79,8 @@ describe('moderation', { timeout: 10 * 60_000 }, () => {
       // The public log says who did what to whom and why, never the words.
       await reader.goto(APP);
       await reader.getByRole('link', { name: 'Moderation log' }).click();
-      const entry = reader.getByTestId('log-entry').filter({ hasText: `post ${post}` });
+      // Found by the suspended person's name, which reads the same in both languages.
+      const entry = reader.getByTestId('log-entry').filter({ hasText: nameFor(authorEmail) });
       await entry.waitFor();
       assert.equal(await entry.getByTestId('log-kind').textContent(), 'Suspended');
       // Names and reasons are isolated in their direction (U+2068 … U+2069).
@@ -90,6 +91,7 @@ describe('moderation', { timeout: 10 * 60_000 }, () => {
       assert.match(text, /Reason: Selling pills/);
       assert.match(text, /Until: /);
       assert.doesNotMatch(text, /Buy now/);
+      assert.match(text, new RegExp(`post ${post}\\b`));
       assert.doesNotMatch(text, /Cheap pills/, 'the log names the post by its id alone');
       assert.deepEqual(await accessibilityViolations(reader), []);
       await reader.getByRole('button', { name: /Language/ }).click();
