@@ -78,11 +78,6 @@ impl Fault {
         Fault::LoseAnswer,
         Fault::SlowAnswer,
     ];
-
-    /// Whether DynamoDB Local sees (and applies) the request before the fault.
-    pub fn reaches_dynamodb(self) -> bool {
-        matches!(self, Fault::LoseAnswer | Fault::SlowAnswer)
-    }
 }
 
 /// One line of a plan: answer `share` of the requests for `operations` with `fault`,
@@ -327,10 +322,6 @@ impl Proxy {
     /// The endpoint to give the DynamoDB client in place of DynamoDB Local's.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
-    }
-
-    pub fn port(&self) -> u16 {
-        self.addr.port()
     }
 
     /// Puts `plan` in force from the next request on (its draws start again from its
