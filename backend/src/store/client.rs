@@ -45,8 +45,12 @@ pub const RETRY: RetryBudget = RetryBudget {
 
 /// How long one attempt may wait for DynamoDB's answer before it counts as lost and
 /// is tried again. DynamoDB answers in milliseconds; a lost answer must not hold a
-/// request for long.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+/// request for long, and a slow one on a busy machine must not pass for lost.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long one call may take over all its attempts: past it the answer is a 503,
+/// well before the function's own 10 s timeout would end the request without one.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// How many retries one client may spend before it stops retrying (the SDK's token
 /// bucket: a retry costs 5, a retry after a timeout 10, a success gives 1 back).
@@ -84,6 +88,7 @@ pub fn client(access: &AwsAccess) -> Client {
         .timeout_config(
             TimeoutConfig::builder()
                 .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(CALL_TIMEOUT)
                 .build(),
         );
     if let Some(endpoint) = &access.dynamodb_endpoint {
